@@ -1,0 +1,1 @@
+"""ETL for county spreadsheets: read, extract, validate (this package) and load into the store."""

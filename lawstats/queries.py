@@ -1,0 +1,40 @@
+"""Read-side queries the pages and reports call (all SQL with bound parameters lives here or in the store)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from lawstats.store import batches, connect, facts, read_frame
+
+
+def regions_with_data(engine: Engine) -> list[str]:
+    """Codes of regions that have at least one current fact."""
+    with connect(engine) as conn:
+        rows = conn.execute(sa.select(facts.c.region_code).where(facts.c.is_current).distinct())
+        return sorted(r[0] for r in rows)
+
+
+def years_with_data(engine: Engine) -> list[int]:
+    with connect(engine) as conn:
+        lo, hi = conn.execute(
+            sa.select(sa.func.min(facts.c.period_start), sa.func.max(facts.c.period_end)).where(
+                facts.c.is_current
+            )
+        ).one()
+    if lo is None:
+        return []
+    return list(range(pd.Timestamp(hi).year, pd.Timestamp(lo).year - 1, -1))
+
+
+def latest_batch(engine: Engine) -> dict | None:
+    with connect(engine) as conn:
+        frame = read_frame(
+            conn,
+            sa.select(batches.c.id, batches.c.uploaded_at, batches.c.file_name)
+            .where(batches.c.status == "active")
+            .order_by(batches.c.id.desc())
+            .limit(1),
+        )
+    return None if frame.empty else frame.iloc[0].to_dict()
