@@ -293,13 +293,21 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# Optional command modules; each has register(subparsers, with_db). A missing one is skipped.
+COMMAND_MODULES = ("etl.load_cmd", "etl.synth_cmd")
+
+
 def _add_etl_commands(sub, with_db) -> None:
-    """load / template come from the load stage (etl/load.py, etl/template.py)."""
-    try:
-        from etl import load_cmd
-    except ImportError:
-        return
-    load_cmd.register(sub, with_db)
+    import importlib
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub, with_db)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
