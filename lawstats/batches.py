@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -15,7 +16,6 @@ from lawstats.store import (
     batch_id_seq,
     batches,
     bulk_insert,
-    fact_id_seq,
     facts,
     metadata,
     months_between,
@@ -78,17 +78,19 @@ def normalize_facts(frame: pd.DataFrame) -> pd.DataFrame:
     out = out[FACT_COLUMNS].copy()
     out["region_code"] = out["region_code"].astype(str)
     out["indicator_code"] = out["indicator_code"].astype(str)
-    out["period_start"] = [to_date(v) for v in out["period_start"]]
-    out["period_end"] = [to_date(v) for v in out["period_end"]]
+    for col in ("period_start", "period_end"):
+        # few distinct dates per batch: convert each once
+        uniq = {v: to_date(v) for v in pd.unique(out[col])}
+        out[col] = out[col].map(uniq)
     out["value"] = pd.to_numeric(out["value"], errors="raise").astype("float64")
     for col in ("is_approximate", "is_reported_rate", "is_not_reported"):
         out[col] = out[col].fillna(False).astype(bool)
     out.loc[out["value"].isna(), "is_not_reported"] = True
-    pairs = {(s, e) for s, e in zip(out["period_start"], out["period_end"], strict=True)}
-    months = {p: months_between(*p) for p in pairs}
-    out["period_months"] = [
-        months[(s, e)] for s, e in zip(out["period_start"], out["period_end"], strict=True)
-    ]
+    pairs = out[["period_start", "period_end"]].drop_duplicates()
+    months = {(a, b): months_between(a, b) for a, b in zip(pairs["period_start"], pairs["period_end"], strict=True)}
+    out["period_months"] = [months[k] for k in zip(out["period_start"], out["period_end"], strict=True)] if len(months) > 1 else (
+        next(iter(months.values())) if months else 0
+    )
     return out
 
 
@@ -151,24 +153,23 @@ def _current_for(conn: Connection, incoming: pd.DataFrame) -> pd.DataFrame:
     stmt = sa.select(*cols).where(
         facts.c.is_current,
         facts.c.indicator_code.in_(sa.bindparam("codes", expanding=True)),
-        facts.c.region_code.in_(sa.bindparam("regions", expanding=True)),
         facts.c.period_start >= sa.bindparam("start"),
         facts.c.period_end <= sa.bindparam("end"),
     )
-    found = read_frame(
-        conn,
-        stmt,
-        {
-            "codes": sorted(incoming["indicator_code"].unique()),
-            "regions": sorted(incoming["region_code"].unique()),
-            "start": min(incoming["period_start"]),
-            "end": max(incoming["period_end"]),
-        },
-    )
+    params = {
+        "codes": sorted(incoming["indicator_code"].unique()),
+        "start": min(incoming["period_start"]),
+        "end": max(incoming["period_end"]),
+    }
+    region_codes = sorted(incoming["region_code"].unique())
+    if len(region_codes) <= 500:  # a long IN list costs more than the rows it saves
+        stmt = stmt.where(facts.c.region_code.in_(sa.bindparam("regions", expanding=True)))
+        params["regions"] = region_codes
+    found = read_frame(conn, stmt, params)
     if found.empty:
         return found
-    found["period_start"] = [to_date(v) for v in found["period_start"]]
-    found["period_end"] = [to_date(v) for v in found["period_end"]]
+    for col in ("period_start", "period_end"):
+        found[col] = pd.to_datetime(found[col]).dt.date
     return found.merge(incoming[FACT_KEY], on=FACT_KEY, how="inner")
 
 
@@ -208,6 +209,14 @@ def classify(conn: Connection, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
     return to_write, superseded, int(same.sum())
 
 
+def _next_fact_ids(conn: Connection, n: int) -> np.ndarray:
+    """A block of fresh fact ids. Writers are serialised (DuckDB's file lock, the process lock and
+    PostgreSQL's advisory lock in store.transaction), so max(id)+1 is safe and much faster than
+    drawing n values from a sequence."""
+    top = conn.execute(sa.select(sa.func.max(facts.c.id))).scalar_one_or_none() or 0
+    return np.arange(int(top) + 1, int(top) + 1 + n, dtype="int64")
+
+
 def write_facts(
     conn: Connection, info: BatchInfo, frame: pd.DataFrame, *, actor: str | None = None
 ) -> WriteResult:
@@ -222,7 +231,7 @@ def write_facts(
         _update_ids(conn, superseded["id"].tolist(), is_current=False, superseded_by=batch_id)
     if not to_write.empty:
         rows = to_write.copy()
-        rows["id"] = next_ids(conn, fact_id_seq, len(rows))
+        rows["id"] = _next_fact_ids(conn, len(rows))
         rows["batch_id"] = batch_id
         rows["is_current"] = True
         rows["superseded_by"] = pd.Series([None] * len(rows), dtype="Int64")

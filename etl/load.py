@@ -1,0 +1,366 @@
+"""Load stage: one file = one batch = one transaction; refused files leave the store unchanged.
+
+extract (etl/extract.py) -> validate (etl/validate.py) -> checks that need the store (change
+against last year, permissions, same file already loaded) -> write_facts (lawstats/batches.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.engine import Connection, Engine
+
+from etl.problems import Problem, Report, make_problem
+from lawstats import settings
+from lawstats.batches import BatchInfo, active_batch_with_hash, classify, write_facts
+from lawstats.catalog import Catalog, load_catalog
+from lawstats.periods import Period
+from lawstats.regions import RegionTable, load_regions
+from lawstats.store import connect, transaction
+
+LARGE_CHANGE_PCT = 50.0
+# below this size a ±50% move is ordinary noise (1 -> 2 offices), not worth a warning
+LARGE_CHANGE_MIN_SIZE = 10.0
+
+
+@dataclass
+class LoadResult:
+    """What happened to one file; `status` is loaded | unchanged | refused | dry_run."""
+
+    filename: str
+    status: str
+    sha256: str
+    batch_id: int | None = None
+    facts_written: int = 0
+    facts_superseded: int = 0
+    facts_unchanged: int = 0
+    report: Report = field(default_factory=Report)
+    extraction: Any = None
+    preview: pd.DataFrame | None = None  # facts to write with the values they supersede
+    message_zh: str = ""
+    message_en: str = ""
+
+    @property
+    def problems(self) -> list[Problem]:
+        return list(self.report.problems)
+
+    @property
+    def exit_code(self) -> int:
+        if self.status in ("loaded", "unchanged", "dry_run"):
+            return 0
+        if any(p.code in UNREADABLE for p in self.report.errors):
+            return 2
+        return 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.filename,
+            "status": self.status,
+            "batch_id": self.batch_id,
+            "facts_written": self.facts_written,
+            "facts_superseded": self.facts_superseded,
+            "facts_unchanged": self.facts_unchanged,
+            "sha256": self.sha256,
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+            "counts": self.report.counts,
+            "problems": [p.to_dict() for p in self.report.problems],
+        }
+
+
+UNREADABLE = {"unreadable_file", "empty_file", "unsupported_type", "file_too_large"}
+
+
+FRAME_COLUMNS = [
+    "region_code",
+    "period_start",
+    "period_end",
+    "indicator_code",
+    "value",
+    "is_approximate",
+    "is_reported_rate",
+    "is_not_reported",
+    "source_ref",
+]
+
+
+def facts_frame(extraction) -> pd.DataFrame:
+    """The data rows of an extraction as store rows (totals rows are checked, never stored)."""
+    keep = [
+        f
+        for f in extraction.facts
+        if f.row_kind == "data" and f.region_code is not None and f.period is not None
+    ]
+    return pd.DataFrame(
+        {
+            "region_code": [f.region_code for f in keep],
+            "period_start": [f.period.start for f in keep],
+            "period_end": [f.period.end for f in keep],
+            "indicator_code": [f.indicator_code for f in keep],
+            "value": pd.array([f.value for f in keep], dtype="float64"),
+            "is_approximate": [bool(f.is_approximate) for f in keep],
+            "is_reported_rate": [bool(f.is_reported_rate) for f in keep],
+            "is_not_reported": [bool(f.is_not_reported) for f in keep],
+            "source_ref": [f"{f.sheet}!{f.cell}" if f.cell else f.sheet for f in keep],
+        },
+        columns=FRAME_COLUMNS,
+    )
+
+
+def _cell_of(extraction) -> dict[tuple, tuple[str | None, str | None]]:
+    out = {}
+    for f in extraction.facts:
+        if f.row_kind == "data" and f.period is not None:
+            out[(f.region_code, f.period.start, f.period.end, f.indicator_code)] = (f.sheet, f.cell)
+    return out
+
+
+def check_large_changes(
+    conn: Connection, extraction, frame: pd.DataFrame, catalog: Catalog, regions: RegionTable
+) -> list[Problem]:
+    """Warn where a figure moves more than ±50% against the stored same period last year."""
+    from lawstats.rollup import figures
+
+    if frame.empty or not _has_previous_year(conn, frame):
+        return []
+    where = _cell_of(extraction)
+    problems: list[Problem] = []
+    data = frame[frame["value"].notna()]
+    for (start, end), part in data.groupby(["period_start", "period_end"]):
+        period = Period(start, end)
+        prev_period = period.previous_year()
+        codes = sorted(c for c in part["indicator_code"].unique() if catalog.get(c).kind != "ratio")
+        if not codes:
+            continue
+        region_codes = sorted(part["region_code"].unique())
+        prev = figures(
+            conn, region_codes, prev_period, codes, compare=False, regions=regions, catalog=catalog
+        )
+        prev = prev[prev["value"].notna() & (prev["value"] != 0)]
+        merged = part.merge(
+            prev[["region_code", "indicator_code", "value"]],
+            on=["region_code", "indicator_code"],
+            suffixes=("", "_prev"),
+        )
+        for r in merged.itertuples(index=False):
+            pct = (r.value - r.value_prev) / abs(r.value_prev) * 100.0
+            if max(abs(r.value), abs(r.value_prev)) < LARGE_CHANGE_MIN_SIZE:
+                continue
+            if abs(pct) > LARGE_CHANGE_PCT:
+                sheet, cell = where.get((r.region_code, start, end, r.indicator_code), (None, None))
+                problems.append(
+                    make_problem(
+                        "large_change",
+                        file=extraction.filename,
+                        sheet=sheet,
+                        cell=cell,
+                        region=r.region_code,
+                        indicator=r.indicator_code,
+                        column=catalog.get(r.indicator_code).name_zh,
+                        value=r.value,
+                        previous=r.value_prev,
+                        pct=round(pct, 1),
+                        previous_period=prev_period.label,
+                    )
+                )
+    return problems
+
+
+def _has_previous_year(conn: Connection, frame: pd.DataFrame) -> bool:
+    import sqlalchemy as sa
+
+    from lawstats.store import facts
+
+    start = Period(min(frame["period_start"]), max(frame["period_end"])).previous_year()
+    stmt = (
+        sa.select(facts.c.id)
+        .where(
+            facts.c.is_current,
+            facts.c.indicator_code.in_(sa.bindparam("codes", expanding=True)),
+            facts.c.period_start >= sa.bindparam("start"),
+            facts.c.period_end <= sa.bindparam("end"),
+        )
+        .limit(1)
+    )
+    params = {
+        "codes": sorted(frame["indicator_code"].unique()),
+        "start": start.start,
+        "end": start.end,
+    }
+    return conn.execute(stmt, params).first() is not None
+
+
+def check_permissions(
+    extraction, frame: pd.DataFrame, allowed_regions: Collection[str] | None, regions: RegionTable
+) -> list[Problem]:
+    """Refuse figures for regions outside the uploader's assigned regions (default deny)."""
+    if allowed_regions is None:
+        return []
+    where = _cell_of(extraction)
+    problems = []
+    seen: set[str] = set()
+    for r in frame.itertuples(index=False):
+        if r.region_code in seen:
+            continue
+        if not any(regions.is_within(r.region_code, a) for a in allowed_regions):
+            seen.add(r.region_code)
+            sheet, cell = where.get(
+                (r.region_code, r.period_start, r.period_end, r.indicator_code), (None, None)
+            )
+            problems.append(
+                make_problem(
+                    "region_not_permitted",
+                    file=extraction.filename,
+                    sheet=sheet,
+                    cell=cell,
+                    region=r.region_code,
+                    region_name=regions.full_name(r.region_code),
+                )
+            )
+    return problems
+
+
+def load_bytes(
+    engine: Engine,
+    data: bytes,
+    filename: str,
+    *,
+    user: str = "cli",
+    period: str | Period | None = None,
+    context: str | None = None,
+    layout: str | None = None,
+    dry_run: bool = False,
+    strict: bool = False,
+    allowed_regions: Collection[str] | None = None,
+    extra_spellings: Mapping[str, str] | None = None,
+    source_type: str = "spreadsheet",
+    on_wait: Callable[[str], None] | None = None,
+    catalog: Catalog | None = None,
+    regions: RegionTable | None = None,
+) -> LoadResult:
+    """Extract, validate and (unless refused or a dry run) write one file as one batch."""
+    from etl.extract import extract_file
+    from etl.readers import ReadError
+    from etl.validate import validate
+
+    catalog = catalog or load_catalog()
+    regions = regions or load_regions()
+    sha = hashlib.sha256(data).hexdigest()
+    result = LoadResult(filename=filename, status="refused", sha256=sha)
+    if len(data) > settings.max_upload_bytes():
+        result.report.add(
+            make_problem(
+                "file_too_large",
+                file=filename,
+                size_mb=round(len(data) / 2**20, 1),
+                limit_mb=round(settings.max_upload_bytes() / 2**20, 1),
+            )
+        )
+        return _refused(result)
+
+    with connect(engine, on_wait=on_wait) as conn:
+        earlier = active_batch_with_hash(conn, sha)
+    if earlier is not None:
+        result.status = "unchanged"
+        result.batch_id = int(earlier)
+        result.message_zh = f"该文件已于批次 {earlier} 导入，未重复写入"
+        result.message_en = f"already loaded as batch {earlier}; nothing written"
+        return result
+
+    try:
+        extraction = extract_file(
+            data,
+            filename,
+            period=period,
+            context=context,
+            layout=layout,
+            extra_spellings=extra_spellings,
+            regions=regions,
+            catalog=catalog,
+        )
+    except ReadError as exc:
+        result.report.add(exc.problem)
+        return _refused(result)
+    result.extraction = extraction
+    report = validate(extraction, catalog, regions)
+    frame = facts_frame(extraction)
+    report.extend(check_permissions(extraction, frame, allowed_regions, regions))
+    if report.ok and not frame.empty:
+        with connect(engine, on_wait=on_wait) as conn:
+            report.extend(check_large_changes(conn, extraction, frame, catalog, regions))
+    result.report = report
+    if frame.empty and report.ok:
+        report.add(make_problem("no_table", file=filename))
+    if not report.ok or (strict and report.warnings):
+        return _refused(result, strict=bool(strict and report.ok))
+
+    if dry_run:
+        with connect(engine, on_wait=on_wait) as conn:
+            to_write, superseded, unchanged = classify(conn, frame)
+        result.status = "dry_run"
+        result.facts_written = len(to_write)
+        result.facts_superseded = len(superseded)
+        result.facts_unchanged = unchanged
+        result.preview = superseded
+        result.message_zh = (
+            f"试运行：将写入 {len(to_write)} 条，替换 {len(superseded)} 条，未写入数据库"
+        )
+        result.message_en = f"dry run: would write {len(to_write)} facts, supersede {len(superseded)}; nothing written"
+        return result
+
+    info = BatchInfo(
+        file_name=filename,
+        sha256=sha,
+        source_type=source_type,
+        uploaded_by=user,
+        sheet=", ".join(t.sheet for t in extraction.tables) or None,
+        period_label=", ".join(sorted({t.period.label for t in extraction.tables if t.period}))
+        or None,
+        context_code=next((t.context_code for t in extraction.tables if t.context_code), None),
+        warnings=[p.to_dict() for p in report.warnings],
+    )
+    with transaction(engine, on_wait=on_wait) as conn:
+        # checked again inside the lock: two processes may race with the same file
+        earlier = active_batch_with_hash(conn, sha)
+        if earlier is not None:
+            result.status = "unchanged"
+            result.batch_id = int(earlier)
+            result.message_zh = f"该文件已于批次 {earlier} 导入，未重复写入"
+            result.message_en = f"already loaded as batch {earlier}; nothing written"
+            return result
+        written = write_facts(conn, info, frame)
+    result.status = "loaded"
+    result.batch_id = written.batch_id
+    result.facts_written = written.written
+    result.facts_superseded = written.superseded
+    result.facts_unchanged = written.unchanged
+    result.preview = written.changes
+    result.message_zh = (
+        f"已导入为批次 {written.batch_id}：写入 {written.written} 条，替换 {written.superseded} 条，"
+        f"未变 {written.unchanged} 条"
+    )
+    result.message_en = (
+        f"loaded as batch {written.batch_id}: {written.written} written, {written.superseded} superseded,"
+        f" {written.unchanged} unchanged"
+    )
+    return result
+
+
+def _refused(result: LoadResult, *, strict: bool = False) -> LoadResult:
+    result.status = "refused"
+    n_err = len(result.report.errors)
+    if strict:
+        result.message_zh = (
+            f"严格模式：有 {len(result.report.warnings)} 条警告，文件未导入，数据库未改动"
+        )
+        result.message_en = (
+            f"strict mode: {len(result.report.warnings)} warnings; file refused, database unchanged"
+        )
+    else:
+        result.message_zh = f"发现 {n_err} 个错误，文件未导入，数据库未改动"
+        result.message_en = f"{n_err} errors; file refused, database unchanged"
+    return result
