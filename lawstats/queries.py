@@ -38,3 +38,32 @@ def latest_batch(engine: Engine) -> dict | None:
             .limit(1),
         )
     return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def latest_period_end(engine: Engine):
+    """The last day covered by any current fact (None on an empty store)."""
+    with connect(engine) as conn:
+        hi = conn.execute(
+            sa.select(sa.func.max(facts.c.period_end)).where(facts.c.is_current)
+        ).scalar()
+    return None if hi is None else pd.Timestamp(hi).date()
+
+
+def months_reported(engine: Engine, region_codes: list[str], start, end) -> dict[str, int]:
+    """Distinct months with at least one current fact, per region, inside [start, end]."""
+    stmt = (
+        sa.select(
+            facts.c.region_code,
+            sa.func.count(sa.distinct(facts.c.period_start)).label("months"),
+        )
+        .where(
+            facts.c.is_current,
+            facts.c.period_start >= sa.bindparam("start"),
+            facts.c.period_end <= sa.bindparam("end"),
+            facts.c.region_code.in_(sa.bindparam("regions", expanding=True)),
+        )
+        .group_by(facts.c.region_code)
+    )
+    with connect(engine) as conn:
+        rows = conn.execute(stmt, {"start": start, "end": end, "regions": list(region_codes)})
+        return {r[0]: int(r[1]) for r in rows}

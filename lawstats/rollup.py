@@ -277,25 +277,38 @@ def compute(
     rf = _region_frame(regions, region_codes)
     raw = raw[raw["region_code"].isin(rf["region_code"])]
     wanted = [catalog.get(c) for c in indicator_codes]
-    by_code = {c: g for c, g in raw.groupby("indicator_code", sort=False)}
-    empty_raw = raw.iloc[0:0]
+    # Own figures of every stored indicator needed, computed in one vectorised pass per kind
+    # (each helper groups by region and indicator, so indicators never mix).
+    needed = needed_codes([i.code for i in wanted], catalog)
+    stored = [c for c in needed if not catalog.get(c).is_ratio]
+    stock_codes = [c for c in stored if catalog.get(c).kind == "stock"]
+    flow_codes = [c for c in stored if catalog.get(c).kind != "stock"]
+    in_stock = raw["indicator_code"].isin(stock_codes)
+    in_flow = raw["indicator_code"].isin(flow_codes)
+    own_parts = (_own_flows(raw[in_flow], period), _own_stocks(raw[in_stock], period))
+    own_all = pd.concat([o for o in own_parts if not o.empty] or [_empty_own()], ignore_index=True)
+    by_indicator = {c: g for c, g in own_all.groupby("indicator_code", sort=False)}
+    empty_own = _empty_own()
 
     def own_for(ind: Indicator) -> pd.DataFrame:
-        rows = by_code.get(ind.code, empty_raw)
-        if ind.kind == "stock":
-            return _own_stocks(rows, period)
-        return _own_flows(rows, period)
+        return by_indicator.get(ind.code, empty_own)
+
+    ratio_codes = [i.code for i in wanted if i.is_ratio]
+    by_code = {
+        c: g for c, g in raw[raw["indicator_code"].isin(ratio_codes)].groupby("indicator_code")
+    }
+    empty_raw = raw.iloc[0:0]
 
     parts = []
+    plain_codes = [i.code for i in wanted if not i.is_ratio]
+    if plain_codes:
+        own = own_all[own_all["indicator_code"].isin(plain_codes)].copy()
+        own["num"] = np.nan
+        own["den"] = np.nan
+        parts.append(_roll_over_regions(own, rf, period.months))
     for ind in wanted:
         if ind.is_ratio:
             parts.append(_ratio(ind, own_for, by_code, empty_raw, rf, period, catalog))
-        else:
-            own = own_for(ind)
-            own["num"] = np.nan
-            own["den"] = np.nan
-            rolled = _roll_over_regions(own, rf, period.months)
-            parts.append(rolled)
     rolled = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=RESULT_COLUMNS)
     grid = pd.MultiIndex.from_product(
         [list(dict.fromkeys(region_codes)), [i.code for i in wanted]],

@@ -10,8 +10,8 @@ from lawstats.periods import Period
 from lawstats.strings import t
 
 
-@st.cache_resource(show_spinner=False)
 def engine():
+    """The configured store's engine (store.get_engine caches engines per URL)."""
     from lawstats.store import get_engine
 
     return get_engine(settings.db_url())
@@ -29,7 +29,8 @@ def tr(key: str, **params: object) -> str:
 def data_version() -> str:
     from lawstats.store import data_version as dv
 
-    return dv(engine())
+    # the URL is part of the key, so two databases never share cache entries
+    return f"{settings.db_url()}|{dv(engine())}"
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -79,3 +80,298 @@ def years_with_data(version: str) -> list[int]:
 @st.cache_data(show_spinner=False, max_entries=16)
 def latest_batch(version: str) -> dict | None:
     return queries.latest_batch(engine())
+
+
+# --------------------------------------------------------------------------- dashboard caches
+# Every cached function takes the data version first: a new batch changes it, so the next
+# render recomputes at once, and old entries age out of the bounded caches.
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def latest_complete_year(version: str) -> int | None:
+    from lawstats import dashboard
+
+    return dashboard.latest_complete_year(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def figures_many(
+    version: str, region_codes: tuple[str, ...], period_label: str, codes: tuple[str, ...]
+) -> pd.DataFrame:
+    from lawstats.rollup import figures as compute
+
+    return compute(engine(), list(region_codes), Period.from_label(period_label), list(codes))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def series(
+    version: str,
+    region_codes: tuple[str, ...],
+    period_labels: tuple[str, ...],
+    codes: tuple[str, ...],
+) -> pd.DataFrame:
+    from lawstats import dashboard
+
+    periods = [Period.from_label(p) for p in period_labels]
+    return dashboard.series_values(engine(), list(region_codes), periods, list(codes))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def ranking(version: str, parent_code: str, period_label: str, code: str, norm: str):
+    from lawstats import dashboard
+
+    return dashboard.ranking(engine(), parent_code, Period.from_label(period_label), code, norm)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def missing_reporters(version: str, region_code: str, period_label: str) -> pd.DataFrame:
+    from lawstats import dashboard
+
+    return dashboard.missing_reporters(engine(), region_code, Period.from_label(period_label))
+
+
+# --------------------------------------------------------------------------- URL-synced filters
+
+
+def _qp_default(key: str, options: list, default):
+    value = st.query_params.get(key)
+    if value is not None:
+        for o in options:
+            if str(o) == value:
+                return o
+    return default
+
+
+def synced_selectbox(label: str, options: list, key: str, default, *, container=None, **kwargs):
+    """A selectbox whose value lives in the URL (?key=value) so a link reproduces the view."""
+    container = container or st
+    if not options:
+        return None
+    pending = st.session_state.pop(f"_goto_{key}", None)
+    if pending is not None and pending in options:
+        st.session_state[key] = pending
+    elif key not in st.session_state or st.session_state[key] not in options:
+        st.session_state[key] = _qp_default(
+            key, options, default if default in options else options[0]
+        )
+    value = container.selectbox(label, options, key=key, **kwargs)
+    st.query_params[key] = str(value)
+    return value
+
+
+def goto(key: str, value: str) -> None:
+    """Change a synced filter from code (drill-down) and rerun."""
+    st.session_state[f"_goto_{key}"] = value
+    st.query_params[key] = value
+    st.rerun()
+
+
+def region_options(version: str) -> list[str]:
+    """Regions on offer: every region with data and all its ancestors, provinces first."""
+    from lawstats.regions import load_regions
+
+    return _region_options(version, id(load_regions()))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _region_options(version: str, _table: int) -> list[str]:
+    from lawstats.regions import load_regions
+
+    regions = load_regions()
+    offered: dict[str, None] = {}
+    for code in regions_with_data(version):
+        for r in regions.path(code):
+            offered[r.code] = None
+    return sorted(offered, key=lambda c: (len(regions.path(c)), c))
+
+
+def default_region(options: list[str]) -> str:
+    from lawstats.regions import load_regions
+
+    regions = load_regions()
+    return next((c for c in options if regions.get(c).level == "city"), options[0])
+
+
+def region_picker(version: str, *, container=None) -> str | None:
+    """The region selectbox (?region=code), labelled with full names."""
+    from lawstats.regions import load_regions
+
+    regions = load_regions()
+    options = region_options(version)
+    if not options:
+        return None
+    return synced_selectbox(
+        tr("region"),
+        options,
+        "region",
+        default_region(options),
+        container=container,
+        format_func=regions.full_name,
+    )
+
+
+def period_picker(version: str, *, container=None) -> Period | None:
+    """Period type + year + quarter/month (?period=label); defaults to the latest complete year."""
+    from lawstats import dashboard
+    from lawstats.periods import PeriodError, parse_period
+
+    container = container or st
+    years = years_with_data(version)
+    if not years:
+        return None
+    default_year = latest_complete_year(version) or years[0]
+    default_year = default_year if default_year in years else years[0]
+    kind, year, part = "year", default_year, 1
+    label = st.query_params.get("period")
+    if label and "period_kind" not in st.session_state:
+        try:
+            kind, year, part = dashboard.period_parts(parse_period(label))
+        except PeriodError:
+            pass
+        kind = kind if kind in dashboard.PERIOD_KINDS else "year"
+        st.session_state["period_kind"] = kind
+        st.session_state["period_year"] = year if year in years else default_year
+        st.session_state[f"period_part_{kind}"] = part
+    for k, v in (("period_kind", "year"), ("period_part_quarter", 1), ("period_part_month", 12)):
+        st.session_state.setdefault(k, v)
+    st.session_state.setdefault("period_part_ytd", 6)
+    cols = container.columns([3, 2, 2])
+    kind = (
+        cols[0].segmented_control(
+            tr("period_kind"),
+            list(dashboard.PERIOD_KINDS),
+            format_func=lambda k: tr(f"kind_{k}"),
+            key="period_kind",
+        )
+        or "year"
+    )
+    if st.session_state.get("period_year") not in years:
+        st.session_state["period_year"] = default_year
+    year = cols[1].selectbox(tr("year"), years, key="period_year", format_func=lambda y: f"{y}")
+    part = 1
+    if kind == "quarter":
+        part = cols[2].selectbox(
+            tr("quarter"),
+            [1, 2, 3, 4],
+            key="period_part_quarter",
+            format_func=lambda n: tr("quarter_n", n=n),
+        )
+    elif kind == "month":
+        part = cols[2].selectbox(
+            tr("month"),
+            list(range(1, 13)),
+            key="period_part_month",
+            format_func=lambda n: tr("month_n", n=n),
+        )
+    elif kind == "ytd":
+        part = cols[2].selectbox(
+            tr("through_month"),
+            list(range(1, 13)),
+            key="period_part_ytd",
+            format_func=lambda n: tr("ytd_n", n=n),
+        )
+    period = dashboard.make_period(kind, int(year), int(part))
+    st.query_params["period"] = period.label
+    return period
+
+
+def period_text(period: Period) -> str:
+    return period.label if lang() == "zh" else period.label_en
+
+
+def indicator_picker(codes: list[str], default: str, *, container=None) -> str:
+    """The indicator selectbox (?indicator=code)."""
+    from lawstats.catalog import load_catalog
+
+    catalog = load_catalog()
+    return synced_selectbox(
+        tr("indicator"),
+        codes,
+        "indicator",
+        default,
+        container=container,
+        format_func=lambda c: catalog.get(c).name(lang()),
+    )
+
+
+def breadcrumb(region_code: str) -> None:
+    """省 › 市 › 县 as buttons; clicking an ancestor goes back up."""
+    from lawstats import dashboard
+
+    path = dashboard.breadcrumb(region_code)
+    cols = st.columns(len(path) * 2)
+    for i, (code, name) in enumerate(path):
+        if i:
+            cols[2 * i - 1].markdown("›")
+        if code == region_code:
+            cols[2 * i].markdown(f"**{name}**")
+        elif cols[2 * i].button(name, key=f"crumb_{code}", type="tertiary"):
+            goto("region", code)
+
+
+def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
+    """CSV and Excel downloads of a chart's data (formula-like cells neutralised)."""
+    from lawstats import exports
+
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button(
+        tr("download_csv"),
+        exports.to_csv_bytes(frame),
+        f"{name}.csv",
+        "text/csv",
+        key=f"csv_{key}",
+        on_click="ignore",
+    )
+    c2.download_button(
+        tr("download_xlsx"),
+        exports.to_excel_bytes(frame),
+        f"{name}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"xlsx_{key}",
+        on_click="ignore",
+    )
+
+
+def selected_code(event) -> str | None:
+    """The region code of the first clicked/selected point of a plotly chart event."""
+    try:
+        points = event.selection.points  # type: ignore[union-attr]
+    except AttributeError:
+        try:
+            points = event["selection"]["points"]
+        except (KeyError, TypeError):
+            return None
+    for p in points or []:
+        data = p.get("customdata")
+        if isinstance(data, list):
+            data = data[0] if data else None
+        if data:
+            return str(data)
+    return None
+
+
+def require_data(version: str) -> None:
+    """Stop the page with a what-to-do message when the database is empty."""
+    if not regions_with_data(version):
+        st.warning(tr("empty_page"))
+        st.stop()
+
+
+def _drill_from(key: str) -> None:
+    code = st.session_state.get(key)
+    if code:
+        st.session_state["_goto_region"] = code
+        st.query_params["region"] = code
+        st.session_state[key] = ""
+
+
+def drill_selectbox(units: list[str], format_func) -> None:
+    """The no-mouse fallback for drill-down: choosing a unit moves the whole page to it."""
+    st.selectbox(
+        tr("drill_into"),
+        ["", *units],
+        format_func=lambda c: format_func(c) if c else tr("drill_none"),
+        key="drill",
+        on_change=_drill_from,
+        args=("drill",),
+    )

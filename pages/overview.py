@@ -1,77 +1,82 @@
-"""总览 Overview: a region's figures for a period, with the same period last year and the change."""
+"""总览 Overview: KPI cards per indicator group for a region and period, freshness and missing reporters."""
 
 import streamlit as st
 
-from lawstats import ui
+from lawstats import dashboard, ui
 from lawstats.catalog import load_catalog
-from lawstats.formatting import format_change, format_value
-from lawstats.periods import Period
-from lawstats.regions import load_regions
 
 version = ui.data_version()
-regions = load_regions()
+ui.demo_banner()
+ui.require_data(version)
 catalog = load_catalog()
-codes = ui.regions_with_data(version)
-if not codes:
-    st.warning(ui.tr("empty_db"))
-    st.stop()
-
-# regions on offer: every region with data and all their ancestors (cities first)
-offered: dict[str, None] = {}
-for code in codes:
-    for r in regions.path(code):
-        offered[r.code] = None
-choices = sorted(offered, key=lambda c: (len(regions.path(c)), c))
-default = next((c for c in choices if regions.get(c).level == "city"), choices[0])
 lang = ui.lang()
-col1, col2 = st.columns([2, 1])
-region_code = col1.selectbox(
-    ui.tr("region"),
-    choices,
-    index=choices.index(default),
-    format_func=regions.full_name,
-    key="region",
-)
-years = ui.years_with_data(version)
-year = col2.selectbox(
-    ui.tr("period"), years, index=min(1, len(years) - 1), format_func=lambda y: f"{y}年", key="year"
-)
-period = Period.year(int(year))
 
-frame = ui.figures(version, region_code, period.label, tuple(catalog.codes))
+c1, c2 = st.columns([2, 3])
+region_code = ui.region_picker(version, container=c1)
+period = ui.period_picker(version, container=c2)
+ui.breadcrumb(region_code)
+previous = period.previous_year()
+st.subheader(
+    ui.tr("compared_with", period=ui.period_text(period), previous=ui.period_text(previous))
+)
+
+frame = ui.figures_many(version, (region_code,), period.label, tuple(catalog.codes))
+spark_periods = tuple(p.label for p in dashboard.same_kind_back(period, dashboard.SPARK_YEARS))
+spark = ui.series(version, (region_code,), spark_periods, tuple(catalog.codes))
+texts = {
+    "not_reported": ui.tr("flag_not_reported"),
+    "approximate": ui.tr("flag_approximate"),
+    "coverage": ui.tr("flag_coverage"),
+    "months": ui.tr("flag_months"),
+    "reported_rate": ui.tr("reported_rate"),
+}
+cards = dashboard.overview_cards(frame, spark, lang, catalog=catalog, texts=texts)
+by_group = {}
+for card in cards:
+    by_group.setdefault(card.group, []).append(card)
+
 latest = ui.latest_batch(version)
 if latest:
     st.caption(ui.tr("data_as_of", batch=latest["id"], when=latest["uploaded_at"]))
 
+if all(card.value is None for card in cards):
+    st.info(ui.tr("no_data_for_selection"))
 for group in catalog.groups:
-    members = [i.code for i in catalog.in_group(group.code)]
-    part = frame[frame["indicator_code"].isin(members)]
-    if part["value"].isna().all():
+    shown = [c for c in by_group.get(group.code, []) if c.value is not None]
+    if not shown:
         continue
-    st.subheader(group.name(lang))
-    rows = []
-    for r in part.itertuples(index=False):
-        ind = catalog.get(r.indicator_code)
-        note = []
-        if r.units_reported < r.units_expected:
-            note.append(
-                ui.tr("units_reported", reported=r.units_reported, expected=r.units_expected)
+    st.markdown(f"#### {group.name(lang)}")
+    cols = st.columns(4)
+    for i, card in enumerate(shown):
+        with cols[i % 4]:
+            st.metric(
+                card.label,
+                card.value_text,
+                delta=card.delta,
+                delta_color=card.delta_color,
+                help=card.help,
+                border=True,
+                chart_data=card.spark if len(card.spark) > 1 else None,
+                chart_type="line",
             )
-        if r.months_covered < r.months_expected:
-            note.append(
-                ui.tr("months_missing", covered=r.months_covered, expected=r.months_expected)
-            )
-        if r.is_reported_rate:
-            note.append(ui.tr("reported_rate"))
-        rows.append(
-            {
-                ui.tr("indicator"): ind.name(lang),
-                ui.tr("value"): format_value(r.value, ind, approximate=r.is_approximate),
-                ui.tr("previous"): format_value(
-                    r.previous, ind, approximate=bool(r.previous_is_approximate)
-                ),
-                ui.tr("change"): format_change(r.change, r.change_unit, lang),
-                ui.tr("coverage"): "；".join(note),
-            }
+            if card.flags:
+                st.caption(" · ".join(card.flags))
+
+st.markdown(f"#### {ui.tr('missing_title')}")
+missing = ui.missing_reporters(version, region_code, period.label)
+if missing.empty:
+    st.success(ui.tr("missing_none"))
+else:
+    st.warning(ui.tr("missing_count", n=len(missing)))
+    st.write(
+        "、".join(
+            ui.tr("missing_months", name=r.name, m=r.months, e=r.months_expected)
+            for r in missing.itertuples(index=False)
         )
-    st.dataframe(rows, hide_index=True, width="stretch")
+    )
+
+ui.downloads(
+    dashboard.figures_export(frame, period, catalog=catalog),
+    f"overview_{region_code}_{period.label}",
+    "overview",
+)

@@ -36,7 +36,9 @@ def workbook(rows: list[list], title: str = "2024年1-6月天水市人民调解�
 
 
 def good_rows(base: int = 100) -> list[list]:
-    return [[name, base + i * 10, base + i * 10 - 2, 5 + i] for i, name in enumerate(TIANSHUI_COUNTIES)]
+    return [
+        [name, base + i * 10, base + i * 10 - 2, 5 + i] for i, name in enumerate(TIANSHUI_COUNTIES)
+    ]
 
 
 def snapshot(engine) -> tuple:
@@ -59,12 +61,14 @@ def current_value(engine, region: str, code: str) -> float | None:
 
 
 def test_load_wide_file_writes_one_batch(engine):
-    res = load_bytes(engine, workbook(good_rows()), "tianshui_h1.xlsx")
+    data = workbook(good_rows())
+    res = load_bytes(engine, data, "tianshui_h1.xlsx")
     assert res.status == "loaded", [p.to_dict() for p in res.problems]
     assert res.facts_written == 21  # 7 counties x 3 indicators
     assert current_value(engine, "620502", "mediation_cases") == 100
     assert current_value(engine, "620525", "judicial_confirmations") == 11
-    again = load_bytes(engine, workbook(good_rows()), "tianshui_h1_copy.xlsx")
+    # the same bytes under another name (openpyxl stamps the save time, so build the file once)
+    again = load_bytes(engine, data, "tianshui_h1_copy.xlsx")
     assert again.status == "unchanged" and again.batch_id == res.batch_id
     assert f"批次 {res.batch_id}" in again.message_zh
 
@@ -98,7 +102,11 @@ def test_new_values_supersede_and_rollback_restores(engine):
     with connect(engine) as conn:
         diff = batch_diff(conn, second.batch_id)
     row = diff.iloc[0]
-    assert (row["old_value"], row["new_value"], int(row["old_batch_id"])) == (100, 130, first.batch_id)
+    assert (row["old_value"], row["new_value"], int(row["old_batch_id"])) == (
+        100,
+        130,
+        first.batch_id,
+    )
     with transaction(engine) as conn:
         rollback_batch(conn, second.batch_id, actor="t", reason="typo")
     assert current_value(engine, "620502", "mediation_cases") == 100
@@ -147,7 +155,7 @@ def cli_json(capsys, *argv) -> tuple[int, list[dict]]:
 
 def test_cli_load_contract(store_url, tmp_path, capsys):
     good = tmp_path / "good.xlsx"
-    good.write_bytes(workbook(good_rows()))
+    good.write_bytes(workbook(good_rows()))  # written once, loaded twice below
     code, objs = cli_json(capsys, "load", str(good), "--db", store_url)
     assert code == 0 and objs[0]["status"] == "loaded" and objs[0]["facts_written"] == 21
     assert set(objs[0]) >= {"status", "batch_id", "facts_written", "problems"}
@@ -160,7 +168,17 @@ def test_cli_load_contract(store_url, tmp_path, capsys):
     code, objs = cli_json(capsys, "load", str(bad), "--db", store_url)
     assert code == 1 and objs[0]["status"] == "refused"
     p = objs[0]["problems"][0]
-    assert {"severity", "code", "message_zh", "message_en", "file", "sheet", "cell", "region", "indicator"} <= set(p)
+    assert {
+        "severity",
+        "code",
+        "message_zh",
+        "message_en",
+        "file",
+        "sheet",
+        "cell",
+        "region",
+        "indicator",
+    } <= set(p)
     junk = tmp_path / "junk.xlsx"
     junk.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)  # an image renamed .xlsx
     code, objs = cli_json(capsys, "load", str(junk), "--db", store_url)
@@ -196,7 +214,9 @@ def test_two_processes_loading_at_once_both_succeed(tmp_path):
         assert json.loads(out)["status"] == "loaded"
     engine = get_engine(str(db))
     with connect(engine) as conn:
-        n = conn.execute(sa.text("SELECT count(*) FROM batches WHERE status = 'active'")).scalar_one()
+        n = conn.execute(
+            sa.text("SELECT count(*) FROM batches WHERE status = 'active'")
+        ).scalar_one()
         facts = conn.execute(sa.text("SELECT count(*) FROM v_facts")).scalar_one()
     assert n == 2 and facts == 42
 

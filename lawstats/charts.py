@@ -1,0 +1,106 @@
+"""Plotly figure builders for the dashboard (no Streamlit): trends, rankings, year-to-date comparisons."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from lawstats.catalog import Indicator
+
+COLOURS = {"good": "#1a7f37", "bad": "#cf222e", "neutral": "#6e7781"}
+PALETTE = ["#b22222", "#1f6feb", "#1a7f37", "#bf8700", "#8250df", "#0a7480", "#cf222e", "#57606a"]
+FONT = "WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, sans-serif"
+
+
+def _layout(fig: go.Figure, title: str, y_title: str, height: int = 380) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.0, "font": {"size": 15}},
+        font={"family": FONT, "size": 12},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 48, "b": 10},
+        yaxis_title=y_title,
+        legend={"orientation": "h", "y": -0.15},
+        separators=".,",
+        hovermode="closest",
+    )
+    return fig
+
+
+def trend_chart(
+    frame: pd.DataFrame,
+    ind: Indicator,
+    names: dict[str, str],
+    *,
+    x: str = "period",
+    title: str = "",
+    target: float | None = None,
+    target_label: str = "",
+) -> go.Figure:
+    """Lines: one per region over periods; `target` draws a dashed line (hook for the targets issue)."""
+    fig = go.Figure()
+    for i, (code, part) in enumerate(frame.groupby("region_code", sort=False)):
+        fig.add_trace(
+            go.Scatter(
+                x=part[x].tolist(),
+                y=part["value"].tolist(),
+                mode="lines+markers",
+                name=names.get(code, code),
+                customdata=[code] * len(part),
+                line={"color": PALETTE[i % len(PALETTE)], "width": 2},
+                hovertemplate="%{x}<br>%{fullData.name}: %{y:,}<extra></extra>",
+            )
+        )
+    if target is not None:
+        fig.add_hline(
+            y=target, line_dash="dash", line_color=COLOURS["neutral"], annotation_text=target_label
+        )
+    fig.update_xaxes(type="category")
+    return _layout(fig, title, ind.unit)
+
+
+def ranking_chart(
+    table: pd.DataFrame, ind: Indicator, *, title: str = "", unit: str = ""
+) -> go.Figure:
+    """Horizontal bars sorted best first; region codes in customdata so a click can drill down."""
+    t = table[table["value"].notna()]
+    colours = [COLOURS["bad"] if s else PALETTE[0] for s in t["small"]]
+    fig = go.Figure(
+        go.Bar(
+            x=t["value"].tolist(),
+            y=t["name"].tolist(),
+            orientation="h",
+            customdata=t["region_code"].tolist(),
+            marker_color=colours,
+            text=[f"{v:,.{max(ind.decimals, 0) if unit == ind.unit else 2}f}" for v in t["value"]],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:,}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", type="category")
+    height = max(300, 26 * len(t) + 80)
+    fig = _layout(fig, title, "", height=height)
+    fig.update_xaxes(title=unit)
+    return fig
+
+
+def ytd_chart(
+    frame: pd.DataFrame, names: dict[str, str], labels: tuple[str, str], *, title: str = ""
+) -> go.Figure:
+    """Grouped bars: year to date against the same range last year, one pair per region."""
+    x = [names.get(c, c) for c in frame["region_code"]]
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=x, y=frame["previous"].tolist(), name=labels[1], marker_color=COLOURS["neutral"]
+            ),
+            go.Bar(
+                x=x,
+                y=frame["value"].tolist(),
+                name=labels[0],
+                marker_color=PALETTE[0],
+                customdata=frame["region_code"].tolist(),
+            ),
+        ]
+    )
+    fig.update_layout(barmode="group")
+    return _layout(fig, title, "")

@@ -1,0 +1,104 @@
+"""Real-browser helpers: start `streamlit run app.py` on a free port, wait for health and for runs to finish."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+
+
+def browser_available() -> bool:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return False
+    return Path(CHROMIUM).exists() or shutil.which("chromium") is not None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(db_path: str, timeout: float = 30.0):
+    """A running app on a free port serving `db_path`; yields its base URL."""
+    port = free_port()
+    env = {**os.environ, "LAWSTATS_DB_URL": db_path}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"streamlit did not start: {proc.stderr.read().decode()[-2000:]}"
+                )
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def wait_idle(page, ready: str | None = None, timeout_ms: int = 30_000) -> None:
+    """Wait for the app container, the `ready` selector, and no script run for three polls in a row."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    if ready:
+        page.wait_for_selector(ready, timeout=timeout_ms, state="attached")
+    page.wait_for_function(
+        """() => {
+            const busy = document.querySelector('[data-testid="stStatusWidget"]') !== null
+                || document.querySelectorAll('[data-testid="stSkeleton"]').length > 0;
+            window.__idle = busy ? 0 : (window.__idle || 0) + 1;
+            return window.__idle >= 3;
+        }""",
+        timeout=timeout_ms,
+        polling=150,
+    )
