@@ -24,7 +24,9 @@ def by_code(records: list[dict]) -> dict[str, dict]:
 
 
 def test_show_tianshui_2024_prints_the_published_figures(demo_db, capsys):
-    got = by_code(run_json(capsys, "show", "--db", demo_db, "--region", "天水市", "--period", "2024"))
+    got = by_code(
+        run_json(capsys, "show", "--db", demo_db, "--region", "天水市", "--period", "2024")
+    )
     expected = {
         "mediation_cases": 13287,
         "judicial_confirmations": 943,
@@ -71,18 +73,33 @@ def test_show_tianshui_2024_prints_the_published_figures(demo_db, capsys):
 
 
 def test_show_other_published_cities(demo_db, capsys):
-    weinan = by_code(run_json(capsys, "show", "--db", demo_db, "--region", "渭南", "--period", "2021年"))
+    weinan = by_code(
+        run_json(capsys, "show", "--db", demo_db, "--region", "渭南", "--period", "2021年")
+    )
     assert weinan["mediation_cases"]["value"] == 7202
     assert weinan["mediation_success"]["value"] == 6986
     assert weinan["mediation_success_rate"]["value"] == 97.0
     assert weinan["office_budget"]["value"] == 618.5
     assert weinan["mediation_funding"]["value"] == 294.17
-    lvliang = by_code(run_json(capsys, "show", "--db", demo_db, "--region", "吕梁市", "--period", "2023"))
+    lvliang = by_code(
+        run_json(capsys, "show", "--db", demo_db, "--region", "吕梁市", "--period", "2023")
+    )
     assert lvliang["prelitigation_cases"]["value"] == 4000
     assert lvliang["prelitigation_cases"]["is_approximate"] is True
     assert lvliang["law_ambassadors"]["value"] == 21000
     quanzhou = by_code(
-        run_json(capsys, "show", "--db", demo_db, "--region", "泉州", "--period", "2024", "--indicator", "office_count")
+        run_json(
+            capsys,
+            "show",
+            "--db",
+            demo_db,
+            "--region",
+            "泉州",
+            "--period",
+            "2024",
+            "--indicator",
+            "office_count",
+        )
     )
     assert quanzhou["office_count"]["value"] == 163
     # 金门县 never reports: 12 units expected, not 13
@@ -110,14 +127,38 @@ def test_show_ytd_compares_same_range_last_year(demo_db, capsys):
 
 def test_show_accepts_short_county_name(demo_db, capsys):
     recs = run_json(
-        capsys, "show", "--db", demo_db, "--region", "秦州", "--period", "2024", "--indicator", "mediation_cases"
+        capsys,
+        "show",
+        "--db",
+        demo_db,
+        "--region",
+        "秦州",
+        "--period",
+        "2024",
+        "--indicator",
+        "mediation_cases",
     )
     assert recs[0]["region_code"] == "620502"
     assert recs[0]["coverage"]["units_expected"] == 1
 
 
 def test_show_text_output(demo_db, capsys):
-    assert main(["show", "--db", demo_db, "--region", "天水市", "--period", "2024", "--indicator", "office_staff"]) == 0
+    assert (
+        main(
+            [
+                "show",
+                "--db",
+                demo_db,
+                "--region",
+                "天水市",
+                "--period",
+                "2024",
+                "--indicator",
+                "office_staff",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "甘肃省天水市  2024年（对比 2023年）" in out
     assert "374 人" in out and "308 人" in out and "▲ 21.4%" in out
@@ -171,7 +212,17 @@ def test_demo_refuses_to_overwrite_real_data(tmp_path, capsys):
         write_facts(
             conn,
             BatchInfo("a.xlsx", "a" * 64, "spreadsheet", "analyst"),
-            pd.DataFrame([{"region_code": "620502", "period_start": y.start, "period_end": y.end, "indicator_code": "mediation_cases", "value": 1.0}]),
+            pd.DataFrame(
+                [
+                    {
+                        "region_code": "620502",
+                        "period_start": y.start,
+                        "period_end": y.end,
+                        "indicator_code": "mediation_cases",
+                        "value": 1.0,
+                    }
+                ]
+            ),
         )
     assert main(["demo", "--db", str(path)]) == 2
     assert "--force" in capsys.readouterr().err
@@ -179,8 +230,21 @@ def test_demo_refuses_to_overwrite_real_data(tmp_path, capsys):
 
 def test_module_entry_point_runs(demo_db):
     out = subprocess.run(
-        [sys.executable, "-m", "etl", "show", "--db", demo_db, "--region", "天水市秦州区", "--period", "2024Q1", "--json",
-         "--indicator", "mediation_cases"],
+        [
+            sys.executable,
+            "-m",
+            "etl",
+            "show",
+            "--db",
+            demo_db,
+            "--region",
+            "天水市秦州区",
+            "--period",
+            "2024Q1",
+            "--json",
+            "--indicator",
+            "mediation_cases",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -29,7 +29,9 @@ def city_facts(engine, city: str, period: Period) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("city", DEMO_CITIES)
-@pytest.mark.parametrize("period", [Period.month(2023, 3), Period.month(2024, 12)], ids=["2023-03", "2024-12"])
+@pytest.mark.parametrize(
+    "period", [Period.month(2023, 3), Period.month(2024, 12)], ids=["2023-03", "2024-12"]
+)
 def test_demo_city_round_trips_through_the_template(demo_db, tmp_path, city, period):
     demo = get_engine(demo_db)
     buf = io.BytesIO()

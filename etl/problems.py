@@ -1,0 +1,310 @@
+"""Problems as data: one registry of problem types, a Problem per finding, and a Report that collects them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    severity: str  # error | warning
+    template_zh: str
+    template_en: str
+
+
+# One registry: code -> severity and message templates. `{where}` is filled in by make_problem
+# from sheet/cell/column ("第7行 D列（调解成功）" / "Row 7, column D (mediation_success)").
+PROBLEM_TYPES: dict[str, ProblemType] = {
+    # --- the file as a whole ---
+    "unreadable_file": ProblemType(
+        ERROR, "无法读取文件：{reason}", "The file cannot be read: {reason}"
+    ),
+    "empty_file": ProblemType(
+        ERROR, "文件是空的，没有任何数据", "The file is empty: it holds no data"
+    ),
+    "file_too_large": ProblemType(
+        ERROR,
+        "文件太大（解压后约{size_mb}MB，上限{limit_mb}MB），请拆分后再上传",
+        "The file is too large (about {size_mb} MB unpacked, limit {limit_mb} MB): split it and upload the parts",
+    ),
+    "unsupported_type": ProblemType(
+        ERROR,
+        "不支持的文件类型（{kind}）：请上传 Excel（.xlsx/.xls）或 CSV 文件",
+        "Unsupported file type ({kind}): upload an Excel (.xlsx/.xls) or CSV file",
+    ),
+    "no_table": ProblemType(
+        ERROR,
+        "{where}没有找到数据表：需要一行表头（如“地区”和指标名称）和至少一行地区数据",
+        "{where}: no data table found: a header row (e.g. 地区 and indicator names) and at least one region row are needed",
+    ),
+    "no_indicator": ProblemType(
+        ERROR,
+        "{where}无法确定这张表是哪个指标（{raw}）：请在“指标：”行写明指标名称",
+        "{where}: cannot tell which indicator this table holds ({raw}): name it in an “指标：” line",
+    ),
+    "layout_uncertain": ProblemType(
+        WARNING,
+        "{where}的表格结构不确定（按“{layout}”读取，把握{confidence}），请核对读取结果",
+        "{where}: the table layout is uncertain (read as “{layout}”, confidence {confidence}): check the result",
+    ),
+    # --- regions and periods ---
+    "unknown_region": ProblemType(
+        ERROR,
+        "{where}的地区“{raw}”无法识别{hint}",
+        "{where}: region “{raw}” is not recognised{hint}",
+    ),
+    "ambiguous_region": ProblemType(
+        ERROR,
+        "{where}的地区“{raw}”有多个同名地区（{candidates}），请写全称或指定所属市",
+        "{where}: region “{raw}” is ambiguous ({candidates}): write the full name or choose the city",
+    ),
+    "region_outside_context": ProblemType(
+        ERROR,
+        "{where}的地区“{raw}”不属于{context}",
+        "{where}: region “{raw}” is not within {context}",
+    ),
+    "no_period": ProblemType(
+        ERROR,
+        "{where}找不到统计期间：请在标题、工作表名或文件名中写明（如“2024年1-6月”），或上传时选择期间",
+        "{where}: no reporting period found: state it in the title, sheet name or file name (e.g. 2024年1-6月) or choose it when uploading",
+    ),
+    "bad_period": ProblemType(
+        ERROR,
+        "{where}的期间“{raw}”无法识别{hint}",
+        "{where}: period “{raw}” is not understood{hint}",
+    ),
+    # --- cell values ---
+    "not_a_number": ProblemType(
+        ERROR, "{where}的值“{raw}”不是数字", "{where}: “{raw}” is not a number"
+    ),
+    "excel_error_cell": ProblemType(
+        ERROR,
+        "{where}是 Excel 错误值“{raw}”，请检查公式",
+        "{where}: Excel error value “{raw}”: check the formula",
+    ),
+    "negative_count": ProblemType(
+        ERROR, "{where}的值{value}是负数", "{where}: value {value} is negative"
+    ),
+    "rate_out_of_range": ProblemType(
+        ERROR,
+        "{where}的比率{value}%不在0到100之间",
+        "{where}: rate {value}% is not between 0 and 100",
+    ),
+    "non_integer_count": ProblemType(
+        ERROR,
+        "{where}的值{value}应为整数（单位：{unit}）",
+        "{where}: value {value} should be a whole number (unit: {unit})",
+    ),
+    "numerator_above_denominator": ProblemType(
+        ERROR,
+        "{where}的{part}（{value}）大于{whole}（{whole_value}）",
+        "{where}: {part} ({value}) is greater than {whole} ({whole_value})",
+    ),
+    "duplicate_conflict": ProblemType(
+        ERROR,
+        "{where}的值{value}与{other_cell}的值{other_value}重复且不一致（同一地区、期间、指标）",
+        "{where}: value {value} conflicts with {other_value} in {other_cell} (same region, period and indicator)",
+    ),
+    "duplicate_same_value": ProblemType(
+        WARNING,
+        "{where}与{other_cell}重复填报了相同的值{value}",
+        "{where}: the same value {value} is also reported in {other_cell}",
+    ),
+    "approximate_value": ProblemType(
+        WARNING,
+        "{where}的值“{raw}”是约数，按{value}记录并标注为约数",
+        "{where}: “{raw}” is approximate: stored as {value} and flagged approximate",
+    ),
+    # --- columns and units ---
+    "unmapped_column": ProblemType(
+        WARNING,
+        "{where}的表头“{header}”不是已知指标，该列未导入",
+        "{where}: header “{header}” is not a known indicator; the column was not imported",
+    ),
+    "unmapped_indicator": ProblemType(
+        WARNING,
+        "{where}的指标“{raw}”不是已知指标，未导入",
+        "{where}: indicator “{raw}” is not known and was not imported",
+    ),
+    "unit_mismatch": ProblemType(
+        WARNING,
+        "{where}的单位“{unit}”与指标单位“{expected}”不一致，未换算",
+        "{where}: unit “{unit}” differs from the indicator's unit “{expected}” and was not converted",
+    ),
+    "fraction_rate_scaled": ProblemType(
+        WARNING,
+        "{where}的比率按小数填写（如{example}），已乘以100换算为百分数",
+        "{where}: rates were entered as fractions (e.g. {example}) and were multiplied by 100",
+    ),
+    # --- consistency between figures ---
+    "total_mismatch": ProblemType(
+        WARNING,
+        "{where}的合计{total}与各地区之和{sum}不一致",
+        "{where}: total {total} differs from the sum of the regions {sum}",
+    ),
+    "part_above_whole": ProblemType(
+        WARNING,
+        "{where}的{part}（{value}）大于{whole}（{whole_value}）",
+        "{where}: {part} ({value}) is greater than {whole} ({whole_value})",
+    ),
+    "rate_inconsistent": ProblemType(
+        WARNING,
+        "{where}填报的比率{value}%与按件数计算的{computed}%相差超过0.1个百分点",
+        "{where}: reported rate {value}% differs from {computed}% computed from the counts by more than 0.1 point",
+    ),
+    "large_change": ProblemType(
+        WARNING,
+        "{where}的值{value}比上年同期{previous}变化{pct}%，请核实",
+        "{where}: value {value} changed by {pct}% from {previous} in the same period last year: please check",
+    ),
+    "region_not_permitted": ProblemType(
+        ERROR,
+        "{where}：您没有权限上报{region_name}的数据（只能上报分配给您的地区及其下级）",
+        "{where}: you may not submit figures for {region_name} (only for your assigned regions and below)",
+    ),
+}
+
+_CELL_RE = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def format_number(value: Any) -> str:
+    """A number as people write it: 13287, 98.6, 294.17 (no float noise, no trailing zeros)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return "NaN"
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+class _Params(dict):
+    """Template parameters; a missing one prints as empty text instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _where(sheet: str | None, cell: str | None, column: str | None, label_en: str | None):
+    if cell:
+        m = _CELL_RE.match(cell)
+        if m:
+            col, row = m.groups()
+            zh = f"第{row}行 {col}列" + (f"（{column}）" if column else "")
+            en = f"Row {row}, column {col}" + (
+                f" ({label_en or column})" if label_en or column else ""
+            )
+            return zh, en
+    if sheet:
+        return f"工作表“{sheet}”", f"Sheet “{sheet}”"
+    return "文件", "The file"
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: str
+    code: str
+    message_zh: str
+    message_en: str
+    file: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    region: str | None = None
+    indicator: str | None = None
+
+    @property
+    def address(self) -> str | None:
+        """'Sheet1!D7', or the sheet name alone, or None for a whole-file problem."""
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        return self.sheet or self.cell
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def message(self, lang: str = "zh") -> str:
+        return self.message_en if lang == "en" else self.message_zh
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["address"] = self.address
+        return d
+
+
+def make_problem(
+    code: str,
+    *,
+    file: str | None = None,
+    sheet: str | None = None,
+    cell: str | None = None,
+    region: str | None = None,
+    indicator: str | None = None,
+    column: str | None = None,
+    **params: Any,
+) -> Problem:
+    """Build a Problem of a registered type; `column` (the header as written) names the column in messages."""
+    ptype = PROBLEM_TYPES[code]
+    where_zh, where_en = _where(sheet, cell, column, indicator)
+    # A parameter may come in two languages: hint_zh / hint_en fill {hint} in each template.
+    common = {k: format_number(v) for k, v in params.items() if not k.endswith(("_zh", "_en"))}
+    common.setdefault("column", column or "")
+    lang = {
+        s: {k[:-3]: format_number(v) for k, v in params.items() if k.endswith("_" + s)}
+        for s in ("zh", "en")
+    }
+    zh = ptype.template_zh.format_map(_Params(common, **lang["zh"], where=where_zh))
+    en = ptype.template_en.format_map(_Params(common, **lang["en"], where=where_en))
+    return Problem(ptype.severity, code, zh, en, file, sheet, cell, region, indicator)
+
+
+@dataclass
+class Report:
+    """Every problem found in one file, errors and warnings together."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+
+    def extend(self, problems) -> None:
+        self.problems.extend(problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == ERROR for p in self.problems)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = {ERROR: 0, WARNING: 0}
+        for p in self.problems:
+            out[p.severity] += 1
+        return out
+
+    def codes(self) -> list[str]:
+        return [p.code for p in self.problems]
+
+    def find(self, code: str) -> list[Problem]:
+        return [p for p in self.problems if p.code == code]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "counts": self.counts,
+            "problems": [p.to_dict() for p in self.problems],
+        }

@@ -1,0 +1,397 @@
+"""Read an uploaded file's bytes into sheets of raw cells, choosing the reader by content, not by extension."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import PurePath
+from typing import Any
+
+from etl.problems import Problem, make_problem
+
+MAX_UNPACKED_BYTES = 300 * 2**20
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+
+# Magic bytes of things people upload by mistake, with a name for the message.
+_OTHER_MAGICS = (
+    (b"\x89PNG", "PNG图片 / PNG image"),
+    (b"\xff\xd8\xff", "JPEG图片 / JPEG image"),
+    (b"GIF8", "GIF图片 / GIF image"),
+    (b"%PDF", "PDF文档 / PDF document"),
+    (b"Rar!", "RAR压缩包 / RAR archive"),
+    (b"7z\xbc\xaf", "7z压缩包 / 7z archive"),
+    (b"\x1f\x8b", "gzip压缩包 / gzip archive"),
+    (b"BM", "BMP图片 / BMP image"),
+    (b"{\\rtf", "RTF文档 / RTF document"),
+)
+
+
+class ReadError(Exception):
+    """The file cannot be turned into sheets; `problem` says why, in both languages."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message_en)
+        self.problem = problem
+
+
+@lru_cache(maxsize=1024)
+def col_letter(c: int) -> str:
+    """Zero-based column index -> Excel letters (0 -> 'A', 27 -> 'AB')."""
+    letters = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_address(r: int, c: int) -> str:
+    """Zero-based row and column -> 'D7'."""
+    return f"{col_letter(c)}{r + 1}"
+
+
+@dataclass
+class Sheet:
+    name: str
+    cells: list[list[Any]]  # rows of raw values; row 0 is Excel row 1, column 0 is column A
+    merged: list[tuple[int, int, int, int]] = field(
+        default_factory=list
+    )  # r0, c0, r1, c1 inclusive
+    visible: bool = True
+
+    def address(self, r: int, c: int) -> str:
+        return cell_address(r, c)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.cells)
+
+    @property
+    def n_cols(self) -> int:
+        return max((len(row) for row in self.cells), default=0)
+
+    def is_empty(self) -> bool:
+        return not any(_filled(v) for row in self.cells for v in row)
+
+
+@dataclass
+class Workbook:
+    filename: str
+    format: str  # xlsx | xlsm | xlsb | ods | xls | csv
+    sheets: list[Sheet]
+    encoding: str | None = None  # text files only
+    delimiter: str | None = None  # text files only
+
+    def sheet(self, name: str) -> Sheet | None:
+        for s in self.sheets:
+            if s.name == name:
+                return s
+        return None
+
+
+def _filled(v: Any) -> bool:
+    return v is not None and not (type(v) is str and not v.strip())
+
+
+def _fail(code: str, filename: str, **params: Any) -> ReadError:
+    return ReadError(make_problem(code, file=filename, **params))
+
+
+def read_workbook(
+    data: bytes, filename: str, *, max_unpacked_bytes: int = MAX_UNPACKED_BYTES
+) -> Workbook:
+    """Sheets of raw cell values from an .xlsx/.xlsm/.xls/.ods/CSV file; raises ReadError."""
+    limit_mb = round(max_unpacked_bytes / 2**20)
+    if not data:
+        raise _fail("empty_file", filename)
+    if len(data) > max_unpacked_bytes:
+        raise _fail(
+            "file_too_large", filename, size_mb=round(len(data) / 2**20, 1), limit_mb=limit_mb
+        )
+    head = data[:8]
+    if head.startswith(ZIP_MAGICS):
+        book = _read_zip(data, filename, max_unpacked_bytes)
+    elif head == OLE2_MAGIC:
+        book = _read_ole2(data, filename)
+    else:
+        for magic, kind in _OTHER_MAGICS:
+            if head.startswith(magic):
+                raise _fail("unsupported_type", filename, kind=kind)
+        book = _read_text(data, filename)
+    if all(s.is_empty() for s in book.sheets):
+        raise _fail("empty_file", filename)
+    for sheet in book.sheets:
+        _make_rectangular(sheet.cells)
+    return book
+
+
+def _make_rectangular(rows: list[list[Any]]) -> None:
+    """Pad short rows with None so that every row has the same length."""
+    width = max((len(r) for r in rows), default=0)
+    for row in rows:
+        if len(row) < width:
+            row.extend([None] * (width - len(row)))
+
+
+# --- zip based: xlsx, xlsm, xlsb, ods ---------------------------------------------------------
+
+
+def _read_zip(data: bytes, filename: str, limit: int) -> Workbook:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _fail(
+            "unreadable_file", filename, reason=f"损坏的压缩文件 / corrupt zip ({exc})"
+        ) from None
+    # Refuse zip bombs before anything is inflated: the declared sizes must fit the limit.
+    unpacked = sum(i.file_size for i in infos)
+    if unpacked > limit:
+        raise _fail(
+            "file_too_large",
+            filename,
+            size_mb=round(unpacked / 2**20, 1),
+            limit_mb=round(limit / 2**20),
+        )
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" in names:
+        content_types = _read_member(zf, "[Content_Types].xml", limit)
+        fmt = "xlsm" if b"macroEnabled" in content_types else "xlsx"
+    elif "xl/workbook.bin" in names:
+        fmt = "xlsb"
+    elif "content.xml" in names and b"spreadsheet" in _read_member(zf, "mimetype", 200):
+        fmt = "ods"
+    elif "word/document.xml" in names:
+        raise _fail("unsupported_type", filename, kind="Word文档 / Word document")
+    elif "ppt/presentation.xml" in names:
+        raise _fail("unsupported_type", filename, kind="PPT演示文稿 / PowerPoint file")
+    else:
+        raise _fail("unsupported_type", filename, kind="压缩包 / zip archive")
+    sheets = _read_calamine(data, filename)
+    if fmt in ("xlsx", "xlsm"):
+        _add_xlsx_errors(zf, sheets, limit)
+    return Workbook(filename, fmt, sheets)
+
+
+def _read_member(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    try:
+        with zf.open(name) as f:
+            return f.read(limit + 1)
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return b""
+
+
+def _read_calamine(data: bytes, filename: str) -> list[Sheet]:
+    import python_calamine as pc
+
+    try:
+        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = []
+        for meta in book.sheets_metadata:
+            if str(meta.typ).rsplit(".", 1)[-1] != "WorkSheet":
+                continue  # chart sheets and macro sheets hold no table
+            sheet = book.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=False)
+            merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
+            visible = str(meta.visible).rsplit(".", 1)[-1] == "Visible"
+            sheets.append(Sheet(meta.name, rows, merged, visible))
+        return sheets
+    except pc.PasswordError:
+        raise _fail(
+            "unreadable_file", filename, reason="文件有密码保护 / password protected"
+        ) from None
+    except Exception as exc:  # calamine raises several unrelated exception types
+        raise _fail("unreadable_file", filename, reason=f"{type(exc).__name__}: {exc}") from None
+
+
+_SHEET_RE = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_ATTR_RE = re.compile(rb'([\w:]+)="([^"]*)"')
+_REL_RE = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_ERROR_CELL_RE = re.compile(rb"<(?:\w+:)?c\b([^>]*?\bt=\"e\"[^>]*)>(.*?)</(?:\w+:)?c>", re.DOTALL)
+_V_RE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_REF_RE = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _attrs(tag: bytes) -> dict[str, str]:
+    return {
+        k.decode().rsplit(":", 1)[-1]: v.decode("utf-8", "replace")
+        for k, v in _ATTR_RE.findall(tag)
+    }
+
+
+def _unescape(s: str) -> str:
+    return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+
+
+def _add_xlsx_errors(zf: zipfile.ZipFile, sheets: list[Sheet], limit: int) -> None:
+    """Put Excel error values (#DIV/0!, #N/A...) back into the cells: calamine reads them as ''."""
+    workbook_xml = _read_member(zf, "xl/workbook.xml", limit)
+    rels_xml = _read_member(zf, "xl/_rels/workbook.xml.rels", limit)
+    targets = {}
+    for tag in _REL_RE.findall(rels_xml):
+        a = _attrs(tag)
+        target = a.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        targets[a.get("Id")] = target
+    by_name = {s.name: s for s in sheets}
+    for tag in _SHEET_RE.findall(workbook_xml):
+        a = _attrs(tag)
+        sheet = by_name.get(_unescape(a.get("name", "")))
+        part = targets.get(a.get("id"))
+        if sheet is None or part is None:
+            continue
+        xml = _read_member(zf, part, limit)
+        if b't="e"' not in xml:
+            continue
+        for m in _ERROR_CELL_RE.finditer(xml):
+            ref = _attrs(m.group(1)).get("r", "")
+            v = _V_RE.search(m.group(2))
+            rm = _REF_RE.match(ref)
+            if not rm or not v:
+                continue
+            r, c = int(rm.group(2)) - 1, _col_index(rm.group(1))
+            while len(sheet.cells) <= r:
+                sheet.cells.append([])
+            row = sheet.cells[r]
+            if len(row) <= c:
+                row.extend([""] * (c + 1 - len(row)))
+            row[c] = _unescape(v.group(1).decode("utf-8", "replace"))
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+# --- OLE2: legacy .xls ------------------------------------------------------------------------
+
+
+def _read_ole2(data: bytes, filename: str) -> Workbook:
+    if "EncryptedPackage".encode("utf-16-le") in data:
+        raise _fail("unreadable_file", filename, reason="文件有密码保护 / password protected")
+    if "WordDocument".encode("utf-16-le") in data:
+        raise _fail("unsupported_type", filename, kind="Word文档 / Word document")
+    try:
+        return Workbook(filename, "xls", _read_xlrd(data))
+    except Exception:  # xlrd gives up on some WPS files: calamine may still read them
+        pass
+    try:
+        return Workbook(filename, "xls", _read_calamine(data, filename))
+    except ReadError:
+        raise _fail(
+            "unreadable_file",
+            filename,
+            reason="无法解析的 .xls 文件 / the .xls file cannot be parsed",
+        ) from None
+
+
+def _read_xlrd(data: bytes) -> list[Sheet]:
+    import xlrd
+
+    log = io.StringIO()  # xlrd prints warnings about sector sizes to stdout otherwise
+    try:
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True, logfile=log)
+    except Exception:
+        book = xlrd.open_workbook(file_contents=data, logfile=log)
+    sheets = []
+    for sh in book.sheets():
+        rows = []
+        for r in range(sh.nrows):
+            row = []
+            for cell in sh.row(r):
+                ct = cell.ctype
+                if ct == xlrd.XL_CELL_EMPTY or ct == xlrd.XL_CELL_BLANK:
+                    row.append(None)
+                elif ct == xlrd.XL_CELL_DATE:
+                    try:
+                        row.append(xlrd.xldate_as_datetime(cell.value, book.datemode))
+                    except Exception:
+                        row.append(cell.value)
+                elif ct == xlrd.XL_CELL_ERROR:
+                    row.append(xlrd.error_text_from_code.get(cell.value, "#VALUE!"))
+                elif ct == xlrd.XL_CELL_BOOLEAN:
+                    row.append(bool(cell.value))
+                else:
+                    row.append(cell.value)
+            rows.append(row)
+        merged = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in (sh.merged_cells or [])]
+        sheets.append(Sheet(sh.name, rows, merged, sh.visibility == 0))
+    return sheets
+
+
+# --- text: CSV / TSV --------------------------------------------------------------------------
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode a text file: BOMs, then strict UTF-8, then strict GB18030, then a detector."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # Before any detector: tiny GBK files are often mistaken for cp949 or Big5.
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pass
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+    except Exception:
+        best = None
+    if best is None or best.encoding is None:
+        raise UnicodeDecodeError("unknown", data[:1], 0, 1, "no encoding fits")
+    return str(best), best.encoding
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits most lines into the most consistent number of fields."""
+    lines = [ln for ln in text.splitlines() if ln.strip()][:60]
+    best, best_score = ",", (-1, -1)
+    for delim in (",", "\t", ";", "|"):
+        counts = [len(r) for r in csv.reader(lines, delimiter=delim)]
+        multi = [n for n in counts if n > 1]
+        if not multi:
+            continue
+        mode = max(set(multi), key=multi.count)
+        score = (len(multi), multi.count(mode))
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _read_text(data: bytes, filename: str) -> Workbook:
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _fail("unsupported_type", filename, kind="二进制文件 / binary file")
+    try:
+        text, encoding = decode_text(data)
+    except UnicodeDecodeError:
+        raise _fail(
+            "unreadable_file", filename, reason="无法识别的文字编码 / unknown text encoding"
+        ) from None
+    start = text.lstrip()[:2000].lower()
+    if start.startswith(("<html", "<!doctype html")) or "<table" in start:
+        raise _fail(
+            "unsupported_type", filename, kind="网页格式的表格 / HTML page saved as a spreadsheet"
+        )
+    if start.startswith("<?xml") and "office:spreadsheet" in start:
+        raise _fail("unsupported_type", filename, kind="Excel 2003 XML")
+    if not text.strip():
+        raise _fail("empty_file", filename)
+    delimiter = sniff_delimiter(text)
+    try:
+        rows: list[list[Any]] = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise _fail("unreadable_file", filename, reason=f"CSV: {exc}") from None
+    name = PurePath(filename).stem or "Sheet1"
+    return Workbook(filename, "csv", [Sheet(name, rows)], encoding=encoding, delimiter=delimiter)
