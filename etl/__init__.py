@@ -1,1 +1,1 @@
-"""ETL for county spreadsheets: read, extract, validate (this package) and load into the store."""
+"""ETL for county spreadsheets: read and extract figures, validate them, load them into the store."""

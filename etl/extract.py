@@ -497,6 +497,15 @@ class _Extractor:
             text = cell_text(raw)
             if not text:
                 out[row.row] = self.period_option
+                if self.period_option is None:
+                    self.problem(
+                        "bad_period",
+                        sheet=table.sheet.name,
+                        cell=f"{col_letter(j)}{row.row}",
+                        raw="",
+                        hint_zh="（期间为空）",
+                        hint_en=" (the period is empty)",
+                    )
                 continue
             if text not in cache:
                 try:

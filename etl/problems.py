@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -274,7 +275,7 @@ class Report:
     def add(self, problem: Problem) -> None:
         self.problems.append(problem)
 
-    def extend(self, problems) -> None:
+    def extend(self, problems: Iterable[Problem]) -> None:
         self.problems.extend(problems)
 
     @property

@@ -652,3 +652,15 @@ def test_merged_headers_in_legacy_xls():
     }
     assert by_cell(ex)["D5"].value == 1560.0
     assert report.ok and report.problems == []
+
+
+def test_long_layout_row_without_a_period():
+    ex, report = extract_text(
+        "地区,时间,指标,数值\n秦州区,2024年,调解纠纷,3120\n麦积区,,调解纠纷,2980\n"
+    )
+    assert ("bad_period", "表!B3") in problems(report)
+    assert not report.ok
+    ex, report = extract_text(
+        "地区,时间,指标,数值\n秦州区,2024年,调解纠纷,3120\n麦积区,,调解纠纷,2980\n", period="2024年"
+    )
+    assert report.ok and {f.period for f in ex.facts} == {Y2024}

@@ -279,7 +279,9 @@ def make_merged_headers_xls() -> None:
     ws.write_merge(2, 3, 0, 0, "地区")
     ws.write_merge(2, 2, 1, 2, "调解组织")
     ws.write_merge(2, 2, 3, 5, "调解纠纷")
-    for c, text in enumerate(["个数", "其中：行业性专业性", "件数", "成功", "成功率（%）"], start=1):
+    for c, text in enumerate(
+        ["个数", "其中：行业性专业性", "件数", "成功", "成功率（%）"], start=1
+    ):
         ws.write(3, c, text)
     sector = [12, 10, 4, 6, 7, 5, 3]
     for i, (name, o, sec, c) in enumerate(zip(TIANSHUI, ORGS, sector, CASES, strict=True)):
