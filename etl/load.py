@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from etl.problems import Problem, Report, make_problem
 from lawstats import settings
-from lawstats.batches import BatchInfo, active_batch_with_hash, classify, write_facts
+from lawstats.batches import FACT_COLUMNS, BatchInfo, active_batch_with_hash, classify, write_facts
 from lawstats.catalog import Catalog, load_catalog
 from lawstats.periods import Period
 from lawstats.regions import RegionTable, load_regions
@@ -75,17 +75,7 @@ class LoadResult:
 UNREADABLE = {"unreadable_file", "empty_file", "unsupported_type", "file_too_large"}
 
 
-FRAME_COLUMNS = [
-    "region_code",
-    "period_start",
-    "period_end",
-    "indicator_code",
-    "value",
-    "is_approximate",
-    "is_reported_rate",
-    "is_not_reported",
-    "source_ref",
-]
+FRAME_COLUMNS = FACT_COLUMNS  # the store rows a loader writes
 
 
 def facts_frame(extraction) -> pd.DataFrame:
@@ -265,11 +255,7 @@ def load_bytes(
     with connect(engine, on_wait=on_wait) as conn:
         earlier = active_batch_with_hash(conn, sha)
     if earlier is not None:
-        result.status = "unchanged"
-        result.batch_id = int(earlier)
-        result.message_zh = f"该文件已于批次 {earlier} 导入，未重复写入"
-        result.message_en = f"already loaded as batch {earlier}; nothing written"
-        return result
+        return _unchanged(result, earlier)
 
     try:
         extraction = extract_file(
@@ -327,11 +313,7 @@ def load_bytes(
         # checked again inside the lock: two processes may race with the same file
         earlier = active_batch_with_hash(conn, sha)
         if earlier is not None:
-            result.status = "unchanged"
-            result.batch_id = int(earlier)
-            result.message_zh = f"该文件已于批次 {earlier} 导入，未重复写入"
-            result.message_en = f"already loaded as batch {earlier}; nothing written"
-            return result
+            return _unchanged(result, earlier)
         written = write_facts(conn, info, frame)
     result.status = "loaded"
     result.batch_id = written.batch_id
@@ -347,6 +329,14 @@ def load_bytes(
         f"loaded as batch {written.batch_id}: {written.written} written, {written.superseded} superseded,"
         f" {written.unchanged} unchanged"
     )
+    return result
+
+
+def _unchanged(result: LoadResult, earlier: int) -> LoadResult:
+    result.status = "unchanged"
+    result.batch_id = int(earlier)
+    result.message_zh = f"该文件已于批次 {earlier} 导入，未重复写入"
+    result.message_en = f"already loaded as batch {earlier}; nothing written"
     return result
 
 
