@@ -294,7 +294,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Optional command modules; each has register(subparsers, with_db). A missing one is skipped.
-COMMAND_MODULES = ("etl.load_cmd", "etl.synth_cmd")
+COMMAND_MODULES = (
+    "etl.load_cmd",
+    "etl.synth_cmd",
+    "etl.users_cmd",
+    "etl.targets_cmd",
+    "etl.report_cmd",
+    "etl.extract_cmd",
+)
 
 
 def _add_etl_commands(sub, with_db) -> None:

@@ -140,6 +140,37 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
+# Each feature keeps its strings in its own module (lawstats/strings_<feature>.py, a dict named
+# STRINGS with the same shape); they are merged here so t() sees one catalog. A key defined
+# twice is a bug and fails at import.
+FEATURE_MODULES = (
+    "lawstats.strings_auth",
+    "lawstats.strings_workspace",
+    "lawstats.strings_targets",
+    "lawstats.strings_report",
+    "lawstats.strings_backfill",
+)
+
+
+def _merge_features() -> None:
+    import importlib
+
+    for name in FEATURE_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        clash = set(module.STRINGS) & set(STRINGS)
+        if clash:
+            raise RuntimeError(f"{name} redefines UI strings: {sorted(clash)}")
+        STRINGS.update(module.STRINGS)
+
+
+_merge_features()
+
+
 def t(key: str, lang: str = "zh", **params: object) -> str:
     """The text for `key` in `lang`, with {params} filled in."""
     zh, en = STRINGS[key]
