@@ -1,19 +1,52 @@
-"""法治统计看板 · entry point: page navigation and the language switch (each page shows the demo banner)."""
+"""法治统计看板 · entry point: navigation by role, login/logout, the language switch (each page shows the demo banner)."""
 
 import streamlit as st
 
-from lawstats import ui
+from lawstats import auth_ui, ui
 
 st.set_page_config(page_title="法治统计看板", page_icon="⚖️", layout="wide")
 ui.language_switch()
 st.sidebar.title(ui.tr("app_title"))
+user = auth_ui.current_user()
+auth_ui.sidebar_account(user)
 
-page = st.navigation(
-    [
-        st.Page("pages/overview.py", title=ui.tr("nav_overview"), icon="📊", default=True),
-        st.Page("pages/trends.py", title=ui.tr("nav_trends"), icon="📈"),
-        st.Page("pages/rankings.py", title=ui.tr("nav_rankings"), icon="🏅"),
-        st.Page("pages/methodology.py", title=ui.tr("nav_methodology"), icon="📖"),
-    ]
+# Reading pages: everyone who may view (anyone when viewing is public, else logged-in users).
+view_pages = [
+    st.Page(
+        "views/overview.py", title=ui.tr("nav_overview"), icon=":material/dashboard:", default=True
+    ),
+    st.Page("views/trends.py", title=ui.tr("nav_trends"), icon=":material/trending_up:"),
+    st.Page("views/rankings.py", title=ui.tr("nav_rankings"), icon=":material/leaderboard:"),
+    st.Page("views/targets.py", title=ui.tr("tg_nav"), icon=":material/flag:"),
+    st.Page("views/assessment.py", title=ui.tr("asm_nav"), icon=":material/military_tech:"),
+    st.Page("views/methodology.py", title=ui.tr("nav_methodology"), icon=":material/menu_book:"),
+    st.Page("views/report.py", title=ui.tr("report_nav"), icon=":material/description:"),
+]
+# Pages that write data: analysts (for their regions) and admins. Each page checks the role again.
+work_pages = [
+    st.Page("views/upload.py", title=ui.tr("nav_upload"), icon=":material/upload_file:"),
+    st.Page("views/backfill.py", title=ui.tr("backfill_nav"), icon=":material/article:"),
+    st.Page("views/data.py", title=ui.tr("nav_data"), icon=":material/folder_managed:"),
+]
+admin_pages = [
+    st.Page("views/admin.py", title=ui.tr("nav_admin"), icon=":material/admin_panel_settings:"),
+]
+# Always present, so the page a login happens on still exists after it: log in / my account.
+account_page = st.Page(
+    "views/login.py",
+    title=ui.tr("auth_nav_login" if user is None else "auth_nav_account"),
+    icon=":material/key:",
+    url_path="login",
 )
+
+if user is None and auth_ui.login_required():
+    sections = {ui.tr("nav_section_account"): [account_page]}
+else:
+    sections = {ui.tr("nav_section_view"): view_pages}
+    if user is not None and user.has_role("analyst"):
+        sections[ui.tr("nav_section_work")] = work_pages
+    if user is not None and user.has_role("admin"):
+        sections[ui.tr("nav_section_admin")] = admin_pages
+    sections[ui.tr("nav_section_account")] = [account_page]
+page = st.navigation(sections)
 page.run()

@@ -115,7 +115,11 @@ def parse_cell(raw: Any) -> CellValue:
     if t is int:
         return CellValue(float(raw), False, OK, False, raw)
     if t is str:
-        return _parse_text(raw)
+        cv = _parse_text(raw)
+        if cv.raw is raw:
+            return cv
+        # the cache hands back the first equal text seen; `raw` is always the caller's own object
+        return CellValue(cv.value, cv.is_approximate, cv.status, cv.percent, raw)
     if raw is None:
         return _NOT_REPORTED_VALUE
     if isinstance(raw, bool) or isinstance(raw, date | datetime | time | timedelta):

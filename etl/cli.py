@@ -293,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-# Optional command modules; each has register(subparsers, with_db). A missing one is skipped.
+# Command modules; each has register(subparsers, with_db).
 COMMAND_MODULES = (
     "etl.load_cmd",
     "etl.synth_cmd",
@@ -308,13 +308,7 @@ def _add_etl_commands(sub, with_db) -> None:
     import importlib
 
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub, with_db)
+        importlib.import_module(name).register(sub, with_db)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

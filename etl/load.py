@@ -11,9 +11,11 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
+from etl.extract import FactColumns, gc_paused, period_span
 from etl.problems import Problem, Report, make_problem
 from lawstats import settings
 from lawstats.batches import FACT_COLUMNS, BatchInfo, active_batch_with_hash, classify, write_facts
@@ -41,6 +43,7 @@ class LoadResult:
     report: Report = field(default_factory=Report)
     extraction: Any = None
     preview: pd.DataFrame | None = None  # facts to write with the values they supersede
+    to_write: pd.DataFrame | None = None  # dry run: the facts a load would write (new + changed)
     message_zh: str = ""
     message_en: str = ""
 
@@ -80,33 +83,83 @@ FRAME_COLUMNS = FACT_COLUMNS  # the store rows a loader writes
 
 def facts_frame(extraction) -> pd.DataFrame:
     """The data rows of an extraction as store rows (totals rows are checked, never stored)."""
-    keep = [
-        f
-        for f in extraction.facts
-        if f.row_kind == "data" and f.region_code is not None and f.period is not None
-    ]
+    facts = FactColumns.of(extraction.facts)
+    kind, kinds = facts.codes("row_kind")
+    region, region_codes = facts.codes("region_code")
+    period, spans = facts.codes("period", key=period_span)
+    keep = np.flatnonzero(
+        _member(kinds, lambda k: k == "data")[kind]
+        & _member(region_codes, lambda c: c is not None)[region]
+        & _member(spans, lambda s: s is not None)[period]
+    )
+    indicator, indicator_codes = facts.codes("indicator_code")
+    value = facts.numbers("value")
+    keep = _first_of_each_key(keep, region, period, indicator, value)
+    period = period[keep]
     return pd.DataFrame(
         {
-            "region_code": [f.region_code for f in keep],
-            "period_start": [f.period.start for f in keep],
-            "period_end": [f.period.end for f in keep],
-            "indicator_code": [f.indicator_code for f in keep],
-            "value": pd.array([f.value for f in keep], dtype="float64"),
-            "is_approximate": [bool(f.is_approximate) for f in keep],
-            "is_reported_rate": [bool(f.is_reported_rate) for f in keep],
-            "is_not_reported": [bool(f.is_not_reported) for f in keep],
-            "source_ref": [f"{f.sheet}!{f.cell}" if f.cell else f.sheet for f in keep],
+            "region_code": _categorical(region_codes, region[keep]),
+            "period_start": _categorical([s and s[0] for s in spans], period),
+            "period_end": _categorical([s and s[1] for s in spans], period),
+            "indicator_code": _categorical(indicator_codes, indicator[keep]),
+            "value": value[keep],
+            **{
+                flag: facts.numbers(flag, dtype=bool)[keep]
+                for flag in ("is_approximate", "is_reported_rate", "is_not_reported")
+            },
+            "source_ref": pd.array(facts.address_array().take(keep), dtype="str"),
         },
         columns=FRAME_COLUMNS,
     )
 
 
-def _cell_of(extraction) -> dict[tuple, tuple[str | None, str | None]]:
-    out = {}
-    for f in extraction.facts:
-        if f.row_kind == "data" and f.period is not None:
-            out[(f.region_code, f.period.start, f.period.end, f.indicator_code)] = (f.sheet, f.cell)
-    return out
+def _first_of_each_key(
+    keep: np.ndarray, region: np.ndarray, period: np.ndarray, indicator: np.ndarray, value
+) -> np.ndarray:
+    """One row per fact key. A figure given twice with the same value (a warning, not an error)
+    is stored once: the first one with a value, else the first one."""
+    key = region[keep] * (int(period.max(initial=0)) + 1) + period[keep]
+    key = key * (int(indicator.max(initial=0)) + 1) + indicator[keep]
+    if len(pd.unique(key)) == len(key):
+        return keep
+    blank = np.isnan(value[keep])
+    order = np.lexsort((np.arange(len(key)), blank, key))  # by key, with a value first, in order
+    first = order[np.r_[True, key[order][1:] != key[order][:-1]]]
+    return keep[np.sort(first)]
+
+
+def _member(values: list, test: Callable[[Any], bool]) -> np.ndarray:
+    """Per distinct value (see FactColumns.codes): does it pass `test`."""
+    return np.array([test(v) for v in values], dtype=bool)
+
+
+def _categorical(values: list, codes: np.ndarray) -> pd.Categorical:
+    """values[code] per code as a categorical column: built from the codes at no cost per row,
+    and what the write stage needs to group rows by (region, period, indicator) cheaply."""
+    index: dict[Any, int] = {}
+    remap = np.full(len(values), -1, dtype=np.int64)
+    used = np.flatnonzero(np.bincount(codes, minlength=len(values)))
+    for c in used.tolist():
+        remap[c] = index.setdefault(values[c], len(index))
+    return pd.Categorical.from_codes(remap[codes], categories=list(index))
+
+
+def _cell_of(extraction) -> Callable[[tuple], tuple[str | None, str | None]]:
+    """(region, start, end, indicator) -> (sheet, cell) of the fact; the index is built on first
+    use, as only facts that a problem is about need it."""
+    index: dict[tuple, tuple[str | None, str | None]] | None = None
+
+    def where(key: tuple) -> tuple[str | None, str | None]:
+        nonlocal index
+        if index is None:
+            index = {}
+            for f in extraction.facts:
+                if f.row_kind == "data" and f.period is not None:
+                    k = (f.region_code, f.period.start, f.period.end, f.indicator_code)
+                    index[k] = (f.sheet, f.cell)
+        return index.get(key, (None, None))
+
+    return where
 
 
 def check_large_changes(
@@ -141,7 +194,7 @@ def check_large_changes(
             if max(abs(r.value), abs(r.value_prev)) < LARGE_CHANGE_MIN_SIZE:
                 continue
             if abs(pct) > LARGE_CHANGE_PCT:
-                sheet, cell = where.get((r.region_code, start, end, r.indicator_code), (None, None))
+                sheet, cell = where((r.region_code, start, end, r.indicator_code))
                 problems.append(
                     make_problem(
                         "large_change",
@@ -165,7 +218,8 @@ def _has_previous_year(conn: Connection, frame: pd.DataFrame) -> bool:
 
     from lawstats.store import facts
 
-    start = Period(min(frame["period_start"]), max(frame["period_end"])).previous_year()
+    starts, ends = frame["period_start"].unique(), frame["period_end"].unique()
+    start = Period(min(starts), max(ends)).previous_year()
     stmt = (
         sa.select(facts.c.id)
         .where(
@@ -192,15 +246,11 @@ def check_permissions(
         return []
     where = _cell_of(extraction)
     problems = []
-    seen: set[str] = set()
-    for r in frame.itertuples(index=False):
-        if r.region_code in seen:
-            continue
+    # one check per region, reported at the region's first row
+    for i in np.flatnonzero(~frame["region_code"].duplicated().to_numpy()).tolist():
+        r = frame.iloc[i]
         if not any(regions.is_within(r.region_code, a) for a in allowed_regions):
-            seen.add(r.region_code)
-            sheet, cell = where.get(
-                (r.region_code, r.period_start, r.period_end, r.indicator_code), (None, None)
-            )
+            sheet, cell = where((r.region_code, r.period_start, r.period_end, r.indicator_code))
             problems.append(
                 make_problem(
                     "region_not_permitted",
@@ -214,6 +264,7 @@ def check_permissions(
     return problems
 
 
+@gc_paused()
 def load_bytes(
     engine: Engine,
     data: bytes,
@@ -252,32 +303,58 @@ def load_bytes(
         )
         return _refused(result)
 
-    with connect(engine, on_wait=on_wait) as conn:
-        earlier = active_batch_with_hash(conn, sha)
-    if earlier is not None:
-        return _unchanged(result, earlier)
+    # The store is asked once, after the file is read (one connection less per load): was
+    # this file loaded already, and how do its figures compare with last year's?
+    from etl.narrative.review import SOURCE_TYPE, is_reviewed, reviewed_extraction
 
     try:
-        extraction = extract_file(
-            data,
-            filename,
-            period=period,
-            context=context,
-            layout=layout,
-            extra_spellings=extra_spellings,
-            regions=regions,
-            catalog=catalog,
-        )
+        if is_reviewed(data):  # a reviewed report-text result (#8): same checks, same batch
+            source_type = SOURCE_TYPE
+            extraction = reviewed_extraction(data, filename, catalog=catalog, regions=regions)
+        else:
+            extraction = extract_file(
+                data,
+                filename,
+                period=period,
+                context=context,
+                layout=layout,
+                extra_spellings=extra_spellings,
+                regions=regions,
+                catalog=catalog,
+            )
     except ReadError as exc:
+        with connect(engine, on_wait=on_wait) as conn:
+            earlier = active_batch_with_hash(conn, sha)
+        if earlier is not None:
+            return _unchanged(result, earlier)
         result.report.add(exc.problem)
         return _refused(result)
-    result.extraction = extraction
     report = validate(extraction, catalog, regions)
     frame = facts_frame(extraction)
     report.extend(check_permissions(extraction, frame, allowed_regions, regions))
-    if report.ok and not frame.empty:
-        with connect(engine, on_wait=on_wait) as conn:
+    if report.ok and not frame.empty and not dry_run and not strict:
+        # The usual load: one transaction asks the store (same file already loaded? changes
+        # against last year, which only warn here) and writes; nothing else can refuse it now.
+        try:
+            with transaction(engine, on_wait=on_wait) as conn:
+                earlier = active_batch_with_hash(conn, sha)
+                if earlier is not None:
+                    raise _AlreadyLoaded(earlier)  # rolls back: the store stays as it was
+                report.extend(check_large_changes(conn, extraction, frame, catalog, regions))
+                info = _batch_info(filename, sha, source_type, user, extraction, report)
+                written = write_facts(conn, info, frame)
+        except _AlreadyLoaded as exc:
+            return _unchanged(result, exc.batch_id)
+        result.extraction = extraction
+        result.report = report
+        return _loaded(result, written)
+    with connect(engine, on_wait=on_wait) as conn:
+        earlier = active_batch_with_hash(conn, sha)
+        if earlier is None and report.ok and not frame.empty:
             report.extend(check_large_changes(conn, extraction, frame, catalog, regions))
+    if earlier is not None:
+        return _unchanged(result, earlier)
+    result.extraction = extraction
     result.report = report
     if frame.empty and report.ok:
         report.add(make_problem("no_table", file=filename))
@@ -292,13 +369,31 @@ def load_bytes(
         result.facts_superseded = len(superseded)
         result.facts_unchanged = unchanged
         result.preview = superseded
+        result.to_write = to_write
         result.message_zh = (
             f"试运行：将写入 {len(to_write)} 条，替换 {len(superseded)} 条，未写入数据库"
         )
         result.message_en = f"dry run: would write {len(to_write)} facts, supersede {len(superseded)}; nothing written"
         return result
 
-    info = BatchInfo(
+    info = _batch_info(filename, sha, source_type, user, extraction, report)
+    with transaction(engine, on_wait=on_wait) as conn:
+        # checked again inside the lock: two processes may race with the same file
+        earlier = active_batch_with_hash(conn, sha)
+        if earlier is not None:
+            return _unchanged(result, earlier)
+        written = write_facts(conn, info, frame)
+    return _loaded(result, written)
+
+
+class _AlreadyLoaded(Exception):
+    def __init__(self, batch_id: int):
+        super().__init__(batch_id)
+        self.batch_id = batch_id
+
+
+def _batch_info(filename, sha, source_type, user, extraction, report) -> BatchInfo:
+    return BatchInfo(
         file_name=filename,
         sha256=sha,
         source_type=source_type,
@@ -309,12 +404,9 @@ def load_bytes(
         context_code=next((t.context_code for t in extraction.tables if t.context_code), None),
         warnings=[p.to_dict() for p in report.warnings],
     )
-    with transaction(engine, on_wait=on_wait) as conn:
-        # checked again inside the lock: two processes may race with the same file
-        earlier = active_batch_with_hash(conn, sha)
-        if earlier is not None:
-            return _unchanged(result, earlier)
-        written = write_facts(conn, info, frame)
+
+
+def _loaded(result: LoadResult, written) -> LoadResult:
     result.status = "loaded"
     result.batch_id = written.batch_id
     result.facts_written = written.written

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import PurePath
@@ -173,9 +174,14 @@ def _read_zip(data: bytes, filename: str, limit: int) -> Workbook:
         raise _fail("unsupported_type", filename, kind="PPT演示文稿 / PowerPoint file")
     else:
         raise _fail("unsupported_type", filename, kind="压缩包 / zip archive")
-    sheets = _read_calamine(data, filename)
-    if fmt in ("xlsx", "xlsm"):
-        _add_xlsx_errors(zf, sheets, limit)
+    if fmt not in ("xlsx", "xlsm"):
+        return Workbook(filename, fmt, _read_calamine(data, filename))
+    # calamine parses without the GIL: find the error cells it leaves out meanwhile
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        errors = pool.submit(_xlsx_error_cells, data, limit)
+        sheets = _read_calamine(data, filename)
+        found = errors.result()
+    _put_errors(sheets, found)
     return Workbook(filename, fmt, sheets)
 
 
@@ -229,8 +235,10 @@ def _unescape(s: str) -> str:
     return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
 
 
-def _add_xlsx_errors(zf: zipfile.ZipFile, sheets: list[Sheet], limit: int) -> None:
-    """Put Excel error values (#DIV/0!, #N/A...) back into the cells: calamine reads them as ''."""
+def _xlsx_error_cells(data: bytes, limit: int) -> dict[str, list[tuple[int, int, str]]]:
+    """Excel error values (#DIV/0!, #N/A...) per sheet name as (row, column, text), zero-based:
+    calamine reads them as ''."""
+    zf = zipfile.ZipFile(io.BytesIO(data))
     workbook_xml = _read_member(zf, "xl/workbook.xml", limit)
     rels_xml = _read_member(zf, "xl/_rels/workbook.xml.rels", limit)
     targets = {}
@@ -239,16 +247,16 @@ def _add_xlsx_errors(zf: zipfile.ZipFile, sheets: list[Sheet], limit: int) -> No
         target = a.get("Target", "")
         target = target.lstrip("/") if target.startswith("/") else "xl/" + target
         targets[a.get("Id")] = target
-    by_name = {s.name: s for s in sheets}
+    found: dict[str, list[tuple[int, int, str]]] = {}
     for tag in _SHEET_RE.findall(workbook_xml):
         a = _attrs(tag)
-        sheet = by_name.get(_unescape(a.get("name", "")))
         part = targets.get(a.get("id"))
-        if sheet is None or part is None:
+        if part is None:
             continue
         xml = _read_member(zf, part, limit)
         if b't="e"' not in xml:
             continue
+        cells = found.setdefault(_unescape(a.get("name", "")), [])
         for m in _ERROR_CELL_RE.finditer(xml):
             ref = _attrs(m.group(1)).get("r", "")
             v = _V_RE.search(m.group(2))
@@ -256,12 +264,24 @@ def _add_xlsx_errors(zf: zipfile.ZipFile, sheets: list[Sheet], limit: int) -> No
             if not rm or not v:
                 continue
             r, c = int(rm.group(2)) - 1, _col_index(rm.group(1))
+            cells.append((r, c, _unescape(v.group(1).decode("utf-8", "replace"))))
+    return found
+
+
+def _put_errors(sheets: list[Sheet], found: dict[str, list[tuple[int, int, str]]]) -> None:
+    """Put the error values found by _xlsx_error_cells back into the sheets' cells."""
+    by_name = {s.name: s for s in sheets}
+    for name, cells in found.items():
+        sheet = by_name.get(name)
+        if sheet is None:
+            continue
+        for r, c, text in cells:
             while len(sheet.cells) <= r:
                 sheet.cells.append([])
             row = sheet.cells[r]
             if len(row) <= c:
                 row.extend([""] * (c + 1 - len(row)))
-            row[c] = _unescape(v.group(1).decode("utf-8", "replace"))
+            row[c] = text
 
 
 def _col_index(letters: str) -> int:

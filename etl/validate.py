@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
-from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from etl.cells import COUNT_UNITS, ERROR, INVALID, OK
-from etl.extract import CandidateFact, Extraction
+from etl.extract import CandidateFact, Extraction, FactColumns, period_span
 from etl.problems import Report, format_number, make_problem
 from lawstats.catalog import Catalog, load_catalog
 from lawstats.regions import RegionTable, load_regions
@@ -41,6 +43,7 @@ class _Validator:
         self.regions = regions
         self.parts = [(p, w) for p, w in parts if p in catalog and w in catalog]
         self.report = Report(list(extraction.report.problems))
+        self.facts = FactColumns.of(extraction.facts)
 
     def add(self, code: str, fact: CandidateFact | None = None, **kw) -> None:
         if fact is not None:
@@ -53,21 +56,11 @@ class _Validator:
 
     def run(self) -> Report:
         self.check_tables()
-        ok_facts = self.check_values()
-        # Periods as small ints: hashing Period objects in every key dominated the run time.
-        ids: dict[int, int] = {}
-        canonical: dict[tuple, int] = {}
-        pids = []
-        for f in ok_facts:
-            p = f.period
-            pid = ids.get(id(p))
-            if pid is None:
-                key = None if p is None else (p.start, p.end)
-                pid = ids[id(p)] = canonical.setdefault(key, len(canonical))
-            pids.append(pid if p is not None else None)
-        self.check_duplicates(ok_facts, pids)
-        self.check_rows(ok_facts, pids)
-        self.check_totals(ok_facts, pids)
+        cols = _Columns(self.facts)
+        ok = self.check_values(cols)
+        self.check_duplicates(cols, ok)
+        self.check_rows(cols, ok)
+        self.check_totals(cols, ok)
         return self.report
 
     def check_tables(self) -> None:
@@ -110,39 +103,57 @@ class _Validator:
             if table.period is None and table.period_source != "column" and table.rows:
                 self.add("no_period", sheet=table.sheet)
 
-    def check_values(self) -> list[CandidateFact]:
-        ok_facts = []
-        units = {i.code: i.unit for i in self.catalog}
-        ratios = {i.code for i in self.catalog if i.is_ratio}
-        for f in self.x.facts:
-            if f.status == OK:
-                ok_facts.append(f)
-                v = f.value
-                if f.indicator_code in ratios:
-                    if v < 0 or v > 100:
-                        self.add("rate_out_of_range", f, value=v)
-                elif v < 0:
-                    self.add("negative_count", f, value=v)
-                elif units[f.indicator_code] in COUNT_UNITS and abs(v - round(v)) > 1e-6:
-                    self.add("non_integer_count", f, value=v, unit=units[f.indicator_code])
-                if f.is_approximate:
-                    self.add("approximate_value", f, raw=f.raw, value=v)
-            elif f.status == INVALID:
-                self.add("not_a_number", f, raw=f.raw if f.raw is not None else "")
-            elif f.status == ERROR:
-                self.add("excel_error_cell", f, raw=f.raw)
-        return ok_facts
+    # The fact checks below work on whole columns (numpy) and build a CandidateFact only for
+    # the facts a problem is about; problems come out in the order a fact-by-fact pass gives.
 
-    def check_duplicates(self, facts: list[CandidateFact], pids: list[int | None]) -> None:
-        first: dict[tuple, CandidateFact] = {}
-        for f, pid in zip(facts, pids, strict=True):
-            if f.region_code is None or pid is None:
-                continue
-            key = (f.region_code, pid, f.indicator_code)
-            seen = first.get(key)
-            if seen is None:
-                first[key] = f
-            elif abs(seen.value - f.value) > 1e-9:
+    def check_values(self, c: _Columns) -> np.ndarray:
+        """Rates within 0-100, no negative or fractional counts, approximate values, cells that
+        are not numbers or are Excel errors. Returns the positions of the facts with a number."""
+        inds = c.indicators
+        is_ratio = _lookup(inds, {i.code for i in self.catalog if i.is_ratio})
+        is_count = _lookup(inds, {i.code for i in self.catalog if i.unit in COUNT_UNITS})
+        units = {i.code: i.unit for i in self.catalog}
+        ok, v = c.status_is(OK), c.value
+        ratio, count = is_ratio[c.indicator], is_count[c.indicator]
+        with np.errstate(invalid="ignore"):
+            out_of_range = ok & ratio & ((v < 0) | (v > 100))
+            negative = ok & ~ratio & (v < 0)
+            fractional = ok & ~ratio & count & (np.abs(v - np.round(v)) > 1e-6) & ~negative
+        approximate = ok & c.flag("is_approximate")
+        invalid, error = c.status_is(INVALID), c.status_is(ERROR)
+        flagged = out_of_range | negative | fractional | approximate | invalid | error
+        for i in np.flatnonzero(flagged).tolist():
+            f = self.facts.fact(i)
+            if out_of_range[i]:
+                self.add("rate_out_of_range", f, value=f.value)
+            elif negative[i]:
+                self.add("negative_count", f, value=f.value)
+            elif fractional[i]:
+                self.add("non_integer_count", f, value=f.value, unit=units[f.indicator_code])
+            if approximate[i]:
+                self.add("approximate_value", f, raw=f.raw, value=f.value)
+            if invalid[i]:
+                self.add("not_a_number", f, raw=f.raw if f.raw is not None else "")
+            elif error[i]:
+                self.add("excel_error_cell", f, raw=f.raw)
+        return np.flatnonzero(ok)
+
+    def check_duplicates(self, c: _Columns, ok: np.ndarray) -> None:
+        """The same region, period and indicator twice: a conflict, or a harmless repeat."""
+        sel = ok[c.has_region[ok] & (c.period[ok] >= 0)]
+        if not len(sel):
+            return
+        key = _combined(c.region[sel], c.period[sel], c.indicator[sel])
+        if int(key.max()) < 4 * len(key) + 2**20 and np.bincount(key).max() < 2:
+            return  # every key once (counted directly while the key range is small)
+        repeated = np.flatnonzero(pd.Series(key).duplicated().to_numpy())
+        if not len(repeated):
+            return
+        firsts = np.flatnonzero(np.isin(key, key[repeated]) & ~pd.Series(key).duplicated())
+        first_of = dict(zip(key[firsts].tolist(), sel[firsts].tolist(), strict=True))
+        for pos in repeated.tolist():
+            f, seen = self.facts.fact(int(sel[pos])), self.facts.fact(first_of[int(key[pos])])
+            if abs(seen.value - f.value) > 1e-9:
                 self.add(
                     "duplicate_conflict",
                     f,
@@ -153,70 +164,182 @@ class _Validator:
             else:
                 self.add("duplicate_same_value", f, value=f.value, other_cell=_other(seen, f))
 
-    def check_rows(self, facts: list[CandidateFact], pids: list[int | None]) -> None:
+    def check_rows(self, c: _Columns, ok: np.ndarray) -> None:
         """Numerator above denominator, part above whole and reported rates, within one row."""
         ratio_inds = [i for i in self.catalog if i.is_ratio]
-        related = {c for i in ratio_inds for c in (i.code, i.numerator, i.denominator)}
-        related |= {c for pair in self.parts for c in pair}
-        groups: dict[tuple, dict[str, CandidateFact]] = defaultdict(dict)
-        for f, pid in zip(facts, pids, strict=True):
-            if f.indicator_code not in related:
+        related = {x for i in ratio_inds for x in (i.code, i.numerator, i.denominator)}
+        related |= {x for pair in self.parts for x in pair}
+        sel = ok[_lookup(c.indicators, related)[c.indicator[ok]]]
+        if not len(sel):
+            return
+        # A row: sheet, region (or its text), period, row kind; without a period only the
+        # spreadsheet row ties figures together.
+        no_period = np.flatnonzero(c.period[sel] < 0)
+        row_no = np.zeros(len(sel), dtype=np.int64)
+        if len(no_period):
+            numbers: dict[str, int] = {}
+            for pos in no_period.tolist():
+                text = self.facts.fact(int(sel[pos])).cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+                row_no[pos] = numbers.setdefault(text, len(numbers) + 1)
+        group = _group_ids(c.sheet[sel], c.region_key[sel], c.period[sel], c.kind[sel], row_no)
+        n_groups = int(group.max()) + 1
+        code_of = {code: k for k, code in enumerate(c.indicators)}
+        first: dict[str, np.ndarray] = {}  # indicator -> per row: its first fact, or -1
+        for code in related:
+            k = code_of.get(code)
+            if k is None:
                 continue
-            # Without a period, only the spreadsheet row ties figures together.
-            row_no = f.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") if pid is None else ""
-            key = (f.sheet, f.region_code or f.region_text, pid, f.row_kind, row_no)
-            groups[key].setdefault(f.indicator_code, f)
+            at = np.flatnonzero(c.indicator[sel] == k)
+            rows, pos = np.unique(group[at], return_index=True)
+            first[code] = np.full(n_groups, -1, dtype=np.int64)
+            first[code][rows] = sel[at[pos]]
         name = {i.code: i.name_zh for i in self.catalog}
-        for row in groups.values():
-            for ind in ratio_inds:
-                num, den, rate = row.get(ind.numerator), row.get(ind.denominator), row.get(ind.code)
-                if num is not None and den is not None:
-                    if num.value > den.value:
-                        self.add(
-                            "numerator_above_denominator",
-                            num,
-                            part=name[num.indicator_code],
-                            whole=name[den.indicator_code],
-                            value=num.value,
-                            whole_value=den.value,
-                        )
-                    elif rate is not None and den.value > 0 and 0 <= rate.value <= 100:
-                        computed = num.value / den.value * 100
-                        if abs(rate.value - computed) > RATE_TOLERANCE + 1e-9:
-                            self.add(
-                                "rate_inconsistent",
-                                rate,
-                                value=rate.value,
-                                computed=format_number(round(computed, 2)),
-                            )
-            for part_code, whole_code in self.parts:
-                part, whole = row.get(part_code), row.get(whole_code)
-                if part is not None and whole is not None and part.value > whole.value:
-                    self.add(
-                        "part_above_whole",
-                        part,
-                        part=name[part_code],
-                        whole=name[whole_code],
-                        value=part.value,
-                        whole_value=whole.value,
-                    )
+        value = np.append(c.value, np.nan)  # position -1: no fact
+        found: list[tuple[int, int, int, str]] = []  # (row, check order, fact, what)
+        for order, ind in enumerate(ratio_inds):
+            num, den = first.get(ind.numerator), first.get(ind.denominator)
+            if num is None or den is None:
+                continue
+            rate = first.get(ind.code, np.full(n_groups, -1, dtype=np.int64))
+            nv, dv, rv = value[num], value[den], value[rate]
+            both = (num >= 0) & (den >= 0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                above = both & (nv > dv)
+                computed = nv / dv * 100
+                off = (
+                    both
+                    & ~above
+                    & (rate >= 0)
+                    & (dv > 0)
+                    & (rv >= 0)
+                    & (rv <= 100)
+                    & (np.abs(rv - computed) > RATE_TOLERANCE + 1e-9)
+                )
+            found += [(r, order, ind.code, "above") for r in np.flatnonzero(above).tolist()]
+            found += [(r, order, ind.code, "rate") for r in np.flatnonzero(off).tolist()]
+        ratio_of = {i.code: i for i in ratio_inds}
+        for order, (part_code, whole_code) in enumerate(self.parts, start=len(ratio_inds)):
+            part, whole = first.get(part_code), first.get(whole_code)
+            if part is None or whole is None:
+                continue
+            with np.errstate(invalid="ignore"):
+                above = (part >= 0) & (whole >= 0) & (value[part] > value[whole])
+            found += [(r, order, part_code, "part") for r in np.flatnonzero(above).tolist()]
+        for r, order, code, what in sorted(found, key=lambda x: (x[0], x[1])):
+            if what == "part":
+                whole_code = self.parts[order - len(ratio_inds)][1]
+                part, whole = (
+                    self.facts.fact(int(first[code][r])),
+                    self.facts.fact(int(first[whole_code][r])),
+                )
+                self.add(
+                    "part_above_whole",
+                    part,
+                    part=name[code],
+                    whole=name[whole_code],
+                    value=part.value,
+                    whole_value=whole.value,
+                )
+                continue
+            ind = ratio_of[code]
+            num = self.facts.fact(int(first[ind.numerator][r]))
+            den = self.facts.fact(int(first[ind.denominator][r]))
+            if what == "above":
+                self.add(
+                    "numerator_above_denominator",
+                    num,
+                    part=name[num.indicator_code],
+                    whole=name[den.indicator_code],
+                    value=num.value,
+                    whole_value=den.value,
+                )
+            else:
+                rate = self.facts.fact(int(first[code][r]))
+                computed = num.value / den.value * 100
+                self.add(
+                    "rate_inconsistent",
+                    rate,
+                    value=rate.value,
+                    computed=format_number(round(computed, 2)),
+                )
 
-    def check_totals(self, facts: list[CandidateFact], pids: list[int | None]) -> None:
+    def check_totals(self, c: _Columns, ok: np.ndarray) -> None:
         """A totals row against the sum of its table's data rows (flows and stocks; never ratios)."""
         ratios = {i.code for i in self.catalog if i.is_ratio}
-        sums: dict[tuple, float] = defaultdict(float)
-        totals: list[tuple[CandidateFact, tuple]] = []
-        for f, pid in zip(facts, pids, strict=True):
-            if f.indicator_code in ratios:
-                continue
-            key = (f.sheet, pid, f.indicator_code)
-            if f.row_kind == "total":
-                totals.append((f, key))
-            else:
-                sums[key] += f.value
-        for t, key in totals:
-            if key in sums and abs(sums[key] - t.value) > TOTAL_TOLERANCE:
-                self.add("total_mismatch", t, total=t.value, sum=round(sums[key], 6))
+        sel = ok[~_lookup(c.indicators, ratios)[c.indicator[ok]]]
+        total = c.is_total[sel]
+        if not total.any():
+            return
+        key = _group_ids(c.sheet[sel], c.period[sel], c.indicator[sel])
+        n_keys = int(key.max()) + 1
+        data = ~total
+        # bincount adds in fact order, as a running Python sum would: the same float result
+        sums = np.bincount(key[data], weights=c.value[sel][data], minlength=n_keys)
+        counts = np.bincount(key[data], minlength=n_keys)
+        for pos in np.flatnonzero(total).tolist():
+            k = key[pos]
+            t = self.facts.fact(int(sel[pos]))
+            if counts[k] and abs(sums[k] - t.value) > TOTAL_TOLERANCE:
+                self.add("total_mismatch", t, total=t.value, sum=round(float(sums[k]), 6))
+
+
+class _Columns:
+    """The fields of every fact the checks need, as arrays (codes for the text fields)."""
+
+    def __init__(self, facts: FactColumns):
+        self.value = facts.numbers("value")
+        self.indicator, self.indicators = facts.codes("indicator_code")
+        self._status, self._statuses = facts.codes("status")
+        self.region, regions = facts.codes("region_code")
+        self.has_region = _lookup(regions, {r for r in regions if r is not None})
+        # periods by (start, end): hashing Period objects per fact would dominate the run time
+        period, keys = facts.codes("period", key=period_span)
+        self.period = (
+            np.array([-1 if k is None else i for i, k in enumerate(keys)], np.int64)[period]
+            if keys
+            else period
+        )
+        self.kind, kinds = facts.codes("row_kind")
+        self.is_total = _lookup(kinds, {"total"})[self.kind]
+        self.sheet, _ = facts.codes("sheet")
+        # a row's region: its code, else the text as written (unresolved rows)
+        text, _ = facts.codes("region_text")
+        self.region_key = np.where(self.has_region[self.region], self.region, len(regions) + text)
+        self.has_region = self.has_region[self.region]
+        self._facts = facts
+
+    def status_is(self, status: str) -> np.ndarray:
+        return _lookup(self._statuses, {status})[self._status]
+
+    def flag(self, name: str) -> np.ndarray:
+        return self._facts.numbers(name, dtype=bool)
+
+
+def _lookup(uniques: list, members: set) -> np.ndarray:
+    """Per distinct value: is it in `members` (index it with the codes to get one per fact)."""
+    return np.array([u in members for u in uniques], dtype=bool)
+
+
+def _group_ids(*keys: np.ndarray) -> np.ndarray:
+    """One id per distinct combination of the key columns, numbered in order of first appearance."""
+    return pd.factorize(_combined(*keys))[0].astype(np.int64)
+
+
+def _combined(*keys: np.ndarray) -> np.ndarray:
+    """One int64 per row that differs exactly where the key columns' combination differs."""
+    out = np.zeros(len(keys[0]), dtype=np.int64)
+    size = 1
+    for k in keys:
+        if not len(k):
+            return out
+        low = int(k.min())
+        span = int(k.max()) - low + 1
+        if size * span >= 2**62:  # renumber densely first: the product must stay in int64
+            out, uniques = pd.factorize(out)
+            out, size = out.astype(np.int64), len(uniques)
+        out = out * span + (k.astype(np.int64) - low)
+        size *= span
+    return out
 
 
 def validate(

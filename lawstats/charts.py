@@ -104,3 +104,58 @@ def ytd_chart(
     )
     fig.update_layout(barmode="group")
     return _layout(fig, title, "")
+
+
+# Target status colours (lawstats.targets.STATUSES order): done, on track, behind, missed, no data.
+STATUS_COLOURS = ("#1a7f37", "#8fd19e", "#f0b429", "#cf222e", "#d0d7de")
+
+
+def status_heatmap(
+    cells: pd.DataFrame,
+    rows: list[str],
+    columns: list[str],
+    statuses: tuple[str, ...],
+    labels: dict[str, str],
+    *,
+    title: str = "",
+) -> go.Figure:
+    """Region x indicator grid coloured by target status; hover shows each cell's explanation.
+
+    cells: one row per target with `row`, `col` (labels in rows/columns), `status`, `text`.
+    A grid cell without a target stays blank.
+    """
+    pos = {s: i for i, s in enumerate(statuses)}
+    z = [[None] * len(columns) for _ in rows]
+    hover = [[""] * len(columns) for _ in rows]
+    text = [[""] * len(columns) for _ in rows]
+    ri = {r: i for i, r in enumerate(rows)}
+    ci = {c: j for j, c in enumerate(columns)}
+    for c in cells.itertuples(index=False):
+        i, j = ri[c.row], ci[c.col]
+        z[i][j] = pos[c.status]
+        hover[i][j] = c.text
+        text[i][j] = labels[c.status]
+    n = len(statuses)
+    scale = []
+    for k, colour in enumerate(STATUS_COLOURS[:n]):
+        scale += [[k / n, colour], [(k + 1) / n, colour]]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=columns,
+            y=rows,
+            text=text,
+            texttemplate="%{text}",
+            customdata=hover,
+            hovertemplate="%{customdata}<extra></extra>",
+            colorscale=scale,
+            zmin=-0.5,
+            zmax=n - 0.5,
+            showscale=False,
+            xgap=2,
+            ygap=2,
+        )
+    )
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category", tickangle=-30)
+    return _layout(fig, title, "", height=max(260, 44 * len(rows) + 160))

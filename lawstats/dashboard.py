@@ -9,13 +9,12 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from lawstats import queries
+from lawstats import queries, rollup
 from lawstats.catalog import Catalog, Indicator, load_catalog
 from lawstats.formatting import format_change, format_value
 from lawstats.periods import Period
 from lawstats.regions import RegionTable, load_regions
-from lawstats.rollup import compute, fetch_raw, figures, needed_codes
-from lawstats.store import connect
+from lawstats.rollup import figures
 
 PERIOD_KINDS = ("year", "quarter", "month", "ytd")
 # normalisation code -> the stock indicator it divides by and the multiplier
@@ -109,29 +108,52 @@ def series_values(
     regions: RegionTable | None = None,
     catalog: Catalog | None = None,
 ) -> pd.DataFrame:
-    """Rolled-up figures of regions x indicators for several periods, read in one query."""
-    regions = regions or load_regions()
-    catalog = catalog or load_catalog()
+    """Rolled-up figures of regions x indicators for several periods, from one query."""
     if not periods:
         return pd.DataFrame()
-    span = Period(min(p.start for p in periods), max(p.end for p in periods))
-    codes = needed_codes(indicator_codes, catalog)
-    scope: dict[str, None] = {}
-    for t in region_codes:
-        scope[t] = None
-        for d in regions.descendants(t):
-            scope[d.code] = None
-    with connect(engine) as conn:
-        raw = fetch_raw(conn, span, codes, list(scope) if len(scope) < 2000 else None)
-    out = []
-    for p in periods:
-        part = raw[(raw["period_start"] >= p.start) & (raw["period_end"] <= p.end)]
-        fr = compute(part, p, region_codes, indicator_codes, regions=regions, catalog=catalog)
-        fr["period"] = p.label
-        fr["period_en"] = p.label_en
-        fr["period_start"] = p.start
-        out.append(fr)
-    return pd.concat(out, ignore_index=True)
+    frame = rollup.series(
+        engine, region_codes, periods, indicator_codes, regions=regions, catalog=catalog
+    )
+    return _label_periods(frame, periods)
+
+
+def _label_periods(frame: pd.DataFrame, periods: Sequence[Period]) -> pd.DataFrame:
+    """Replace rollup's period_index by the period's labels and start date."""
+    at = frame["period_index"].to_numpy(dtype=int)
+    cols = {c: frame[c].to_numpy() for c in frame.columns if c != "period_index"}
+    for name, values in (
+        ("period", [p.label for p in periods]),
+        ("period_en", [p.label_en for p in periods]),
+        ("period_start", [p.start for p in periods]),
+    ):
+        table = np.empty(len(values), dtype=object)
+        table[:] = values
+        cols[name] = table[at]
+    return pd.DataFrame(cols)
+
+
+def overview_figures(
+    engine: Engine,
+    region_code: str,
+    period: Period,
+    indicator_codes: Sequence[str],
+    *,
+    years: int = SPARK_YEARS,
+    regions: RegionTable | None = None,
+    catalog: Catalog | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The overview's cards and sparklines from one roll-up over the same range in `years` years.
+
+    Returns (figures with last year and the change, as rollup.figures; the series, as
+    series_values), so the first view of a region costs one query, not one per year.
+    """
+    periods = same_kind_back(period, max(years, 2))
+    frame, spark = rollup.figures_and_series(
+        engine, [region_code], periods, indicator_codes, regions=regions, catalog=catalog
+    )
+    if years < len(periods):
+        spark = spark[spark["period_index"] >= len(periods) - years]
+    return frame, _label_periods(spark, periods)
 
 
 @dataclass
@@ -159,8 +181,12 @@ def overview_cards(
     *,
     catalog: Catalog | None = None,
     texts: dict[str, str] | None = None,
+    report_batches: frozenset[int] = frozenset(),
 ) -> list[Card]:
-    """Cards for every indicator with a figure (frame: rollup.figures; spark: series_values)."""
+    """Cards for every indicator with a figure (frame: rollup.figures; spark: series_values).
+
+    `report_batches`: ids of batches backfilled from report text; a figure built on any of them
+    is flagged 来源：文字报告 (less certain than a statistical form)."""
     catalog = catalog or load_catalog()
     texts = texts or {}
     spark_by = (
@@ -193,6 +219,8 @@ def overview_cards(
             )
         if r.is_reported_rate:
             flags.append(texts.get("reported_rate", "按报送比率"))
+        if report_batches and report_batches.intersection(r.batch_ids):
+            flags.append(texts.get("report_text", "来源：文字报告"))
         change = r.change if getattr(r, "comparable", False) else None
         cards.append(
             Card(
@@ -336,50 +364,57 @@ def ranking(
             ]
         )
         return Ranking(empty, [], False, None, normalisation)
-    main = frame[frame["indicator_code"] == indicator_code].set_index("region_code")
-    out = pd.DataFrame(index=pd.Index(units, name="region_code"))
-    out["name"] = [regions.get(c).name for c in units]
-    out["raw"] = main["value"].reindex(units)
-    out["raw_previous"] = main["previous"].reindex(units)
-    out["is_approximate"] = main["is_approximate"].reindex(units).fillna(False).astype(bool)
-    out["complete"] = (main["units_reported"] >= main["units_expected"]) & (
-        main["months_covered"] >= main["months_expected"]
-    )
+
+    # rollup.figures states one row per unit and code, units outermost, codes in the order asked
+    def column(name: str, at: int) -> np.ndarray:
+        return frame[name].to_numpy().reshape(len(units), len(codes))[:, at]
+
+    raw = column("value", 0).astype(np.float64)
+    raw_previous = column("previous", 0).astype(np.float64)
+    cols: dict[str, object] = {
+        "region_code": units,
+        "name": [regions.get(c).name for c in units],
+        "raw": raw,
+        "raw_previous": raw_previous,
+        "is_approximate": column("is_approximate", 0).astype(bool),
+        "complete": (column("units_reported", 0) >= column("units_expected", 0))
+        & (column("months_covered", 0) >= column("months_expected", 0)),
+    }
     if base_code:
-        base = frame[frame["indicator_code"] == base_code].set_index("region_code")
-        den = base["value"].reindex(units).where(lambda s: s > 0)
-        den_prev = base["previous"].reindex(units).where(lambda s: s > 0)
-        out["base"] = den
-        out["value"] = (out["raw"] / den).round(2)
-        out["previous"] = (out["raw_previous"] / den_prev).round(2)
+        with np.errstate(invalid="ignore"):
+            den = np.where(column("value", 1) > 0, column("value", 1), np.nan).astype(np.float64)
+            den_prev = np.where(column("previous", 1) > 0, column("previous", 1), np.nan)
+        cols["base"] = den
+        cols["value"] = np.round(raw / den, 2)
+        cols["previous"] = np.round(raw_previous / den_prev.astype(np.float64), 2)
     else:
-        out["value"] = out["raw"]
-        out["previous"] = out["raw_previous"]
+        cols["value"], cols["previous"] = raw, raw_previous
     descending = ind.better != "down"
-    out["rank"] = competition_rank(out["value"], descending=descending)
-    out["previous_rank"] = competition_rank(out["previous"], descending=descending)
-    out["rank_change"] = (out["previous_rank"] - out["rank"]).astype("Int64")
+    rank = competition_rank(pd.Series(cols["value"]), descending=descending)
+    previous_rank = competition_rank(pd.Series(cols["previous"]), descending=descending)
+    cols["rank"] = rank.array
+    cols["previous_rank"] = previous_rank.array
+    cols["rank_change"] = (previous_rank - rank).astype("Int64").array
     # small numbers: the count behind the figure (the denominator of a rate)
     if ind.is_ratio:
-        dens = frame[frame["indicator_code"] == ind.denominator].set_index("region_code")
-        count = dens["value"].reindex(units)
+        count = column("value", len(codes) - 1).astype(np.float64)
+    elif ind.unit not in ("万元", "平方米", "万人"):
+        count = raw
     else:
-        count = (
-            out["raw"]
-            if ind.unit not in ("万元", "平方米", "万人")
-            else pd.Series(np.nan, index=out.index)
-        )
-    small = [c for c in units if pd.notna(count.get(c)) and count.get(c) < SMALL_COUNT]
-    out["small"] = [c in small for c in units]
+        count = np.full(len(units), np.nan)
+    with np.errstate(invalid="ignore"):
+        is_small = ~np.isnan(count) & (count < SMALL_COUNT)
+    small = [c for c, flag in zip(units, is_small, strict=True) if flag]
+    cols["small"] = is_small
     band = None
     ceiling = False
     if ind.is_ratio:
-        vals = out["value"].dropna()
+        vals = pd.Series(cols["value"]).dropna()
         lo, hi = CEILING_BAND
         if len(vals) >= 3 and ((vals >= lo) & (vals <= hi)).mean() >= CEILING_SHARE:
             ceiling = True
             band = (float(vals.min()), float(vals.max()))
-    out = out.reset_index().sort_values(["rank", "region_code"], na_position="last")
+    out = pd.DataFrame(cols).sort_values(["rank", "region_code"], na_position="last")
     return Ranking(out.reset_index(drop=True), small, ceiling, band, normalisation)
 
 

@@ -11,6 +11,14 @@ from sqlalchemy.engine import Engine
 from lawstats.batches import BatchInfo, write_facts
 from lawstats.store import StoreError, connect, facts, get_meta, set_meta, transaction, wipe
 
+# The demo administrator exists only in demo databases (README "Analyst workspace").
+DEMO_ADMIN_USERNAME = "admin"
+DEMO_ADMIN_PASSWORD = "lawstats-demo"
+# A demo analyst who may write 秦州区 only, to show region scoping.
+DEMO_ANALYST_USERNAME = "qinzhou"
+DEMO_ANALYST_PASSWORD = "lawstats-demo"
+DEMO_ANALYST_REGION = "620502"
+
 
 def has_real_data(engine: Engine) -> bool:
     """True when the database holds facts and is not a demo database."""
@@ -69,4 +77,37 @@ def build_demo(engine: Engine, *, force: bool = False, progress=None) -> dict[st
             if progress:
                 progress(i + 1, len(groups))
         set_meta(conn, "is_demo", "true")
+    ensure_demo_accounts(engine)
+    _add_demo_targets(engine)
     return {"batches": batches, "facts": written}
+
+
+def ensure_demo_accounts(engine: Engine) -> None:
+    """The demo administrator and analyst, on a demo database that has no accounts at all
+    (also for demo databases built before accounts existed). Never on real data."""
+    from lawstats import auth
+
+    with connect(engine) as conn:
+        if get_meta(conn, "is_demo") != "true":
+            return
+    if auth.count_users(engine, active_only=False):
+        return
+    auth.add_user(
+        engine, DEMO_ADMIN_USERNAME, DEMO_ADMIN_PASSWORD, "admin", (), "演示管理员", actor="demo"
+    )
+    auth.add_user(
+        engine,
+        DEMO_ANALYST_USERNAME,
+        DEMO_ANALYST_PASSWORD,
+        "analyst",
+        (DEMO_ANALYST_REGION,),
+        "秦州区统计员（演示）",
+        actor="demo",
+    )
+
+
+def _add_demo_targets(engine: Engine) -> None:
+    """Example targets (data/demo_targets.csv), 天水市 2024 settled (lawstats.targets, #5)."""
+    from lawstats.targets import seed_demo
+
+    seed_demo(engine)

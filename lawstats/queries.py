@@ -67,3 +67,15 @@ def months_reported(engine: Engine, region_codes: list[str], start, end) -> dict
     with connect(engine) as conn:
         rows = conn.execute(stmt, {"start": start, "end": end, "regions": list(region_codes)})
         return {r[0]: int(r[1]) for r in rows}
+
+
+def batch_ids_of_source(engine: Engine, source_type: str) -> frozenset[int]:
+    """Ids of active batches of one source type (report_text: figures backfilled from prose)."""
+    with connect(engine) as conn:
+        rows = conn.execute(
+            sa.select(batches.c.id).where(
+                batches.c.source_type == sa.bindparam("source_type"), batches.c.status == "active"
+            ),
+            {"source_type": source_type},
+        )
+        return frozenset(int(r[0]) for r in rows)

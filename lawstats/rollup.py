@@ -13,12 +13,18 @@ Rules (README "Roll-up rules"):
   presented as complete.
 - year over year compares the same date range one year earlier; a ratio changes in percentage
   points, everything else in percent.
+
+How it runs: one query per call (any number of periods) makes the database reduce the facts to
+per-region candidates ("grains": the exact-period fact, each tiling length with its month count,
+the latest stock level); no fact row leaves the database. The choice among them and the roll-up
+over the region tree then work on those few rows with numpy, vectorised, in this module only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -28,19 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 from lawstats.catalog import Catalog, Indicator, load_catalog
 from lawstats.periods import Period
 from lawstats.regions import RegionTable, load_regions
-from lawstats.store import connect, facts, read_frame
-
-RAW_COLUMNS = [
-    "region_code",
-    "period_start",
-    "period_end",
-    "period_months",
-    "indicator_code",
-    "value",
-    "is_approximate",
-    "is_reported_rate",
-    "batch_id",
-]
+from lawstats.store import connect, is_duckdb
 
 RESULT_COLUMNS = [
     "region_code",
@@ -83,294 +77,670 @@ class Figure:
         )
 
 
-# --------------------------------------------------------------------------- pure helpers
+# --------------------------------------------------------------------------- reading the facts
+
+# The database reduces the facts to "grains": per period, region and indicator, the candidates for
+# a region's own figure. Flows and reported rates: one row per period length (months; -1 = the
+# exact period) and batch, with the count, sum, flags and last date. Stocks: the latest level
+# inside the period. Static text, bound parameters only; periods and code lists arrive as arrays.
+# Relies on the store's invariant of at most one current fact per (region, period, indicator).
+_PERIODS = """
+WITH periods AS (
+    SELECT unnest(CAST(:p_idx AS INTEGER[])) AS pidx,
+           unnest(CAST(:p_start AS DATE[])) AS p_start,
+           unnest(CAST(:p_end AS DATE[])) AS p_end
+)
+"""
+_FLOW_GRAINS = """
+SELECT p.pidx, f.region_code, f.indicator_code,
+       CASE WHEN f.period_start = p.p_start AND f.period_end = p.p_end THEN -1
+            ELSE f.period_months END AS grain,
+       f.batch_id,
+       count(*) AS n,
+       sum(f.value) AS value,
+       bool_or(f.is_approximate) AS approx,
+       bool_or(f.is_reported_rate) AS rate,
+       max(f.period_end) AS as_of
+FROM facts f
+JOIN periods p ON f.period_start >= p.p_start AND f.period_end <= p.p_end
+WHERE f.is_current AND f.value IS NOT NULL
+  AND f.period_start >= :lo AND f.period_end <= :hi
+  AND f.indicator_code IN :grain_codes
+  AND f.region_code IN (SELECT unnest(CAST(:regions AS VARCHAR[])))
+  AND (f.period_months > 0 OR (f.period_start = p.p_start AND f.period_end = p.p_end))
+GROUP BY p.pidx, f.region_code, f.indicator_code,
+         CASE WHEN f.period_start = p.p_start AND f.period_end = p.p_end THEN -1
+              ELSE f.period_months END,
+         f.batch_id
+"""
+# DuckDB: the latest level in one pass (arg_max on end date, then start date: k orders both)
+_STOCK_LATEST_DUCKDB = """
+SELECT p.pidx, f.region_code, f.indicator_code, 0 AS grain,
+       arg_max(f.batch_id, f.k) AS batch_id,
+       1 AS n,
+       arg_max(f.value, f.k) AS value,
+       arg_max(f.is_approximate, f.k) AS approx,
+       arg_max(f.is_reported_rate, f.k) AS rate,
+       max(f.period_end) AS as_of
+FROM (
+    SELECT region_code, indicator_code, period_start, period_end, value, is_approximate,
+           is_reported_rate, batch_id,
+           (period_end - DATE '1900-01-01') * 100000 + (period_start - DATE '1900-01-01') AS k
+    FROM facts
+    WHERE is_current AND value IS NOT NULL
+      AND period_start >= :lo AND period_end <= :hi
+      AND indicator_code IN :stock_codes
+      AND region_code IN (SELECT unnest(CAST(:regions AS VARCHAR[])))
+) f
+JOIN periods p ON f.period_start >= p.p_start AND f.period_end <= p.p_end
+GROUP BY p.pidx, f.region_code, f.indicator_code
+"""
+# Any other SQL database (PostgreSQL): the same rows through a window function.
+_STOCK_LATEST_GENERIC = """
+SELECT pidx, region_code, indicator_code, 0 AS grain, batch_id, 1 AS n, value, approx, rate, as_of
+FROM (
+    SELECT p.pidx, f.region_code, f.indicator_code, f.batch_id, f.value,
+           f.is_approximate AS approx, f.is_reported_rate AS rate, f.period_end AS as_of,
+           row_number() OVER (
+               PARTITION BY p.pidx, f.region_code, f.indicator_code
+               ORDER BY f.period_end DESC, f.period_start DESC
+           ) AS rn
+    FROM facts f
+    JOIN periods p ON f.period_start >= p.p_start AND f.period_end <= p.p_end
+    WHERE f.is_current AND f.value IS NOT NULL
+      AND f.period_start >= :lo AND f.period_end <= :hi
+      AND f.indicator_code IN :stock_codes
+      AND f.region_code IN (SELECT unnest(CAST(:regions AS VARCHAR[])))
+) latest
+WHERE rn = 1
+"""
 
 
-def _region_frame(regions: RegionTable, targets: Sequence[str]) -> pd.DataFrame:
-    """Targets and all their descendants, with depth and the count of reporting leaf units."""
-    codes: dict[str, None] = {}
-    for t in targets:
-        codes[t] = None
-        for d in regions.descendants(t):
-            codes[d.code] = None
-    rows = []
-    for code in codes:
-        r = regions.get(code)
-        rows.append((code, r.parent_code, len(regions.path(code)), r.reports))
-    frame = pd.DataFrame(rows, columns=["region_code", "parent_code", "depth", "reports"])
-    has_children = set(frame["parent_code"].dropna())
-    frame["is_leaf"] = ~frame["region_code"].isin(has_children)
-    # reporting leaf units below each region (a leaf counts itself)
-    expected = dict.fromkeys(frame["region_code"], 0)
-    parent = dict(zip(frame["region_code"], frame["parent_code"], strict=True))
-    for code, leaf, rep in zip(
-        frame["region_code"], frame["is_leaf"], frame["reports"], strict=True
-    ):
-        if leaf and rep:
-            node = code
-            while node in expected:
+def _sql(text: str) -> sa.TextClause:
+    """Indicator lists bind as IN (...) lists: DuckDB prunes row groups on constant filters."""
+    names = [n for n in ("grain_codes", "stock_codes") if f":{n}" in text]
+    return sa.text(text).bindparams(*(sa.bindparam(n, expanding=True) for n in names))
+
+
+# (flows and rates?, stocks?) -> statement; a part without indicators is left out, not scanned
+GRAINS_SQL = {
+    "duckdb": {
+        (True, True): _sql(_PERIODS + _FLOW_GRAINS + "UNION ALL" + _STOCK_LATEST_DUCKDB),
+        (True, False): _sql(_PERIODS + _FLOW_GRAINS),
+        (False, True): _sql(_PERIODS + _STOCK_LATEST_DUCKDB),
+    },
+    "generic": {
+        (True, True): _sql(_PERIODS + _FLOW_GRAINS + "UNION ALL" + _STOCK_LATEST_GENERIC),
+        (True, False): _sql(_PERIODS + _FLOW_GRAINS),
+        (False, True): _sql(_PERIODS + _STOCK_LATEST_GENERIC),
+    },
+}
+
+
+def read_grains(
+    conn: Connection,
+    periods: Sequence[Period],
+    region_codes: Sequence[str],
+    grain_codes: Sequence[str],
+    stock_codes: Sequence[str],
+) -> dict[str, np.ndarray]:
+    """The grain rows (see GRAINS_SQL) of the given regions and indicators for each period."""
+    parts = (bool(grain_codes), bool(stock_codes))
+    if not any(parts):
+        return {c: np.zeros(0, dtype=object) for c in _GRAIN_COLUMNS}
+    statement = GRAINS_SQL["duckdb" if conn.dialect.name == "duckdb" else "generic"][parts]
+    params = {
+        "p_idx": list(range(len(periods))),
+        "p_start": [p.start for p in periods],
+        "p_end": [p.end for p in periods],
+        "lo": min(p.start for p in periods),
+        "hi": max(p.end for p in periods),
+        "regions": list(region_codes),
+        "grain_codes": list(grain_codes),
+        "stock_codes": list(stock_codes),
+    }
+    return _fetch_columns(conn, statement, params)
+
+
+def _fetch_columns(
+    conn: Connection, statement: sa.Executable, params: dict
+) -> dict[str, np.ndarray]:
+    """A query's result as one numpy array per column (DuckDB's native fetch where available)."""
+    result = conn.execute(statement, params)
+    if is_duckdb(conn):
+        data = result.cursor.fetchnumpy()
+        result.close()
+        return {k: np.ma.getdata(v) for k, v in data.items()}
+    names = list(result.keys())
+    rows = result.fetchall()
+    return {
+        name: _objects(r[i] for r in rows) if rows else np.zeros(0, dtype=object)
+        for i, name in enumerate(names)
+    }
+
+
+_GRAIN_COLUMNS = [
+    "pidx",
+    "region_code",
+    "indicator_code",
+    "grain",
+    "batch_id",
+    "n",
+    "value",
+    "approx",
+    "rate",
+    "as_of",
+]
+
+
+# --------------------------------------------------------------------------- the region scope
+
+
+@dataclass(frozen=True)
+class _RegionIndex:
+    """Per region: depth (province = 1) and the reporting county-level units at or below it."""
+
+    depth: dict[str, int]
+    units_expected: dict[str, int]
+
+
+@lru_cache(maxsize=4)
+def _region_index(regions: RegionTable) -> _RegionIndex:
+    depth = {r.code: len(regions.path(r.code)) for r in regions}
+    expected = dict.fromkeys(depth, 0)
+    for r in regions:
+        if r.reports and not regions.children(r.code):
+            node: str | None = r.code
+            while node is not None:
                 expected[node] += 1
-                node = parent.get(node)
-    frame["units_expected"] = frame["region_code"].map(expected).astype(int)
-    return frame
+                node = regions.get(node).parent_code
+    return _RegionIndex(depth, expected)
 
 
-def _own_flows(raw: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Each region's own flow figure: the exact period, else the finest complete tiling."""
-    if raw.empty:
-        return _empty_own()
-    raw = raw[raw["value"].notna()]
-    exact = (raw["period_start"] == period.start) & (raw["period_end"] == period.end)
-    picked_exact = raw[exact].copy()
-    picked_exact["months_covered"] = period.months
-    rest = raw[~exact & (raw["period_months"] > 0)]
-    rest = rest[
-        ~rest.set_index(["region_code", "indicator_code"]).index.isin(
-            picked_exact.set_index(["region_code", "indicator_code"]).index
-        )
-    ]
-    out = [_own_rows(picked_exact)]
-    if not rest.empty:
-        g = (
-            rest.groupby(["region_code", "indicator_code", "period_months"], sort=False)
-            .agg(n=("period_start", "nunique"))
-            .reset_index()
-        )
-        g["covered"] = g["n"] * g["period_months"]
-        g["complete"] = g["covered"] >= period.months
-        # finest complete grain first, else the grain covering most months
-        g = g.sort_values(
-            ["region_code", "indicator_code", "complete", "covered", "period_months"],
-            ascending=[True, True, False, False, True],
-        ).drop_duplicates(["region_code", "indicator_code"])
-        chosen = rest.merge(
-            g[["region_code", "indicator_code", "period_months", "covered"]],
-            on=["region_code", "indicator_code", "period_months"],
-        )
-        chosen["months_covered"] = chosen["covered"].clip(upper=period.months)
-        out.append(_own_rows(chosen))
-    return pd.concat([o for o in out if not o.empty] or [_empty_own()], ignore_index=True)
+@dataclass(frozen=True)
+class _Scope:
+    """The targets and every region below them, as arrays the roll-up indexes into."""
+
+    codes: pd.Index  # scope regions
+    depth: np.ndarray  # depth of each scope region
+    units: np.ndarray  # units a region's own figure counts for (reporting units below, >= 1)
+    ancestors: tuple[np.ndarray, ...]  # parent, grandparent...: scope position or -1
+    pair_start: (
+        np.ndarray
+    )  # scope position -> slice of pair_target (targets whose subtree holds it)
+    pair_target: np.ndarray
+    target_pos: np.ndarray  # scope position of each target
+    target_depth: np.ndarray
 
 
-def _own_stocks(raw: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Each region's own stock figure: the latest level inside the period."""
-    if raw.empty:
-        return _empty_own()
-    raw = raw[raw["value"].notna()].copy()
-    raw = raw.sort_values(
-        ["region_code", "indicator_code", "period_end", "period_start"],
-        ascending=[True, True, False, False],
-    ).drop_duplicates(["region_code", "indicator_code"])
-    raw["months_covered"] = period.months
-    return _own_rows(raw)
-
-
-def _own_reported_rates(raw: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Rates stored as reported, valid only for exactly the period they were reported for."""
-    if raw.empty:
-        return _empty_own()
-    raw = raw[
-        raw["value"].notna()
-        & (raw["period_start"] == period.start)
-        & (raw["period_end"] == period.end)
-    ].copy()
-    raw["months_covered"] = period.months
-    own = _own_rows(raw)
-    own["is_reported_rate"] = True
-    return own
-
-
-def _empty_own() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "region_code": pd.Series(dtype=object),
-            "indicator_code": pd.Series(dtype=object),
-            "value": pd.Series(dtype=float),
-            "is_approximate": pd.Series(dtype=bool),
-            "is_reported_rate": pd.Series(dtype=bool),
-            "derived": pd.Series(dtype=bool),
-            "months_covered": pd.Series(dtype=int),
-            "as_of": pd.Series(dtype=object),
-            "batch_ids": pd.Series(dtype=object),
-        }
+@lru_cache(maxsize=256)
+def _scope(regions: RegionTable, targets: tuple[str, ...]) -> _Scope:
+    index = _region_index(regions)
+    subtrees = [[t, *(d.code for d in regions.descendants(t))] for t in targets]
+    codes = pd.Index(list(dict.fromkeys(c for sub in subtrees for c in sub)), dtype=object)
+    pos = {c: i for i, c in enumerate(codes)}
+    lineage = [[pos.get(a.code, -1) for a in regions.ancestors(c)] for c in codes]
+    generations = max((len(x) for x in lineage), default=0)
+    ancestors = tuple(
+        np.array([x[g] if g < len(x) else -1 for x in lineage], dtype=np.int64)
+        for g in range(generations)
+    )
+    pair_region = np.array([pos[c] for sub in subtrees for c in sub], dtype=np.int64)
+    pair_target = np.array([t for t, sub in enumerate(subtrees) for _ in sub], dtype=np.int64)
+    order = np.argsort(pair_region, kind="stable")
+    counts = np.bincount(pair_region, minlength=len(codes))
+    depth = np.array([index.depth[c] for c in codes], dtype=np.int64)
+    target_pos = np.array([pos[t] for t in targets], dtype=np.int64)
+    return _Scope(
+        codes=codes,
+        depth=depth,
+        units=np.array([max(index.units_expected[c], 1) for c in codes], dtype=np.int64),
+        ancestors=ancestors,
+        pair_start=np.concatenate([[0], np.cumsum(counts)]),
+        pair_target=pair_target[order],
+        target_pos=target_pos,
+        target_depth=depth[target_pos],
     )
 
 
-def _own_rows(rows: pd.DataFrame) -> pd.DataFrame:
-    """Collapse chosen fact rows to one row per (region, indicator)."""
-    if rows.empty:
-        return _empty_own()
-    g = rows.groupby(["region_code", "indicator_code"], sort=False)
-    out = g.agg(
-        value=("value", "sum"),
-        is_approximate=("is_approximate", "any"),
-        is_reported_rate=("is_reported_rate", "any"),
-        n=("value", "size"),
-        months_covered=("months_covered", "max"),
-        as_of=("period_end", "max"),
-        batch_ids=("batch_id", lambda s: tuple(sorted({int(x) for x in s}))),
-    ).reset_index()
-    out["derived"] = out["n"] > 1
-    return out.drop(columns="n")
+# --------------------------------------------------------------------------- the roll-up
+
+_FLOW, _STOCK, _RATE = 0, 1, 2  # indicator kinds as the arrays carry them
 
 
-def _roll_over_regions(own: pd.DataFrame, rf: pd.DataFrame, months_expected: int) -> pd.DataFrame:
-    """Bottom-up: a region keeps its own figure, else gets the sum of its children's figures."""
-    base = own.merge(rf[["region_code", "units_expected"]], on="region_code", how="inner")
-    base["units_reported"] = base["units_expected"].where(base["units_expected"] > 0, 1)
-    # a leaf's own figure covers itself; a region's own figure covers all units under it
-    base["source"] = "own"
-    parent_of = dict(zip(rf["region_code"], rf["parent_code"], strict=True))
-    depth_of = dict(zip(rf["region_code"], rf["depth"], strict=True))
-    frames = [base]
-    current = base
-    for depth in sorted(set(rf["depth"]), reverse=True)[1:]:
-        children = current[current["region_code"].map(depth_of) == depth + 1].copy()
-        if children.empty:
-            continue
-        children["parent"] = children["region_code"].map(parent_of)
-        children = children[children["parent"].notna()]
-        agg = (
-            children.groupby(["parent", "indicator_code"], sort=False)
-            .agg(
-                value=("value", "sum"),
-                num=("num", "sum"),
-                den=("den", "sum"),
-                is_approximate=("is_approximate", "any"),
-                is_reported_rate=("is_reported_rate", "any"),
-                units_reported=("units_reported", "sum"),
-                months_covered=("months_covered", "min"),
-                as_of=("as_of", "max"),
-                batch_ids=("batch_ids", lambda s: tuple(sorted({b for t in s for b in t}))),
-            )
-            .reset_index()
-            .rename(columns={"parent": "region_code"})
+def _groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(order that sorts keys stably, start of each run of equal keys in that order)."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]][: len(keys)])
+    return order, starts
+
+
+def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For counts [2, 0, 3]: owners [0, 0, 2, 2, 2] and offsets [0, 1, 0, 1, 2]."""
+    owners = np.repeat(np.arange(len(counts)), counts)
+    firsts = np.cumsum(counts) - counts
+    return owners, np.arange(len(owners)) - firsts[owners]
+
+
+@dataclass
+class _Own:
+    """Each region's own figure per period and indicator (one chosen grain)."""
+
+    period: np.ndarray
+    region: np.ndarray
+    code: np.ndarray
+    n: np.ndarray
+    value: np.ndarray
+    approx: np.ndarray
+    rate: np.ndarray
+    as_of: np.ndarray  # days since 1970-01-01
+    months: np.ndarray
+    batch_start: np.ndarray  # slice of batch_ids holding this figure's batches
+    batch_count: np.ndarray
+    batch_ids: np.ndarray
+
+
+def _own_figures(
+    grains: dict[str, np.ndarray],
+    scope: _Scope,
+    code_index: pd.Index,
+    kinds: np.ndarray,
+    months: np.ndarray,
+) -> _Own:
+    """Choose each region's own figure: exact period, else finest complete tiling, else most months."""
+    n_regions, n_codes = len(scope.codes), len(code_index)
+    region = scope.codes.get_indexer(pd.Index(grains["region_code"], dtype=object))
+    code = code_index.get_indexer(pd.Index(grains["indicator_code"], dtype=object))
+    grain = grains["grain"].astype(np.int64)
+    period = grains["pidx"].astype(np.int64)
+    # a rate stands only for exactly the period it was reported for
+    keep = (region >= 0) & (code >= 0) & ((kinds[np.maximum(code, 0)] != _RATE) | (grain == -1))
+    region, code, grain, period = region[keep], code[keep], grain[keep], period[keep]
+    n = grains["n"].astype(np.int64)[keep]
+    value = grains["value"].astype(np.float64)[keep]
+    approx = grains["approx"].astype(bool)[keep]
+    rate = grains["rate"].astype(bool)[keep]
+    as_of = _days(grains["as_of"])[keep]
+    batch = grains["batch_id"].astype(np.int64)[keep]
+
+    # one row per candidate grain (the query splits grains by batch)
+    top_grain = int(grain.max()) + 2 if len(grain) else 2
+    figure_key = (period * n_regions + region) * n_codes + code
+    order, starts = _groups(figure_key * top_grain + grain + 1)
+    g_key = figure_key[order][starts]
+    g_grain = grain[order][starts]
+    g_n = _reduce(np.add, n[order], starts)
+    g_value = _reduce(np.add, value[order], starts)
+    g_approx = _reduce(np.logical_or, approx[order], starts)
+    g_rate = _reduce(np.logical_or, rate[order], starts)
+    g_as_of = _reduce(np.maximum, as_of[order], starts)
+    g_period = period[order][starts]
+    g_count = np.diff(np.r_[starts, len(order)])
+
+    # exact period (-1) or stock (0) first, then complete tilings, most months, finest grain
+    wanted = months[g_period]
+    covered = np.where(g_grain > 0, g_n * g_grain, 0)
+    tier = np.where(g_grain <= 0, 3, np.where(covered >= wanted, 2, 1))
+    score = tier * 10**15 + covered * 10**4 - g_grain
+    pick_order = np.lexsort((score, g_key))
+    picked_keys = g_key[pick_order]
+    chosen = pick_order[np.r_[picked_keys[1:] != picked_keys[:-1], True][: len(picked_keys)]]
+    return _Own(
+        period=g_period[chosen],
+        region=(g_key[chosen] // n_codes) % n_regions,
+        code=g_key[chosen] % n_codes,
+        n=g_n[chosen],
+        value=g_value[chosen],
+        approx=g_approx[chosen],
+        rate=g_rate[chosen],
+        as_of=g_as_of[chosen],
+        months=np.where(
+            g_grain[chosen] > 0, np.minimum(covered[chosen], wanted[chosen]), wanted[chosen]
+        ),
+        batch_start=starts[chosen],
+        batch_count=g_count[chosen],
+        batch_ids=batch[order],
+    )
+
+
+def _days(column: np.ndarray) -> np.ndarray:
+    """Dates (datetime64 from DuckDB, date objects from other drivers) as days since 1970-01-01."""
+    return np.asarray(column, dtype="datetime64[D]").astype(np.int64)
+
+
+@dataclass
+class _Units:
+    """Figures to roll up over regions: own flows and stocks, and ratio parts as pairs."""
+
+    period: np.ndarray
+    region: np.ndarray
+    code: np.ndarray  # the wanted indicator (a ratio for pairs)
+    value: np.ndarray
+    num: np.ndarray
+    den: np.ndarray
+    approx: np.ndarray
+    rate: np.ndarray
+    derived: np.ndarray
+    months: np.ndarray
+    as_of: np.ndarray
+    sources: tuple[np.ndarray, np.ndarray]  # own-figure rows behind each unit (-1: none)
+
+
+def _units(
+    own: _Own, plain: np.ndarray, ratios: list[tuple[int, int, int]], n_regions: int
+) -> _Units:
+    take = np.flatnonzero(np.isin(own.code, plain))
+    parts = [
+        dict(
+            period=own.period[take],
+            region=own.region[take],
+            code=own.code[take],
+            value=own.value[take],
+            num=np.full(len(take), np.nan),
+            den=np.full(len(take), np.nan),
+            approx=own.approx[take],
+            rate=own.rate[take],
+            derived=own.n[take] > 1,
+            months=own.months[take],
+            as_of=own.as_of[take],
+            src1=take,
+            src2=np.full(len(take), -1),
         )
-        agg["derived"] = True
-        agg["source"] = "children"
-        have = current.set_index(["region_code", "indicator_code"]).index
-        agg = agg[~agg.set_index(["region_code", "indicator_code"]).index.isin(have)]
-        agg = agg.merge(rf[["region_code", "units_expected"]], on="region_code", how="left")
-        frames.append(agg)
-        current = pd.concat([current, agg], ignore_index=True)
-    out = pd.concat(frames, ignore_index=True)
-    out["months_expected"] = months_expected
+    ]
+    place = own.period * n_regions + own.region
+    for ratio, numerator, denominator in ratios:
+        nums = np.flatnonzero(own.code == numerator)
+        dens = np.flatnonzero(own.code == denominator)
+        _, i, j = np.intersect1d(place[nums], place[dens], assume_unique=True, return_indices=True)
+        a, b = nums[i], dens[j]
+        parts.append(
+            dict(
+                period=own.period[a],
+                region=own.region[a],
+                code=np.full(len(a), ratio),
+                value=np.full(len(a), np.nan),
+                num=own.value[a],
+                den=own.value[b],
+                approx=own.approx[a] | own.approx[b],
+                rate=np.zeros(len(a), dtype=bool),
+                derived=np.ones(len(a), dtype=bool),
+                months=np.minimum(own.months[a], own.months[b]),
+                as_of=np.maximum(own.as_of[a], own.as_of[b]),
+                src1=a,
+                src2=b,
+            )
+        )
+    cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return _Units(
+        period=cat["period"],
+        region=cat["region"],
+        code=cat["code"],
+        value=cat["value"],
+        num=cat["num"],
+        den=cat["den"],
+        approx=cat["approx"],
+        rate=cat["rate"],
+        derived=cat["derived"],
+        months=cat["months"],
+        as_of=cat["as_of"],
+        sources=(cat["src1"], cat["src2"]),
+    )
+
+
+def _contributions(units: _Units, scope: _Scope, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
+    """(unit row, target) pairs: the topmost own figures in each target's subtree.
+
+    A region's own figure beats the sum of its children at every level, so a unit counts for a
+    target unless an ancestor between it and the target (inclusive) has its own figure.
+    """
+    n_regions = len(scope.codes)
+    base = (units.period * n_codes + units.code) * n_regions
+    have = np.sort(base + units.region)
+    blocked_at = np.zeros(len(units.region), dtype=np.int64)  # depth of the deepest own ancestor
+    for generation in scope.ancestors:
+        ancestor = generation[units.region]
+        found = (ancestor >= 0) & np.isin(base + ancestor, have, assume_unique=False)
+        blocked_at = np.where(found, np.maximum(blocked_at, scope.depth[ancestor]), blocked_at)
+    counts = np.diff(scope.pair_start)[units.region]
+    rows, offsets = _expand(counts)
+    targets = scope.pair_target[scope.pair_start[units.region[rows]] + offsets]
+    keep = blocked_at[rows] < scope.target_depth[targets]
+    return rows[keep], targets[keep]
+
+
+def _reduce(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    return ufunc.reduceat(values, starts) if len(starts) else values[:0]
+
+
+def _batch_lists(
+    own: _Own, sources: list[tuple[np.ndarray, np.ndarray]], n_groups: int
+) -> list[tuple[int, ...]]:
+    """Sorted distinct batch ids per group, from (group, own-figure row) pairs."""
+    group = np.concatenate([g for g, _ in sources]) if sources else np.zeros(0, dtype=np.int64)
+    row = np.concatenate([s for _, s in sources]) if sources else np.zeros(0, dtype=np.int64)
+    owners, offsets = _expand(own.batch_count[row])
+    batch = own.batch_ids[own.batch_start[row[owners]] + offsets]
+    width = int(batch.max()) + 1 if len(batch) else 1
+    pairs = np.unique(group[owners] * width + batch)
+    bounds = np.searchsorted(pairs // width, np.arange(n_groups + 1))
+    ids = (pairs % width).tolist()
+    return [tuple(ids[bounds[i] : bounds[i + 1]]) for i in range(n_groups)]
+
+
+def _columns(
+    engine_or_conn: Engine | Connection,
+    periods: Sequence[Period],
+    region_codes: Sequence[str],
+    indicator_codes: Sequence[str],
+    regions: RegionTable | None,
+    catalog: Catalog | None,
+) -> dict[str, np.ndarray]:
+    """`series` as arrays, one per column."""
+    regions = regions or load_regions()
+    catalog = catalog or load_catalog()
+    targets = tuple(dict.fromkeys(region_codes))
+    wanted = list(indicator_codes)
+    if not periods or not targets or not wanted:
+        return _empty_columns()
+    unique = list(dict.fromkeys(wanted))
+    code_list = needed_codes(unique, catalog)
+    code_index = pd.Index(code_list, dtype=object)
+    inds = [catalog.get(c) for c in code_list]
+    kinds = np.array(
+        [_RATE if i.is_ratio else _STOCK if i.kind == "stock" else _FLOW for i in inds],
+        dtype=np.int64,
+    )
+    scope = _scope(regions, targets)
+
+    def read(conn: Connection) -> dict[str, np.ndarray]:
+        return read_grains(
+            conn,
+            periods,
+            scope.codes.tolist(),
+            [i.code for i in inds if i.kind != "stock"],
+            [i.code for i in inds if i.kind == "stock"],
+        )
+
+    grains = _run(engine_or_conn, read)
+    months = np.array([int(p.months) for p in periods], dtype=np.int64)
+    own = _own_figures(grains, scope, code_index, kinds, months)
+    plain = code_index.get_indexer([c for c in unique if not catalog.get(c).is_ratio])
+    ratios = [
+        (
+            code_index.get_loc(c),
+            code_index.get_loc(catalog.get(c).numerator),
+            code_index.get_loc(catalog.get(c).denominator),
+        )
+        for c in unique
+        if catalog.get(c).is_ratio
+    ]
+    units = _units(own, plain, ratios, len(scope.codes))
+    rows, row_targets = _contributions(units, scope, len(code_index))
+
+    rolled = _per_target(units, rows, row_targets, scope, kinds, len(targets), len(code_index))
+    rates = _reported_rates(own, units, rolled, scope, kinds, len(targets), len(code_index))
+    stated = {k: np.r_[rolled.columns[k], rates.columns[k]] for k in rolled.columns}
+    n_rolled = len(rolled.keys)
+    sources = [*rolled.sources, *((n_rolled + g, r) for g, r in rates.sources)]
+    batch_ids = _batch_lists(own, sources, n_rolled + len(rates.keys))
+    keys = np.r_[rolled.keys, rates.keys]
+    return _state(keys, stated, batch_ids, periods, targets, wanted, code_index, scope, catalog)
+
+
+@dataclass
+class _Stated:
+    """Figures keyed by (period, target, indicator); sources: (figure, own-figure row) pairs."""
+
+    keys: np.ndarray  # -1: no figure (a ratio without usable parts)
+    columns: dict[str, np.ndarray]
+    sources: list[tuple[np.ndarray, np.ndarray]]
+
+
+def _per_target(
+    units: _Units,
+    rows: np.ndarray,
+    row_targets: np.ndarray,
+    scope: _Scope,
+    kinds: np.ndarray,
+    n_targets: int,
+    n_codes: int,
+) -> _Stated:
+    """One figure per (period, target, indicator): sums, any-flags, least coverage of months."""
+    key = (units.period[rows] * n_targets + row_targets) * n_codes + units.code[rows]
+    order, starts = _groups(key)
+    r, t = rows[order], row_targets[order]
+    f_key = key[order][starts]
+    is_ratio = kinds[f_key % n_codes] == _RATE
+    with np.errstate(divide="ignore", invalid="ignore"):
+        num, den = _reduce(np.add, units.num[r], starts), _reduce(np.add, units.den[r], starts)
+        ratio_value = np.where(den > 0, num / den * 100.0, np.nan)
+    value = np.where(is_ratio, ratio_value, _reduce(np.add, units.value[r], starts))
+    own_or_children = units.derived[r] | (units.region[r] != scope.target_pos[t])
+    group = np.cumsum(np.r_[True, key[order][1:] != key[order][:-1]])[: len(r)] - 1
+    second = units.sources[1][r] >= 0
+    return _Stated(
+        # a ratio whose parts give no rate (denominator 0) is no figure
+        keys=np.where(is_ratio & np.isnan(value), -1, f_key),
+        columns={
+            "value": value,
+            "is_approximate": _reduce(np.logical_or, units.approx[r], starts),
+            "is_reported_rate": _reduce(np.logical_or, units.rate[r], starts),
+            "derived": _reduce(np.logical_or, own_or_children, starts),
+            "units_reported": _reduce(np.add, scope.units[units.region[r]], starts),
+            "months_covered": _reduce(np.minimum, units.months[r], starts),
+            "as_of": _reduce(np.maximum, units.as_of[r], starts),
+        },
+        sources=[(group, units.sources[0][r]), (group[second], units.sources[1][r][second])],
+    )
+
+
+def _reported_rates(
+    own: _Own,
+    units: _Units,
+    rolled: _Stated,
+    scope: _Scope,
+    kinds: np.ndarray,
+    n_targets: int,
+    n_codes: int,
+) -> _Stated:
+    """A target's own reported rate, where neither its own parts nor its units' give one."""
+    target_of_region = np.full(len(scope.codes), -1)
+    target_of_region[scope.target_pos] = np.arange(n_targets)
+    rated = np.flatnonzero((kinds[own.code] == _RATE) & (target_of_region[own.region] >= 0))
+    place = own.period[rated] * n_targets + target_of_region[own.region[rated]]
+    keys = place * n_codes + own.code[rated]
+    # a target with both parts of its own never falls back, even when they give no rate
+    pairs = np.flatnonzero(kinds[units.code] == _RATE)
+    pair_target = target_of_region[units.region[pairs]]
+    pair_keys = (units.period[pairs] * n_targets + pair_target) * n_codes + units.code[pairs]
+    keep = ~np.isin(keys, rolled.keys) & ~np.isin(keys, pair_keys[pair_target >= 0])
+    rated, keys = rated[keep], keys[keep]
+    return _Stated(
+        keys=keys,
+        columns={
+            "value": own.value[rated],
+            "is_approximate": own.approx[rated],
+            "is_reported_rate": np.ones(len(rated), dtype=bool),
+            "derived": own.n[rated] > 1,
+            "units_reported": scope.units[own.region[rated]],
+            "months_covered": own.months[rated],
+            "as_of": own.as_of[rated],
+        },
+        sources=[(np.arange(len(rated)), rated)],
+    )
+
+
+def _state(
+    keys: np.ndarray,
+    stated: dict[str, np.ndarray],
+    batch_ids: list[tuple[int, ...]],
+    periods: Sequence[Period],
+    targets: tuple[str, ...],
+    wanted: list[str],
+    code_index: pd.Index,
+    scope: _Scope,
+    catalog: Catalog,
+) -> dict[str, np.ndarray]:
+    """One row per period x target x wanted indicator; figures not found stay NaN, coverage 0."""
+    n_p, n_t, n_w = len(periods), len(targets), len(wanted)
+    p = np.repeat(np.arange(n_p), n_t * n_w)
+    t = np.tile(np.repeat(np.arange(n_t), n_w), n_p)
+    w = np.tile(np.arange(n_w), n_p * n_t)
+    grid_key = (p * n_t + t) * len(code_index) + code_index.get_indexer(wanted)[w]
+    order = np.argsort(keys, kind="stable")
+    at = np.searchsorted(keys[order], grid_key)
+    at = np.minimum(at, max(len(keys) - 1, 0))
+    hit = (len(keys) > 0) & (keys[order][at] == grid_key) if len(keys) else np.zeros(len(p), bool)
+    src = np.where(hit, order[at] if len(keys) else 0, -1)
+
+    def pick(name: str, missing):
+        col = stated[name]
+        if not len(col):
+            return np.full(len(p), missing)
+        return np.where(hit, col[np.maximum(src, 0)], missing)
+
+    decimals = [catalog.get(c).decimals for c in wanted]
+    values = pick("value", np.nan)
+    as_of = pick("as_of", -1)
+    return {
+        "period_index": p,
+        "region_code": np.asarray(targets, dtype=object)[t],
+        "indicator_code": np.asarray(wanted, dtype=object)[w],
+        "value": np.array(
+            [
+                round(float(v), decimals[i]) if not np.isnan(v) else np.nan
+                for v, i in zip(values, w, strict=True)
+            ],
+            dtype=np.float64,
+        ),
+        "is_approximate": pick("is_approximate", False).astype(bool),
+        "is_reported_rate": pick("is_reported_rate", False).astype(bool),
+        "derived": pick("derived", False).astype(bool),
+        "units_reported": pick("units_reported", 0).astype(int),
+        "units_expected": scope.units[scope.target_pos][t].astype(int),
+        "months_covered": pick("months_covered", 0).astype(int),
+        "months_expected": np.array([int(x.months) for x in periods], dtype=int)[p],
+        "as_of": _objects(
+            d if ok else np.nan
+            for d, ok in zip(
+                np.maximum(as_of, 0).astype("datetime64[D]").astype(object), hit, strict=True
+            )
+        ),
+        "batch_ids": _objects(batch_ids[s] if s >= 0 else () for s in src),
+    }
+
+
+def _objects(items) -> np.ndarray:
+    """A 1-d object array (tuples stay elements, not rows)."""
+    items = list(items)
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
     return out
 
 
-def compute(
-    raw: pd.DataFrame,
-    period: Period,
-    region_codes: Sequence[str],
-    indicator_codes: Sequence[str],
-    *,
-    regions: RegionTable | None = None,
-    catalog: Catalog | None = None,
-) -> pd.DataFrame:
-    """Roll stored fact rows up to one figure per (target region, indicator). Pure: no database.
-
-    `raw` holds current fact rows (RAW_COLUMNS) inside `period` for the targets and their
-    descendants. Returns RESULT_COLUMNS; a target with no data has value NaN and 0 coverage.
-    """
-    regions = regions or load_regions()
-    catalog = catalog or load_catalog()
-    rf = _region_frame(regions, region_codes)
-    raw = raw[raw["region_code"].isin(rf["region_code"])]
-    wanted = [catalog.get(c) for c in indicator_codes]
-    # Own figures of every stored indicator needed, computed in one vectorised pass per kind
-    # (each helper groups by region and indicator, so indicators never mix).
-    needed = needed_codes([i.code for i in wanted], catalog)
-    stored = [c for c in needed if not catalog.get(c).is_ratio]
-    stock_codes = [c for c in stored if catalog.get(c).kind == "stock"]
-    flow_codes = [c for c in stored if catalog.get(c).kind != "stock"]
-    in_stock = raw["indicator_code"].isin(stock_codes)
-    in_flow = raw["indicator_code"].isin(flow_codes)
-    own_parts = (_own_flows(raw[in_flow], period), _own_stocks(raw[in_stock], period))
-    own_all = pd.concat([o for o in own_parts if not o.empty] or [_empty_own()], ignore_index=True)
-    by_indicator = {c: g for c, g in own_all.groupby("indicator_code", sort=False)}
-    empty_own = _empty_own()
-
-    def own_for(ind: Indicator) -> pd.DataFrame:
-        return by_indicator.get(ind.code, empty_own)
-
-    ratio_codes = [i.code for i in wanted if i.is_ratio]
-    by_code = {
-        c: g for c, g in raw[raw["indicator_code"].isin(ratio_codes)].groupby("indicator_code")
-    }
-    empty_raw = raw.iloc[0:0]
-
-    parts = []
-    plain_codes = [i.code for i in wanted if not i.is_ratio]
-    if plain_codes:
-        own = own_all[own_all["indicator_code"].isin(plain_codes)].copy()
-        own["num"] = np.nan
-        own["den"] = np.nan
-        parts.append(_roll_over_regions(own, rf, period.months))
-    for ind in wanted:
-        if ind.is_ratio:
-            parts.append(_ratio(ind, own_for, by_code, empty_raw, rf, period, catalog))
-    rolled = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=RESULT_COLUMNS)
-    grid = pd.MultiIndex.from_product(
-        [list(dict.fromkeys(region_codes)), [i.code for i in wanted]],
-        names=["region_code", "indicator_code"],
-    ).to_frame(index=False)
-    out = grid.merge(rolled, on=["region_code", "indicator_code"], how="left")
-    exp = dict(zip(rf["region_code"], rf["units_expected"], strict=True))
-    out["units_expected"] = out["region_code"].map(exp).fillna(0).astype(int)
-    out.loc[out["units_expected"] == 0, "units_expected"] = 1
-    out["units_reported"] = out["units_reported"].fillna(0).astype(int)
-    out["months_covered"] = out["months_covered"].fillna(0).astype(int)
-    out["months_expected"] = period.months
-    for col in ("is_approximate", "is_reported_rate", "derived"):
-        out[col] = out[col].astype("boolean").fillna(False).astype(bool)
-    out["batch_ids"] = [t if isinstance(t, tuple) else () for t in out["batch_ids"]]
-    decimals = {i.code: i.decimals for i in wanted}
-    out["value"] = [
-        round(float(v), decimals[c]) if pd.notna(v) else np.nan
-        for v, c in zip(out["value"], out["indicator_code"], strict=True)
-    ]
-    return out[RESULT_COLUMNS]
-
-
-def _ratio(ind, own_for, by_code, empty_raw, rf, period, catalog) -> pd.DataFrame:
-    """A ratio: parts rolled up together (only units reporting both), else the reported rate."""
-    num = own_for(catalog.get(ind.numerator))
-    den = own_for(catalog.get(ind.denominator))
-    pair = num.merge(den, on="region_code", suffixes=("_n", "_d"), how="inner")
-    own = pd.DataFrame(
-        {
-            "region_code": pair["region_code"],
-            "indicator_code": ind.code,
-            "num": pair["value_n"],
-            "den": pair["value_d"],
-            "value": np.nan,
-            "is_approximate": pair["is_approximate_n"] | pair["is_approximate_d"],
-            "is_reported_rate": False,
-            "derived": True,
-            "months_covered": np.minimum(pair["months_covered_n"], pair["months_covered_d"]),
-            "as_of": pair[["as_of_n", "as_of_d"]].max(axis=1),
-            "batch_ids": [
-                tuple(sorted(set(a) | set(b)))
-                for a, b in zip(pair["batch_ids_n"], pair["batch_ids_d"], strict=True)
-            ],
-        }
-    )
-    reported = _own_reported_rates(by_code.get(ind.code, empty_raw), period)
-    reported = reported[~reported["region_code"].isin(own["region_code"])]
-    rolled = _roll_over_regions(own, rf, period.months)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rolled["value"] = np.where(rolled["den"] > 0, rolled["num"] / rolled["den"] * 100.0, np.nan)
-    rolled = rolled[rolled["value"].notna()]
-    if not reported.empty:
-        # a region with no usable parts but its own reported rate keeps that rate, flagged
-        fallback = reported[~reported["region_code"].isin(rolled["region_code"])]
-        fallback = fallback.merge(rf[["region_code", "units_expected"]], on="region_code")
-        fallback["units_reported"] = fallback["units_expected"].where(
-            fallback["units_expected"] > 0, 1
-        )
-        fallback["months_expected"] = period.months
-        rolled = pd.concat([rolled, fallback], ignore_index=True)
-    return rolled
+def _empty_columns() -> dict[str, np.ndarray]:
+    return {c: np.zeros(0, dtype=object) for c in ["period_index", *RESULT_COLUMNS]}
 
 
 # --------------------------------------------------------------------------- year over year
@@ -390,60 +760,73 @@ def change_of(
     return round((value - previous) / abs(previous) * 100.0, 1), unit
 
 
+_PREVIOUS = {
+    "value": "previous",
+    "is_approximate": "previous_is_approximate",
+    "units_reported": "previous_units_reported",
+    "units_expected": "previous_units_expected",
+    "months_covered": "previous_months_covered",
+    "months_expected": "previous_months_expected",
+    "batch_ids": "previous_batch_ids",
+}
+_KEYS = ["region_code", "indicator_code"]
+
+
 def with_previous(
     current: pd.DataFrame, previous: pd.DataFrame, catalog: Catalog | None = None
 ) -> pd.DataFrame:
     """Join last year's figures and the change; a change is stated only between complete figures."""
-    catalog = catalog or load_catalog()
-    prev = previous[
-        [
-            "region_code",
-            "indicator_code",
-            "value",
-            "is_approximate",
-            "units_reported",
-            "units_expected",
-            "months_covered",
-            "months_expected",
-            "batch_ids",
-        ]
-    ].rename(
-        columns={
-            "value": "previous",
-            "is_approximate": "previous_is_approximate",
-            "units_reported": "previous_units_reported",
-            "units_expected": "previous_units_expected",
-            "months_covered": "previous_months_covered",
-            "months_expected": "previous_months_expected",
-            "batch_ids": "previous_batch_ids",
-        }
-    )
-    out = current.merge(prev, on=["region_code", "indicator_code"], how="left")
-    changes, units, abs_changes, comparable = [], [], [], []
-    for row in out.itertuples(index=False):
-        ind = catalog.get(row.indicator_code)
-        complete_now = (
-            row.units_reported >= row.units_expected and row.months_covered >= row.months_expected
-        )
-        complete_prev = (
-            pd.notna(row.previous)
-            and row.previous_units_reported >= row.previous_units_expected
-            and row.previous_months_covered >= row.previous_months_expected
-        )
-        ok = bool(pd.notna(row.value) and complete_now and complete_prev)
-        ch, unit = change_of(ind, row.value if ok else None, row.previous if ok else None)
-        changes.append(ch)
-        units.append(unit)
-        abs_changes.append(round(row.value - row.previous, ind.decimals) if ok else None)
-        comparable.append(ok)
-    out["change"] = changes
-    out["change_unit"] = units
-    out["change_abs"] = abs_changes
-    out["comparable"] = comparable
-    return out
+    prev = previous[[*_KEYS, *_PREVIOUS]].rename(columns=_PREVIOUS)
+    if all(
+        len(current) == len(prev)
+        and np.array_equal(current[k].to_numpy(dtype=object), prev[k].to_numpy(dtype=object))
+        for k in _KEYS
+    ):
+        base, before = current, prev  # the same figures in the same order: no join needed
+    else:
+        merged = current.merge(prev, on=_KEYS, how="left")
+        base, before = merged[list(current.columns)], merged
+    cols = {c: base[c].to_numpy() for c in base.columns}
+    cols.update({c: before[c].to_numpy() for c in _PREVIOUS.values()})
+    cols.update(_changes(cols, catalog or load_catalog()))
+    return pd.DataFrame(cols)
 
 
-# --------------------------------------------------------------------------- database reads
+def _changes(cols: dict[str, np.ndarray], catalog: Catalog) -> dict[str, object]:
+    """change, change_unit, change_abs, comparable from current and previous_* columns."""
+
+    def num(name: str) -> np.ndarray:
+        try:
+            return np.asarray(cols[name], dtype=np.float64)  # None -> NaN
+        except (TypeError, ValueError):
+            return pd.to_numeric(pd.Series(cols[name]), errors="coerce").to_numpy(np.float64)
+
+    value, before = num("value"), num("previous")
+    with np.errstate(invalid="ignore"):
+        complete_now = (num("units_reported") >= num("units_expected")) & (
+            num("months_covered") >= num("months_expected")
+        )
+        complete_prev = (num("previous_units_reported") >= num("previous_units_expected")) & (
+            num("previous_months_covered") >= num("previous_months_expected")
+        )
+    ok = ~np.isnan(value) & ~np.isnan(before) & complete_now & complete_prev
+    codes = list(cols["indicator_code"])
+    changes: list[float | None] = [None] * len(codes)
+    abs_changes: list[float | None] = [None] * len(codes)
+    for i in np.flatnonzero(ok).tolist():
+        ind = catalog.get(codes[i])
+        changes[i] = change_of(ind, float(value[i]), float(before[i]))[0]
+        abs_changes[i] = round(float(value[i]) - float(before[i]), ind.decimals)
+    unit_of = {c: ("pp" if catalog.get(c).is_ratio else "%") for c in set(codes)}
+    return {
+        "change": changes,
+        "change_unit": [unit_of[c] for c in codes],
+        "change_abs": abs_changes,
+        "comparable": ok,
+    }
+
+
+# --------------------------------------------------------------------------- entry points
 
 
 def needed_codes(indicator_codes: Iterable[str], catalog: Catalog | None = None) -> list[str]:
@@ -459,50 +842,30 @@ def needed_codes(indicator_codes: Iterable[str], catalog: Catalog | None = None)
     return list(out)
 
 
-def fetch_raw(
-    conn: Connection,
-    period: Period,
+def _run(engine_or_conn: Engine | Connection, work):
+    if isinstance(engine_or_conn, Connection):
+        return work(engine_or_conn)
+    with connect(engine_or_conn) as conn:
+        return work(conn)
+
+
+def series(
+    engine_or_conn: Engine | Connection,
+    region_codes: Sequence[str],
+    periods: Sequence[Period],
     indicator_codes: Sequence[str],
-    region_codes: Sequence[str] | None = None,
+    *,
+    regions: RegionTable | None = None,
+    catalog: Catalog | None = None,
 ) -> pd.DataFrame:
-    """Current fact rows inside `period` for the given stored indicators (and regions, if given)."""
-    stmt = sa.select(
-        facts.c.region_code,
-        facts.c.period_start,
-        facts.c.period_end,
-        facts.c.period_months,
-        facts.c.indicator_code,
-        facts.c.value,
-        facts.c.is_approximate,
-        facts.c.is_reported_rate,
-        facts.c.batch_id,
-    ).where(
-        facts.c.is_current,
-        facts.c.indicator_code.in_(sa.bindparam("codes", expanding=True)),
-        facts.c.period_start >= sa.bindparam("start"),
-        facts.c.period_end <= sa.bindparam("end"),
-    )
-    params: dict = {"codes": list(indicator_codes), "start": period.start, "end": period.end}
-    if region_codes is not None:
-        stmt = stmt.where(facts.c.region_code.in_(sa.bindparam("regions", expanding=True)))
-        params["regions"] = list(region_codes)
-    raw = read_frame(conn, stmt, params)
-    for col in ("period_start", "period_end"):
-        raw[col] = pd.to_datetime(raw[col]).dt.date
-    raw["value"] = raw["value"].astype("float64")
-    for col in ("is_approximate", "is_reported_rate"):
-        raw[col] = raw[col].astype(bool)
-    return raw
+    """Rolled-up figures for every period x target region x indicator, from one database query.
 
-
-def _subtree_codes(regions: RegionTable, targets: Sequence[str]) -> list[str] | None:
-    codes: dict[str, None] = {}
-    for t in targets:
-        codes[t] = None
-        for d in regions.descendants(t):
-            codes[d.code] = None
-    # past a few thousand codes an IN list costs more than it saves
-    return list(codes) if len(codes) < 2000 else None
+    Returns RESULT_COLUMNS plus `period_index` (the position in `periods`): one row per
+    combination, periods outermost, then targets, then indicators in the order given; a target
+    with no data has value NaN and 0 coverage.
+    """
+    cols = _columns(engine_or_conn, periods, region_codes, indicator_codes, regions, catalog)
+    return pd.DataFrame(cols, columns=["period_index", *RESULT_COLUMNS])
 
 
 def figures(
@@ -516,26 +879,42 @@ def figures(
     catalog: Catalog | None = None,
 ) -> pd.DataFrame:
     """Rolled-up figures for targets x indicators, with last year's value and the change."""
-    regions = regions or load_regions()
     catalog = catalog or load_catalog()
-    codes = needed_codes(indicator_codes, catalog)
-    scope = _subtree_codes(regions, region_codes)
+    periods = [period, period.previous_year()] if compare else [period]
+    both = _columns(engine_or_conn, periods, region_codes, indicator_codes, regions, catalog)
+    return _compared(both, 0, 1 if compare else None, catalog)
 
-    def run(conn: Connection) -> pd.DataFrame:
-        cur_raw = fetch_raw(conn, period, codes, scope)
-        cur = compute(
-            cur_raw, period, region_codes, indicator_codes, regions=regions, catalog=catalog
-        )
-        if not compare:
-            return cur
-        prev_period = period.previous_year()
-        prev_raw = fetch_raw(conn, prev_period, codes, scope)
-        prev = compute(
-            prev_raw, prev_period, region_codes, indicator_codes, regions=regions, catalog=catalog
-        )
-        return with_previous(cur, prev, catalog)
 
-    if isinstance(engine_or_conn, Connection):
-        return run(engine_or_conn)
-    with connect(engine_or_conn) as conn:
-        return run(conn)
+def figures_and_series(
+    engine_or_conn: Engine | Connection,
+    region_codes: Sequence[str],
+    periods: Sequence[Period],
+    indicator_codes: Sequence[str],
+    *,
+    regions: RegionTable | None = None,
+    catalog: Catalog | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One query for a series of the same range in consecutive years, oldest first.
+
+    Returns (what `figures` returns for the last period, compared with the one before it;
+    what `series` returns for all of them).
+    """
+    catalog = catalog or load_catalog()
+    if len(periods) < 2 or periods[-2] != periods[-1].previous_year():
+        raise ValueError("periods must end with last year's range and this one")
+    cols = _columns(engine_or_conn, periods, region_codes, indicator_codes, regions, catalog)
+    last = len(periods) - 1
+    series_ = pd.DataFrame(cols, columns=["period_index", *RESULT_COLUMNS])
+    return _compared(cols, last, last - 1, catalog), series_
+
+
+def _compared(
+    cols: dict[str, np.ndarray], current: int, previous: int | None, catalog: Catalog
+) -> pd.DataFrame:
+    """The rows of period `current`, with last year's (period `previous`) and the change."""
+    at = np.asarray(cols["period_index"])
+    out = {c: cols[c][at == current] for c in RESULT_COLUMNS}
+    if previous is not None:
+        out.update({new: cols[old][at == previous] for old, new in _PREVIOUS.items()})
+        out.update(_changes(out, catalog))
+    return pd.DataFrame(out)

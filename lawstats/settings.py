@@ -40,6 +40,36 @@ SETTINGS: dict[str, Setting] = {
             "60",
             "How long a writer waits for another process's DuckDB write lock before giving up, in seconds.",
         ),
+        Setting(
+            "LAWSTATS_REQUIRE_LOGIN",
+            "auto",
+            "Viewing needs a login: auto (yes, except on the demo database), true, or false (public viewing). Writing always needs a login.",
+        ),
+        Setting(
+            "LAWSTATS_SESSION_IDLE_MINUTES",
+            "60",
+            "A login expires after this many minutes without activity.",
+        ),
+        Setting(
+            "LAWSTATS_SESSION_MAX_HOURS",
+            "12",
+            "A login expires this many hours after it began, active or not.",
+        ),
+        Setting(
+            "LAWSTATS_LOGIN_MAX_FAILURES",
+            "5",
+            "Failed logins for one user name before logins for it are paused.",
+        ),
+        Setting(
+            "LAWSTATS_LOGIN_LOCK_MINUTES",
+            "15",
+            "How long logins for a user name stay paused after too many failures.",
+        ),
+        Setting(
+            "LAWSTATS_SSO",
+            "false",
+            "true: offer single sign-on through Streamlit's OIDC login ([auth] in .streamlit/secrets.toml); the e-mail must match an active local account.",
+        ),
     ]
 }
 
@@ -61,3 +91,29 @@ def max_upload_bytes() -> int:
 
 def lock_timeout_s() -> float:
     return float(get("LAWSTATS_LOCK_TIMEOUT_S"))
+
+
+def require_login() -> str:
+    """'auto', 'true' or 'false' (LAWSTATS_REQUIRE_LOGIN)."""
+    value = get("LAWSTATS_REQUIRE_LOGIN").lower()
+    return value if value in ("auto", "true", "false") else "true"
+
+
+def session_idle_s() -> float:
+    return float(get("LAWSTATS_SESSION_IDLE_MINUTES")) * 60
+
+
+def session_max_s() -> float:
+    return float(get("LAWSTATS_SESSION_MAX_HOURS")) * 3600
+
+
+def login_max_failures() -> int:
+    return int(get("LAWSTATS_LOGIN_MAX_FAILURES"))
+
+
+def login_lock_s() -> float:
+    return float(get("LAWSTATS_LOGIN_LOCK_MINUTES")) * 60
+
+
+def sso_enabled() -> bool:
+    return get("LAWSTATS_SSO").lower() in ("1", "true", "yes")

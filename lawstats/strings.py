@@ -156,12 +156,7 @@ def _merge_features() -> None:
     import importlib
 
     for name in FEATURE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
+        module = importlib.import_module(name)
         clash = set(module.STRINGS) & set(STRINGS)
         if clash:
             raise RuntimeError(f"{name} redefines UI strings: {sorted(clash)}")

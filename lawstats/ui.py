@@ -55,7 +55,7 @@ def language_switch() -> None:
 
 def demo_banner() -> None:
     if _is_demo(data_version()):
-        st.info(tr("demo_banner"), icon="ℹ️")
+        st.info(tr("demo_banner"), icon=":material/info:")
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -80,6 +80,12 @@ def years_with_data(version: str) -> list[int]:
 @st.cache_data(show_spinner=False, max_entries=16)
 def latest_batch(version: str) -> dict | None:
     return queries.latest_batch(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def report_text_batches(version: str) -> frozenset[int]:
+    """Batches backfilled from report text (cards flag their figures 来源：文字报告)."""
+    return queries.batch_ids_of_source(engine(), "report_text")
 
 
 # --------------------------------------------------------------------------- dashboard caches
@@ -114,6 +120,17 @@ def series(
 
     periods = [Period.from_label(p) for p in period_labels]
     return dashboard.series_values(engine(), list(region_codes), periods, list(codes))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def overview(
+    version: str, region_code: str, period_label: str, codes: tuple[str, ...]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The overview's figures (with last year) and sparklines, from one roll-up."""
+    from lawstats import dashboard
+
+    period = Period.from_label(period_label)
+    return dashboard.overview_figures(engine(), region_code, period, list(codes))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -292,6 +309,20 @@ def indicator_picker(codes: list[str], default: str, *, container=None) -> str:
         container=container,
         format_func=lambda c: catalog.get(c).name(lang()),
     )
+
+
+def indicator_page_header(default_code: str) -> tuple[str, str, str, Period]:
+    """Banner, data check and the region / indicator / period pickers of the one-indicator pages."""
+    from lawstats.catalog import load_catalog
+
+    version = data_version()
+    demo_banner()
+    require_data(version)
+    c1, c2, c3 = st.columns([2, 2, 3])
+    region_code = region_picker(version, container=c1)
+    code = indicator_picker(load_catalog().codes, default_code, container=c2)
+    period = period_picker(version, container=c3)
+    return version, region_code, code, period
 
 
 def breadcrumb(region_code: str) -> None:

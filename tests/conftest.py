@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -52,4 +53,22 @@ def demo_db(tmp_path_factory) -> str:
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     build_demo(get_engine(str(path)))
+    return str(path)
+
+
+# AppTest stores: a private copy of the demo database, or an empty store with public pages
+@pytest.fixture
+def demo_copy(demo_db, tmp_path, monkeypatch):
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, path)
+    monkeypatch.setenv("LAWSTATS_DB_URL", str(path))
+    return str(path)
+
+
+@pytest.fixture
+def empty_db(tmp_path, monkeypatch):
+    """An empty store whose reading pages are public (LAWSTATS_REQUIRE_LOGIN=false)."""
+    path = tmp_path / "empty.duckdb"
+    monkeypatch.setenv("LAWSTATS_DB_URL", str(path))
+    monkeypatch.setenv("LAWSTATS_REQUIRE_LOGIN", "false")
     return str(path)

@@ -1,4 +1,8 @@
-"""Roll-up rules with hand-computed answers: flow vs stock vs ratio, over months and over counties."""
+"""Roll-up rules with hand-computed answers: flow vs stock vs ratio, over months and over counties.
+
+Every case runs the product's roll-up (lawstats.rollup) on a store holding exactly the facts given,
+on DuckDB and on PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ import pytest
 
 from lawstats.catalog import load_catalog
 from lawstats.periods import Period
-from lawstats.rollup import RAW_COLUMNS, change_of, compute, with_previous
+from lawstats.rollup import change_of, with_previous
+from tests.rollup_support import BACKENDS, backend_store, roll, rows
 
 TIANSHUI = "620500"
 QINZHOU = "620502"
@@ -22,28 +27,9 @@ def month(y: int, m: int) -> Period:
     return Period.month(y, m)
 
 
-def rows(*facts) -> pd.DataFrame:
-    """facts: (region, period, indicator, value[, approx[, reported_rate[, batch]]])."""
-    out = []
-    for f in facts:
-        region, period, code, value = f[:4]
-        approx = f[4] if len(f) > 4 else False
-        rate = f[5] if len(f) > 5 else False
-        batch = f[6] if len(f) > 6 else 1
-        out.append(
-            {
-                "region_code": region,
-                "period_start": period.start,
-                "period_end": period.end,
-                "period_months": period.months,
-                "indicator_code": code,
-                "value": value,
-                "is_approximate": approx,
-                "is_reported_rate": rate,
-                "batch_id": batch,
-            }
-        )
-    return pd.DataFrame(out, columns=RAW_COLUMNS)
+@pytest.fixture(scope="module", params=BACKENDS)
+def store(request, tmp_path_factory):
+    yield from backend_store(request, tmp_path_factory)
 
 
 def one(frame: pd.DataFrame, region: str, code: str) -> dict:
@@ -58,74 +44,76 @@ H1 = Period.months(2024, 1, 6)
 # ---------------------------------------------------------------- flows over months
 
 
-def test_flow_sums_months_of_a_ytd_range():
+def test_flow_sums_months_of_a_ytd_range(store):
     raw = rows(*[(QINZHOU, month(2024, m), "mediation_cases", 10.0 * m) for m in range(1, 7)])
-    r = one(compute(raw, H1, [QINZHOU], ["mediation_cases"]), QINZHOU, "mediation_cases")
+    r = one(roll(store, raw, H1, [QINZHOU], ["mediation_cases"]), QINZHOU, "mediation_cases")
     assert r["value"] == 210  # 10+20+30+40+50+60
     assert r["derived"] and r["months_covered"] == 6 and r["months_expected"] == 6
 
 
-def test_flow_quarter_from_months_ignores_months_outside():
+def test_flow_quarter_from_months_ignores_months_outside(store):
     raw = rows(*[(QINZHOU, month(2024, m), "mediation_cases", 10.0 * m) for m in range(1, 7)])
     q1 = Period.quarter(2024, 1)
     inside = raw[raw.period_end <= q1.end]
-    r = one(compute(inside, q1, [QINZHOU], ["mediation_cases"]), QINZHOU, "mediation_cases")
+    r = one(roll(store, inside, q1, [QINZHOU], ["mediation_cases"]), QINZHOU, "mediation_cases")
     assert r["value"] == 60
 
 
-def test_flow_exact_period_fact_wins_over_months():
+def test_flow_exact_period_fact_wins_over_months(store):
     raw = rows(
         *[(QINZHOU, month(2024, m), "mediation_cases", 10.0 * m) for m in range(1, 7)],
         (QINZHOU, H1, "mediation_cases", 200.0),
     )
-    r = one(compute(raw, H1, [QINZHOU], ["mediation_cases"]), QINZHOU, "mediation_cases")
+    r = one(roll(store, raw, H1, [QINZHOU], ["mediation_cases"]), QINZHOU, "mediation_cases")
     assert r["value"] == 200 and not r["derived"]
 
 
-def test_flow_quarters_tile_a_half_year():
+def test_flow_quarters_tile_a_half_year(store):
     raw = rows(
         (QINZHOU, Period.quarter(2024, 1), "mediation_cases", 70.0),
         (QINZHOU, Period.quarter(2024, 2), "mediation_cases", 80.0),
     )
-    r = one(compute(raw, H1, [QINZHOU], ["mediation_cases"]), QINZHOU, "mediation_cases")
+    r = one(roll(store, raw, H1, [QINZHOU], ["mediation_cases"]), QINZHOU, "mediation_cases")
     assert r["value"] == 150 and r["months_covered"] == 6
 
 
-def test_flow_missing_month_is_flagged_not_hidden():
+def test_flow_missing_month_is_flagged_not_hidden(store):
     raw = rows(*[(QINZHOU, month(2024, m), "mediation_cases", 10.0) for m in range(1, 6)])
-    r = one(compute(raw, H1, [QINZHOU], ["mediation_cases"]), QINZHOU, "mediation_cases")
+    r = one(roll(store, raw, H1, [QINZHOU], ["mediation_cases"]), QINZHOU, "mediation_cases")
     assert r["value"] == 50
     assert r["months_covered"] == 5 and r["months_expected"] == 6
 
 
-def test_not_reported_is_not_zero():
+def test_not_reported_is_not_zero(store):
     raw = rows((QINZHOU, H1, "mediation_cases", float("nan")))
-    r = one(compute(raw, H1, [QINZHOU], ["mediation_cases"]), QINZHOU, "mediation_cases")
+    r = one(roll(store, raw, H1, [QINZHOU], ["mediation_cases"]), QINZHOU, "mediation_cases")
     assert pd.isna(r["value"]) and r["units_reported"] == 0
 
 
 # ---------------------------------------------------------------- stocks
 
 
-def test_stock_year_is_the_year_end_level_not_a_sum():
+def test_stock_year_is_the_year_end_level_not_a_sum(store):
     levels = {m: (10.0 if m <= 6 else 12.0) for m in range(1, 13)}
     raw = rows(*[(QINZHOU, month(2024, m), "office_staff", v) for m, v in levels.items()])
     year = one(
-        compute(raw, Period.year(2024), [QINZHOU], ["office_staff"]), QINZHOU, "office_staff"
+        roll(store, raw, Period.year(2024), [QINZHOU], ["office_staff"]), QINZHOU, "office_staff"
     )
     assert year["value"] == 12  # December level, not 132
     half = raw[raw.period_end <= H1.end]
-    h = one(compute(half, H1, [QINZHOU], ["office_staff"]), QINZHOU, "office_staff")
+    h = one(roll(store, half, H1, [QINZHOU], ["office_staff"]), QINZHOU, "office_staff")
     assert h["value"] == 10
 
 
-def test_stock_over_counties_sums_each_latest_level():
+def test_stock_over_counties_sums_each_latest_level(store):
     raw = rows(
         (QINZHOU, month(2024, 11), "office_staff", 9.0),
         (QINZHOU, month(2024, 12), "office_staff", 10.0),
         (MAIJI, month(2024, 12), "office_staff", 20.0),
     )
-    r = one(compute(raw, Period.year(2024), [TIANSHUI], ["office_staff"]), TIANSHUI, "office_staff")
+    r = one(
+        roll(store, raw, Period.year(2024), [TIANSHUI], ["office_staff"]), TIANSHUI, "office_staff"
+    )
     assert r["value"] == 30  # 10 + 20: latest of each, not 9+10+20
     assert (r["units_reported"], r["units_expected"]) == (2, 7)
 
@@ -133,12 +121,12 @@ def test_stock_over_counties_sums_each_latest_level():
 # ---------------------------------------------------------------- over regions
 
 
-def test_flow_over_counties_sums_with_full_coverage():
+def test_flow_over_counties_sums_with_full_coverage(store):
     raw = rows(
         *[(c, Period.year(2024), "mediation_cases", 100.0 + i) for i, c in enumerate(COUNTIES)]
     )
     r = one(
-        compute(raw, Period.year(2024), [TIANSHUI], ["mediation_cases"]),
+        roll(store, raw, Period.year(2024), [TIANSHUI], ["mediation_cases"]),
         TIANSHUI,
         "mediation_cases",
     )
@@ -147,10 +135,10 @@ def test_flow_over_counties_sums_with_full_coverage():
     assert r["derived"]
 
 
-def test_missing_children_say_so():
+def test_missing_children_say_so(store):
     raw = rows(*[(c, Period.year(2024), "mediation_cases", 100.0) for c in COUNTIES[:6]])
     r = one(
-        compute(raw, Period.year(2024), [TIANSHUI], ["mediation_cases"]),
+        roll(store, raw, Period.year(2024), [TIANSHUI], ["mediation_cases"]),
         TIANSHUI,
         "mediation_cases",
     )
@@ -158,26 +146,26 @@ def test_missing_children_say_so():
     assert (r["units_reported"], r["units_expected"]) == (6, 7)
 
 
-def test_city_own_figure_wins_over_children_sum():
+def test_city_own_figure_wins_over_children_sum(store):
     raw = rows(
         (TIANSHUI, Period.year(2024), "mediation_cases", 1000.0),
         (QINZHOU, Period.year(2024), "mediation_cases", 100.0),
     )
     r = one(
-        compute(raw, Period.year(2024), [TIANSHUI], ["mediation_cases"]),
+        roll(store, raw, Period.year(2024), [TIANSHUI], ["mediation_cases"]),
         TIANSHUI,
         "mediation_cases",
     )
     assert r["value"] == 1000 and (r["units_reported"], r["units_expected"]) == (7, 7)
 
 
-def test_province_rolls_up_through_cities():
+def test_province_rolls_up_through_cities(store):
     raw = rows(
         (QINZHOU, Period.year(2024), "mediation_cases", 100.0),
         ("621102", Period.year(2024), "mediation_cases", 50.0),  # 安定区, 定西市
     )
     r = one(
-        compute(raw, Period.year(2024), ["620000"], ["mediation_cases"]),
+        roll(store, raw, Period.year(2024), ["620000"], ["mediation_cases"]),
         "620000",
         "mediation_cases",
     )
@@ -185,26 +173,26 @@ def test_province_rolls_up_through_cities():
     assert r["units_reported"] == 2 and r["units_expected"] > 50  # all of 甘肃's counties
 
 
-def test_approximate_propagates_to_the_sum():
+def test_approximate_propagates_to_the_sum(store):
     raw = rows(
         (QINZHOU, Period.year(2023), "prelitigation_cases", 4000.0, True),
         (MAIJI, Period.year(2023), "prelitigation_cases", 10.0),
     )
     r = one(
-        compute(raw, Period.year(2023), [TIANSHUI], ["prelitigation_cases"]),
+        roll(store, raw, Period.year(2023), [TIANSHUI], ["prelitigation_cases"]),
         TIANSHUI,
         "prelitigation_cases",
     )
     assert r["value"] == 4010 and r["is_approximate"]
 
 
-def test_batch_ids_of_contributing_facts():
+def test_batch_ids_of_contributing_facts(store):
     raw = rows(
         (QINZHOU, Period.year(2024), "mediation_cases", 1.0, False, False, 3),
         (MAIJI, Period.year(2024), "mediation_cases", 1.0, False, False, 5),
     )
     r = one(
-        compute(raw, Period.year(2024), [TIANSHUI], ["mediation_cases"]),
+        roll(store, raw, Period.year(2024), [TIANSHUI], ["mediation_cases"]),
         TIANSHUI,
         "mediation_cases",
     )
@@ -214,7 +202,7 @@ def test_batch_ids_of_contributing_facts():
 # ---------------------------------------------------------------- ratios
 
 
-def test_ratio_is_recomputed_not_averaged():
+def test_ratio_is_recomputed_not_averaged(store):
     y = Period.year(2024)
     raw = rows(
         (QINZHOU, y, "mediation_cases", 100.0),
@@ -222,7 +210,7 @@ def test_ratio_is_recomputed_not_averaged():
         (MAIJI, y, "mediation_cases", 300.0),
         (MAIJI, y, "mediation_success", 297.0),
     )
-    out = compute(raw, y, [TIANSHUI, QINZHOU, MAIJI], ["mediation_success_rate"])
+    out = roll(store, raw, y, [TIANSHUI, QINZHOU, MAIJI], ["mediation_success_rate"])
     assert one(out, QINZHOU, "mediation_success_rate")["value"] == 95.0
     assert one(out, MAIJI, "mediation_success_rate")["value"] == 99.0
     city = one(out, TIANSHUI, "mediation_success_rate")
@@ -230,7 +218,7 @@ def test_ratio_is_recomputed_not_averaged():
     assert (city["units_reported"], city["units_expected"]) == (2, 7)
 
 
-def test_ratio_over_months_uses_summed_parts():
+def test_ratio_over_months_uses_summed_parts(store):
     raw = rows(
         (QINZHOU, month(2024, 1), "mediation_cases", 10.0),
         (QINZHOU, month(2024, 1), "mediation_success", 5.0),  # 50%
@@ -239,19 +227,21 @@ def test_ratio_over_months_uses_summed_parts():
     )
     p = Period.months(2024, 1, 2)
     r = one(
-        compute(raw, p, [QINZHOU], ["mediation_success_rate"]), QINZHOU, "mediation_success_rate"
+        roll(store, raw, p, [QINZHOU], ["mediation_success_rate"]),
+        QINZHOU,
+        "mediation_success_rate",
     )
     assert r["value"] == 95.0  # 95/100, not 75
 
 
-def test_reported_only_rate_is_kept_flagged_and_not_averaged_into_parent():
+def test_reported_only_rate_is_kept_flagged_and_not_averaged_into_parent(store):
     y = Period.year(2024)
     raw = rows(
         (QINZHOU, y, "mediation_cases", 100.0),
         (QINZHOU, y, "mediation_success", 95.0),
         (QINGSHUI, y, "mediation_success_rate", 80.0, False, True),
     )
-    out = compute(raw, y, [TIANSHUI, QINGSHUI], ["mediation_success_rate"])
+    out = roll(store, raw, y, [TIANSHUI, QINGSHUI], ["mediation_success_rate"])
     qs = one(out, QINGSHUI, "mediation_success_rate")
     assert qs["value"] == 80.0 and qs["is_reported_rate"]
     city = one(out, TIANSHUI, "mediation_success_rate")
@@ -259,19 +249,23 @@ def test_reported_only_rate_is_kept_flagged_and_not_averaged_into_parent():
     assert city["units_reported"] == 1
 
 
-def test_reported_rate_only_valid_for_its_exact_period():
+def test_reported_rate_only_valid_for_its_exact_period(store):
     raw = rows((QINGSHUI, Period.year(2024), "mediation_success_rate", 80.0, False, True))
     r = one(
-        compute(raw, H1, [QINGSHUI], ["mediation_success_rate"]), QINGSHUI, "mediation_success_rate"
+        roll(store, raw, H1, [QINGSHUI], ["mediation_success_rate"]),
+        QINGSHUI,
+        "mediation_success_rate",
     )
     assert pd.isna(r["value"])
 
 
-def test_ratio_rounds_to_catalog_decimals():
+def test_ratio_rounds_to_catalog_decimals(store):
     y = Period.year(2024)
     raw = rows((QINZHOU, y, "mediation_cases", 13287.0), (QINZHOU, y, "mediation_success", 13101.0))
     r = one(
-        compute(raw, y, [QINZHOU], ["mediation_success_rate"]), QINZHOU, "mediation_success_rate"
+        roll(store, raw, y, [QINZHOU], ["mediation_success_rate"]),
+        QINZHOU,
+        "mediation_success_rate",
     )
     assert r["value"] == 98.6  # 13101/13287 = 98.5999...
 
@@ -296,14 +290,22 @@ def test_change_of(code, value, previous, expected):
     assert change_of(load_catalog().get(code), value, previous) == expected
 
 
-def test_ytd_compared_with_same_range_last_year():
+def test_ytd_compared_with_same_range_last_year(store):
     cur_p, prev_p = H1, H1.previous_year()
     assert (prev_p.start, prev_p.end) == (date(2023, 1, 1), date(2023, 6, 30))
-    cur = compute(
-        rows((QINZHOU, cur_p, "mediation_cases", 120.0)), cur_p, [QINZHOU], ["mediation_cases"]
+    cur = roll(
+        store,
+        rows((QINZHOU, cur_p, "mediation_cases", 120.0)),
+        cur_p,
+        [QINZHOU],
+        ["mediation_cases"],
     )
-    prev = compute(
-        rows((QINZHOU, prev_p, "mediation_cases", 100.0)), prev_p, [QINZHOU], ["mediation_cases"]
+    prev = roll(
+        store,
+        rows((QINZHOU, prev_p, "mediation_cases", 100.0)),
+        prev_p,
+        [QINZHOU],
+        ["mediation_cases"],
     )
     r = with_previous(cur, prev).iloc[0]
     assert (r["previous"], r["change"], r["change_unit"], r["change_abs"]) == (
@@ -314,15 +316,17 @@ def test_ytd_compared_with_same_range_last_year():
     )
 
 
-def test_no_change_stated_when_coverage_differs():
+def test_no_change_stated_when_coverage_differs(store):
     y, py = Period.year(2024), Period.year(2023)
-    cur = compute(
+    cur = roll(
+        store,
         rows(*[(c, y, "mediation_cases", 100.0) for c in COUNTIES[:6]]),
         y,
         [TIANSHUI],
         ["mediation_cases"],
     )
-    prev = compute(
+    prev = roll(
+        store,
         rows(*[(c, py, "mediation_cases", 100.0) for c in COUNTIES]),
         py,
         [TIANSHUI],

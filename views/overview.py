@@ -20,17 +20,18 @@ st.subheader(
     ui.tr("compared_with", period=ui.period_text(period), previous=ui.period_text(previous))
 )
 
-frame = ui.figures_many(version, (region_code,), period.label, tuple(catalog.codes))
-spark_periods = tuple(p.label for p in dashboard.same_kind_back(period, dashboard.SPARK_YEARS))
-spark = ui.series(version, (region_code,), spark_periods, tuple(catalog.codes))
+frame, spark = ui.overview(version, region_code, period.label, tuple(catalog.codes))
 texts = {
     "not_reported": ui.tr("flag_not_reported"),
     "approximate": ui.tr("flag_approximate"),
     "coverage": ui.tr("flag_coverage"),
     "months": ui.tr("flag_months"),
     "reported_rate": ui.tr("reported_rate"),
+    "report_text": ui.tr("backfill_flag_report_text"),
 }
-cards = dashboard.overview_cards(frame, spark, lang, catalog=catalog, texts=texts)
+cards = dashboard.overview_cards(
+    frame, spark, lang, catalog=catalog, texts=texts, report_batches=ui.report_text_batches(version)
+)
 by_group = {}
 for card in cards:
     by_group.setdefault(card.group, []).append(card)

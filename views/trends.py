@@ -5,18 +5,12 @@ import streamlit as st
 from lawstats import charts, dashboard, ui
 from lawstats.catalog import load_catalog
 from lawstats.regions import load_regions
+from lawstats.targets import trend_target
 
-version = ui.data_version()
-ui.demo_banner()
-ui.require_data(version)
+version, region_code, code, period = ui.indicator_page_header("mediation_cases")
 catalog = load_catalog()
 regions = load_regions()
 lang = ui.lang()
-
-c1, c2, c3 = st.columns([2, 2, 3])
-region_code = ui.region_picker(version, container=c1)
-code = ui.indicator_picker(catalog.codes, "mediation_cases", container=c2)
-period = ui.period_picker(version, container=c3)
 ui.breadcrumb(region_code)
 ind = catalog.get(code)
 
@@ -47,15 +41,13 @@ frame = frame.assign(x=frame["period"] if lang == "zh" else frame["period_en"])
 if frame["value"].isna().all():
     st.info(ui.tr("no_series"))
 else:
-    # target line hook: the targets module will supply a value for (region, indicator, period)
     fig = charts.trend_chart(
         frame,
         ind,
         names,
         x="x",
         title=ui.tr("trend_title", indicator=ind.name(lang), scope=names[region_code]),
-        target=None,
-        target_label=ui.tr("target_hook"),
+        **trend_target(ui.engine(), region_code, code, period, kind, lang),
     )
     event = st.plotly_chart(
         fig,

@@ -6,17 +6,10 @@ from lawstats import charts, dashboard, ui
 from lawstats.catalog import load_catalog
 from lawstats.regions import load_regions
 
-version = ui.data_version()
-ui.demo_banner()
-ui.require_data(version)
+version, region_code, code, period = ui.indicator_page_header("mediation_cases")
 catalog = load_catalog()
 regions = load_regions()
 lang = ui.lang()
-
-c1, c2, c3 = st.columns([2, 2, 3])
-region_code = ui.region_picker(version, container=c1)
-code = ui.indicator_picker(catalog.codes, "mediation_cases", container=c2)
-period = ui.period_picker(version, container=c3)
 ind = catalog.get(code)
 norm = ui.synced_selectbox(
     ui.tr("normalisation"),

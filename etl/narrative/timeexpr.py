@@ -1,0 +1,190 @@
+"""Time in report prose: 2024年, 2024年1-6月, 截至2023年底, 今年以来, 截至目前, 去年, 近三年来.
+
+Relative expressions are read against a `Clock`: the report's date (which the analyst can set),
+clamped into the document's own period when the report was written after it (a review of 2024
+published in January 2025 means 2024 when it says 截至目前).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from lawstats.periods import Period, PeriodError
+
+_CN_MONTH = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+# kind: period (the figure covers it) | asof (a level at the clock) | cumulative (several years)
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("range", re.compile(r"(\d{4})年(\d{1,2})月?(?:份)?(?:-|至|到|~)(\d{1,2})月(?:份)?(?:底|末)?")),
+    ("half", re.compile(r"(\d{4})年(?:度)?(上半年|下半年|前三季度|第?([一二三四1-4])季度)")),
+    ("until_month", re.compile(r"(?:截至|截止|至|到)(\d{4})年(\d{1,2})月(?:份)?(?:底|末)?")),
+    ("month", re.compile(r"(\d{4})年(\d{1,2})月(?:份)?(?!\d{0,2}日|\d)")),
+    ("since_year", re.compile(r"(\d{4})年(?:初)?以来")),
+    # without a year: the report's year (1-9月, 上半年, 一季度, 截至9月底)
+    ("until_month", re.compile(r"(?:截至|截止)()(\d{1,2})月(?:份)?(?:底|末)?")),
+    (
+        "range",
+        re.compile(r"(?<![\d年])()(\d{1,2})月?(?:份)?(?:-|至|到|~)(\d{1,2})月(?:份)?(?:底|末)?"),
+    ),
+    ("half", re.compile(r"(?<![\d年])()(上半年|下半年|前三季度|第?([一二三四1-4])季度)")),
+    ("year", re.compile(r"(\d{4})年(?:度)?(?:底|末|全年|年底|年末)?(?!\d)")),
+    (
+        "cumulative",
+        re.compile(
+            r"近年来|多年来|近几年|历年来|近[\d一二三四五六七八九十两]+年|"
+            r"[\d一二三四五六七八九十两]+年来|十[三四五]五(?:期间|以来|时期)|以来累计|累计至今"
+        ),
+    ),
+    ("ytd", re.compile(r"今年以来|年初以来|本年度以来|今年|本年度|本年|年内|全年")),
+    ("asof", re.compile(r"截至目前|截止目前|截至今年|到目前为止|目前|当前|至今|现有")),
+    ("last_year", re.compile(r"(?<![比较与同于])(?:去年|上一年度|上一年|上年度|上年)(?!同期)")),
+]
+
+
+@dataclass(frozen=True)
+class Clock:
+    """What 'now' means for a report: its date, its own period, or a year inferred from the text."""
+
+    report_date: dt.date | None = None
+    doc_period: Period | None = None
+    inferred_year: int | None = None
+
+    def now_period(self) -> tuple[Period | None, str]:
+        """The period that 今年以来 / 截至目前 stand for, and where it came from."""
+        d = self.report_date
+        if d is not None:
+            if self.doc_period is not None and d > self.doc_period.end:
+                return self.doc_period, "document"
+            if d.month == 12:
+                return Period.of_year(d.year), "report_date"
+            return Period.month_range(d.year, 1, d.month), "report_date"
+        if self.doc_period is not None:
+            return self.doc_period, "document"
+        if self.inferred_year is not None:
+            return Period.of_year(self.inferred_year), "inferred"
+        return None, "none"
+
+    def default_period(self) -> tuple[Period | None, str]:
+        """The period of a figure whose sentence names none: the document's, else 'now'."""
+        if self.doc_period is not None:
+            return self.doc_period, "document"
+        return self.now_period()
+
+    @property
+    def year(self) -> int | None:
+        p, _ = self.now_period()
+        return p.end.year if p is not None else None
+
+
+@dataclass(frozen=True)
+class TimeRef:
+    start: int
+    end: int
+    text: str
+    kind: str  # period | cumulative
+    period: Period | None
+    source: str  # text | report_date | document | inferred | none
+
+
+def _safe(build, *args) -> Period | None:
+    try:
+        return build(*args)
+    except (PeriodError, ValueError):
+        return None
+
+
+def _explicit(kind: str, m: re.Match[str], clock: Clock) -> tuple[str, Period | None]:
+    if m.group(1):
+        y = int(m.group(1))
+    elif clock.year is not None:
+        y = clock.year
+    else:
+        return "period", None
+    if kind == "range":
+        return "period", _safe(Period.month_range, y, int(m.group(2)), int(m.group(3)))
+    if kind == "half":
+        word = m.group(2)
+        if word == "上半年":
+            return "period", _safe(Period.month_range, y, 1, 6)
+        if word == "下半年":
+            return "period", _safe(Period.month_range, y, 7, 12)
+        if word == "前三季度":
+            return "period", _safe(Period.month_range, y, 1, 9)
+        return "period", _safe(Period.quarter, y, _CN_MONTH[m.group(3)])
+    if kind == "until_month":
+        month = int(m.group(2))
+        if month == 12:
+            return "period", _safe(Period.of_year, y)
+        return "period", _safe(Period.month_range, y, 1, month)
+    if kind == "month":
+        return "period", _safe(Period.month, y, int(m.group(2)))
+    if kind == "since_year":
+        if clock.year is not None and y == clock.year:
+            return "period", clock.now_period()[0]
+        return "cumulative", None
+    return "period", _safe(Period.of_year, y)
+
+
+def find_time_refs(text: str, clock: Clock) -> list[TimeRef]:
+    """Time expressions in a sentence, left to right, without overlaps (earlier patterns win)."""
+    taken: list[tuple[int, int]] = []
+    out: list[TimeRef] = []
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            s, e = m.span()
+            if any(s < b and a < e for a, b in taken):
+                continue
+            if kind in ("range", "half", "until_month", "month", "since_year", "year"):
+                ref_kind, period = _explicit(kind, m, clock)
+                source = "text"
+            elif kind == "cumulative":
+                ref_kind, period, source = "cumulative", None, "text"
+            elif kind in ("ytd", "asof"):
+                period, source = clock.now_period()
+                ref_kind = "period"
+            else:  # last_year
+                now = clock.year
+                period = Period.of_year(now - 1) if now is not None else None
+                ref_kind, source = "period", "report_date" if now is not None else "none"
+            if ref_kind == "period" and period is None and source == "text":
+                continue  # 2024年13月: not a period
+            taken.append((s, e))
+            out.append(TimeRef(s, e, m.group(0), ref_kind, period, source))
+    return sorted(out, key=lambda r: r.start)
+
+
+_YEAR_RE = re.compile(r"((?:19|20)\d{2})年")
+
+
+def infer_year(text: str) -> int | None:
+    """The year a report without a date is about: the year its text names most often (latest on ties)."""
+    counts = Counter(int(y) for y in _YEAR_RE.findall(text))
+    if not counts:
+        return None
+    return max(counts, key=lambda y: (counts[y], y))
+
+
+_DATE_LINE_RE = re.compile(
+    r"^(?:.{0,12}?(?:时间|日期|发布|发文|印发)[^\d]{0,4})?"
+    r"(\d{4})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+)
+
+
+def find_report_date(lines: list[str]) -> dt.date | None:
+    """A publication date: a line that is only a date (the signature) or starts with 时间/日期/发布."""
+    for line in lines:
+        s = line.strip()
+        m = _DATE_LINE_RE.match(s)
+        if m is None:
+            continue
+        rest = s[m.end() :].strip()
+        if rest and not re.match(r"^(?:浏览|来源|阅读|作者|点击|字号|[|｜])", rest):
+            continue
+        try:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            continue
+    return None

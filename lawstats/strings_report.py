@@ -1,0 +1,106 @@
+"""UI text for the year-end report page (#7): Simplified Chinese, English alongside."""
+
+from __future__ import annotations
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "report_nav": ("年度报告", "Report"),
+    "report_intro": (
+        "按地区和期间生成年终总结所需的全部数字：中文表述（含同比）、亮点、各县区表格和图表，可下载 Word、Excel 和纯文本；每个数字都能追溯到所依据的导入批次。",
+        "Every figure of a region and period as ready Chinese sentences (with the change on last year), highlights, tables by unit and charts; download as Word, Excel or plain text; every figure traces back to the batches it came from.",
+    ),
+    "report_language_note": (
+        "报告正文使用中文。",
+        "The report itself is written in Chinese, as the documents it feeds.",
+    ),
+    "report_as_of": (
+        "数据截至 {when}；对比期间 {previous}。",
+        "Data as of {when}; compared with {previous}.",
+    ),
+    "report_tab_preview": ("预览", "Preview"),
+    "report_tab_download": ("下载", "Download"),
+    "report_tab_trace": ("数据溯源", "Trace"),
+    "report_tab_diff": ("版本对比", "Compare generations"),
+    "report_no_data": (
+        "所选地区和期间没有数据，无法生成报告。",
+        "No data for this region and period; there is nothing to report.",
+    ),
+    "report_targets": ("年度目标完成情况", "Targets"),
+    "report_highlights": ("从各县区看", "Across units"),
+    "report_table": ("各单位数据（本期 / 同比）", "By unit (this period / change)"),
+    "report_charts": ("Word 文件包含图表", "Include charts in Word"),
+    "report_download_docx": ("下载 Word (.docx)", "Download Word (.docx)"),
+    "report_download_xlsx": ("下载 Excel (.xlsx)", "Download Excel (.xlsx)"),
+    "report_download_txt": ("下载纯文本 (.txt)", "Download text (.txt)"),
+    "report_text_copy": ("纯文本（可直接复制）", "Plain text (to copy)"),
+    "report_template": ("本单位 Word 模板（可选）", "Your bureau's Word template (optional)"),
+    "report_template_help": (
+        "上传含占位符的 .docx 模板，即可按本单位版式输出。占位符如下：",
+        "Upload a .docx with placeholders to get the report in your house layout. Placeholders:",
+    ),
+    "report_template_download": ("下载（使用模板）", "Download (with template)"),
+    "report_template_unknown": (
+        "模板中以下占位符无法识别，将原样保留：{names}",
+        "These placeholders are not known and stay as they are: {names}",
+    ),
+    "report_template_bad": (
+        "无法读取模板文件（需要 Word .docx 文件）：{error}",
+        "The template cannot be read (a Word .docx file is needed): {error}",
+    ),
+    "report_template_too_big": (
+        "模板文件过大（{size} MB，上限 {limit} MB）。",
+        "The template is too large ({size} MB; the limit is {limit} MB).",
+    ),
+    "report_placeholder": ("占位符", "Placeholder"),
+    "report_placeholder_meaning": ("含义", "Meaning"),
+    "report_trace_intro": (
+        "选择一个数字，查看它来自哪些导入批次（文件、上传人、时间）。",
+        "Choose a figure to see the batches (file, uploader, time) it comes from.",
+    ),
+    "report_trace_figure": ("数字", "Figure"),
+    "report_trace_region": ("地区", "Region"),
+    "report_trace_role": ("用途", "Used for"),
+    "report_trace_current": ("本期数", "this period"),
+    "report_trace_previous": ("上年同期数", "same period last year"),
+    "report_trace_none": (
+        "该数字没有数据，无批次可追溯。",
+        "This figure has no data, so there is no batch to trace.",
+    ),
+    "report_trace_sentences": ("使用该数字的句子", "Sentences using this figure"),
+    "report_col_batch": ("批次", "Batch"),
+    "report_col_file": ("文件", "File"),
+    "report_col_sheet": ("工作表", "Sheet"),
+    "report_col_uploader": ("上传人", "Uploaded by"),
+    "report_col_uploaded": ("上传时间", "Uploaded at"),
+    "report_col_period": ("期间", "Period"),
+    "report_col_status": ("状态", "Status"),
+    "report_diff_intro": (
+        "每次存档保存报告的全部句子；修订数据后重新生成并存档，即可看到哪些句子发生了变化。",
+        "Each archived generation keeps every sentence; after a revision, generate and archive again to see exactly which sentences changed.",
+    ),
+    "report_save": ("存档本次生成", "Archive this generation"),
+    "report_saved": ("已存档为第 {id} 版。", "Archived as generation {id}."),
+    "report_save_login": (
+        "以统计员或管理员身份登录（且有权填报该地区）后可存档。",
+        "Log in as an analyst (for this region) or an administrator to archive generations.",
+    ),
+    "report_current": ("当前预览（未存档）", "Current preview (not archived)"),
+    "report_generation": (
+        "第 {id} 版 · {when} · {who}",
+        "Generation {id} · {when} · {who}",
+    ),
+    "report_diff_old": ("旧版本", "Older"),
+    "report_diff_new": ("新版本", "Newer"),
+    "report_diff_none": ("两个版本的句子完全相同。", "The two generations say exactly the same."),
+    "report_diff_count": ("{n} 句不同：", "{n} sentences differ:"),
+    "report_diff_need_two": (
+        "该地区和期间还没有存档的版本；存档一次后即可与之后的生成对比。",
+        "No archived generation for this region and period yet; archive one to compare later generations with it.",
+    ),
+    "report_diff_status": ("变化", "Change"),
+    "report_diff_changed": ("修改", "changed"),
+    "report_diff_added": ("新增", "added"),
+    "report_diff_removed": ("删除", "removed"),
+    "report_diff_before": ("原句", "Before"),
+    "report_diff_after": ("新句", "After"),
+    "report_section": ("章节", "Section"),
+}

@@ -1,0 +1,81 @@
+"""Helpers for the roll-up tests: build fact rows, and a store per backend that tests refill."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from lawstats import rollup
+from lawstats.periods import Period
+from lawstats.store import bulk_insert, facts, get_engine, months_between, transaction, wipe
+from tests.conftest import pg_url, require_or_skip
+from tests.rollup_reference import RAW_COLUMNS
+
+
+def rows(*facts_: tuple) -> pd.DataFrame:
+    """facts: (region, period, indicator, value[, approx[, reported_rate[, batch]]]) -> RAW_COLUMNS."""
+    out = []
+    for f in facts_:
+        region, period, code, value = f[:4]
+        out.append(
+            {
+                "region_code": region,
+                "period_start": period.start,
+                "period_end": period.end,
+                "period_months": period.months,
+                "indicator_code": code,
+                "value": value,
+                "is_approximate": f[4] if len(f) > 4 else False,
+                "is_reported_rate": f[5] if len(f) > 5 else False,
+                "batch_id": f[6] if len(f) > 6 else 1,
+            }
+        )
+    return pd.DataFrame(out, columns=RAW_COLUMNS)
+
+
+def replace_facts(engine: Engine, raw: pd.DataFrame) -> None:
+    """Make `raw` (RAW_COLUMNS) the store's only current facts, batch ids as given."""
+    frame = raw.copy()
+    frame["id"] = np.arange(1, len(frame) + 1, dtype="int64")
+    frame["period_months"] = [
+        months_between(a, b)
+        for a, b in zip(frame["period_start"], frame["period_end"], strict=True)
+    ]
+    frame["value"] = frame["value"].astype("float64")
+    frame["is_not_reported"] = frame["value"].isna()
+    frame["is_current"] = True
+    for col in ("is_approximate", "is_reported_rate"):
+        frame[col] = frame[col].astype(bool)
+    frame["batch_id"] = frame["batch_id"].astype("int64")
+    with transaction(engine) as conn:
+        conn.execute(sa.delete(facts))
+        bulk_insert(conn, facts, frame)
+
+
+def roll(
+    engine: Engine, raw: pd.DataFrame, period: Period, targets: Sequence[str], codes: Sequence[str]
+) -> pd.DataFrame:
+    """The product's roll-up of exactly these facts for one period (RESULT_COLUMNS)."""
+    replace_facts(engine, raw)
+    got = rollup.series(engine, targets, [period], codes)
+    return got.drop(columns="period_index")
+
+
+def backend_store(request, tmp_path_factory) -> Iterator[Engine]:
+    """A store on the requested backend ('duckdb' or 'postgres') for a whole test module."""
+    if request.param == "duckdb":
+        path = tmp_path_factory.mktemp("rollup") / "rollup.duckdb"
+        yield get_engine(str(path))
+        return
+    url = pg_url()
+    require_or_skip(bool(url), "PostgreSQL (LAWSTATS_TEST_PG_URL)")
+    wipe(get_engine(url, create=False))
+    yield get_engine(url)
+
+
+BACKENDS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]

@@ -1,0 +1,221 @@
+"""Real browser (Playwright + Debian chromium): the analyst workspace end to end on a demo copy.
+
+An analyst of 秦州区 logs in, uploads a file with an error, reads the cell-level report,
+downloads the annotated copy (comments checked with openpyxl), uploads the corrected file,
+commits, sees the figure on 总览, rolls the batch back and sees the old figure again; a file
+touching 麦积区 is refused and the database stays as it was. The demo admin uploads through the
+real file input and sees the new batch on 数据管理.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+from urllib.parse import quote
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from lawstats import demodb, store
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    browser_available,
+    streamlit_server,
+    wait_idle,
+)
+from tests.conftest import require_or_skip
+
+pytestmark = pytest.mark.browser
+QINZHOU = "620502"
+TIMEOUT = 60_000
+
+
+def county_file(tmp_path, name: str, rows: list[tuple[str, object]]) -> str:
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    sheet.title = "Sheet1"
+    sheet.append(["2024年天水市人民调解工作情况统计表"])
+    sheet.append(["地区", "调解纠纷（件）"])
+    for row in rows:
+        sheet.append(list(row))
+    path = tmp_path / name
+    wb.save(path)
+    return str(path)
+
+
+@pytest.fixture
+def served(demo_db, tmp_path):
+    require_or_skip(browser_available(), "Chromium + Playwright")
+    from playwright.sync_api import sync_playwright
+
+    db = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, db)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with streamlit_server(str(db)) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            viewport={"width": 1400, "height": 2400}, locale="zh-CN", accept_downloads=True
+        )
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT)
+        # the first run goes through app.py, so its navigation (not the bare views/ folder) rules
+        page.goto(base + "/")
+        wait_idle(page, timeout_ms=TIMEOUT)
+        yield {"base": base, "page": page, "db": str(db)}
+        browser.close()
+
+
+def body(page) -> str:
+    return page.locator('[data-testid="stApp"]').inner_text()
+
+
+def in_table(page, text: str) -> bool:
+    """Does a table cell show `text`? (st.dataframe draws on a canvas; its accessible grid
+    cells carry the text, filled in once the grid has rendered.)"""
+    cell = page.locator('[data-testid="stDataFrame"] [role="gridcell"]', has_text=text)
+    try:
+        cell.first.wait_for(state="attached", timeout=15_000)
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError: not there
+        return False
+    return True
+
+
+def log_in(served, username: str, password: str) -> None:
+    page = served["page"]
+    page.goto(served["base"] + "/login")
+    wait_idle(page, '[data-testid="stForm"]', timeout_ms=TIMEOUT)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector('[data-testid="stSidebar"] >> text=退出登录', timeout=TIMEOUT)
+    # the login page moves on to the overview by itself; let that finish before clicking on
+    page.wait_for_function("() => !location.pathname.endsWith('/login')", timeout=TIMEOUT)
+    wait_idle(page, '[data-testid="stMetric"]', timeout_ms=TIMEOUT)
+
+
+def go(page, link: str, ready: str) -> None:
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=link).click()
+    page.wait_for_function(
+        "(name) => decodeURIComponent(location.pathname) !== '/' || name === '总览'",
+        arg=link,
+        timeout=TIMEOUT,
+    )
+    wait_idle(page, ready, timeout_ms=TIMEOUT)
+
+
+def choose_file(page, path: str) -> None:
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(path)
+    page.wait_for_selector(f"text=📄 {Path(path).name}", timeout=TIMEOUT)
+    page.wait_for_selector("text=检查结果", timeout=TIMEOUT)
+    wait_idle(page, timeout_ms=TIMEOUT)
+
+
+def remove_files(page) -> None:
+    chips = page.locator('[data-testid="stFileChipDeleteBtn"]')
+    while chips.count():
+        chips.first.click()
+        wait_idle(page, timeout_ms=TIMEOUT)
+    page.wait_for_selector("text=尚未选择文件", timeout=TIMEOUT)
+
+
+def commit(page) -> None:
+    """Tick the warnings checkbox if there is one (a ±50% change warns), load, wait for the batch."""
+    confirm = page.get_by_text("我已核对以上")
+    if confirm.count():
+        confirm.click()
+        wait_idle(page, timeout_ms=TIMEOUT)
+    page.get_by_role("button", name="确认导入").click()
+    page.wait_for_selector("text=已导入为批次", timeout=TIMEOUT)
+
+
+def overview_value(served, region: str) -> str:
+    page = served["page"]
+    page.goto(f"{served['base']}/?region={region}&period={quote('2024年')}")
+    wait_idle(page, '[data-testid="stMetric"]', timeout_ms=TIMEOUT)
+    card = page.locator('[data-testid="stMetric"]', has_text="调解矛盾纠纷件数").first
+    return card.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def batch_count(db: str) -> int:
+    with store.connect(store.get_engine(db)) as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(store.batches)).scalar_one()
+
+
+def test_analyst_journey(served, tmp_path):
+    page = served["page"]
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "总览" in nav and "数据上报" not in nav and "登录" in nav  # public demo, not logged in
+    before = overview_value(served, QINZHOU)
+    assert before == "2,449 件"
+    batches = batch_count(served["db"])
+
+    log_in(served, demodb.DEMO_ANALYST_USERNAME, demodb.DEMO_ANALYST_PASSWORD)
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "数据上报" in nav and "数据管理" in nav and "系统管理" not in nav
+    go(page, "数据上报", '[data-testid="stFileUploader"]')
+    assert "甘肃省天水市秦州区" in body(page)  # what this analyst may write
+
+    # 1. a file with an error: the report points at the cell, the annotated copy carries it
+    choose_file(page, county_file(tmp_path, "秦州区_有误.xlsx", [("秦州区", "24x8")]))
+    assert in_table(page, "B3") and in_table(page, "不是数字") and in_table(page, "天水市秦州区")
+    assert "有 1 个错误，不能导入" in body(page)
+    assert page.get_by_role("button", name="确认导入").count() == 0
+    with page.expect_download(timeout=TIMEOUT) as download:
+        page.get_by_role("button", name="下载标注后的文件").click()
+    annotated = openpyxl.load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))
+    assert annotated.sheetnames == ["问题清单", "Sheet1"]
+    assert "不是数字" in annotated["Sheet1"]["B3"].comment.text
+    page.screenshot(path=str(SCREENSHOTS / "upload_errors.png"))
+    remove_files(page)
+
+    # 2. a file touching 麦积区 is refused, naming the region; nothing is written
+    choose_file(page, county_file(tmp_path, "两区.xlsx", [("秦州区", 2468), ("麦积区", 3000)]))
+    assert in_table(page, "您没有权限上报甘肃省天水市麦积区的数据")
+    assert page.get_by_role("button", name="确认导入").count() == 0
+    assert batch_count(served["db"]) == batches
+    remove_files(page)
+
+    # 3. the corrected file: preview, commit, the batch is named
+    choose_file(page, county_file(tmp_path, "秦州区.xlsx", [("秦州区", 2468)]))
+    assert "新增数据 1 条" in body(page)
+    commit(page)
+    batch_id = batches + 1
+    assert f"已导入为批次 {batch_id}" in body(page)
+    assert batch_count(served["db"]) == batch_id
+    page.screenshot(path=str(SCREENSHOTS / "upload_loaded.png"))
+
+    # 4. the overview shows the new figure at once
+    assert overview_value(served, QINZHOU) == "2,468 件"
+
+    # 5. roll it back with a reason on 数据管理: the old figure is back
+    log_in(served, demodb.DEMO_ANALYST_USERNAME, demodb.DEMO_ANALYST_PASSWORD)
+    go(page, "数据管理", '[data-testid="stDataFrame"]')
+    assert in_table(page, "秦州区.xlsx")
+    page.get_by_label("回滚原因（必填）").fill("测试回滚")
+    page.get_by_role("button", name="确认回滚").click()
+    page.wait_for_selector(f"text=批次 {batch_id} 已回滚", timeout=TIMEOUT)
+    page.screenshot(path=str(SCREENSHOTS / "data_rollback.png"))
+    assert overview_value(served, QINZHOU) == before
+
+
+def test_demo_admin_uploads_and_sees_the_batch(served, tmp_path):
+    page = served["page"]
+    log_in(served, demodb.DEMO_ADMIN_USERNAME, demodb.DEMO_ADMIN_PASSWORD)
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "数据上报" in nav and "系统管理" in nav
+    go(page, "数据上报", '[data-testid="stFileUploader"]')
+    choose_file(
+        page, county_file(tmp_path, "管理员上传.xlsx", [("秦州区", 2470), ("麦积区", 3300)])
+    )
+    commit(page)
+    go(page, "数据管理", '[data-testid="stDataFrame"]')
+    assert in_table(page, "管理员上传.xlsx")
+    # logging out removes the work pages again
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="退出登录").click()
+    wait_idle(page, timeout_ms=TIMEOUT)
+    page.wait_for_selector('[data-testid="stSidebar"] >> text=未登录', timeout=TIMEOUT)
+    assert "数据上报" not in page.locator('[data-testid="stSidebarNav"]').inner_text()
