@@ -71,7 +71,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ytd_title": ("{period}累计与上年同期", "{period} year to date against last year"),
     "ytd_this": ("本年累计", "This year to date"),
     "ytd_last": ("上年同期", "Same range last year"),
-    "target_hook": ("目标值（待目标模块提供）", "Target (from the targets module)"),
     "normalisation": ("口径", "Normalisation"),
     "norm_absolute": ("绝对数", "Absolute"),
     "norm_per_10k": ("每万常住人口", "Per 10,000 residents"),

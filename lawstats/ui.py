@@ -167,11 +167,17 @@ def synced_selectbox(label: str, options: list, key: str, default, *, container=
     pending = st.session_state.pop(f"_goto_{key}", None)
     if pending is not None and pending in options:
         st.session_state[key] = pending
-    elif key not in st.session_state or st.session_state[key] not in options:
-        st.session_state[key] = _qp_default(
-            key, options, default if default in options else options[0]
-        )
+    elif key in st.session_state and st.session_state[key] in options:
+        # re-assign, or Streamlit resets a keyed widget to its default on another page
+        st.session_state[key] = st.session_state[key]
+    else:
+        # a link's value first, then the choice made on another page (Streamlit forgets widget
+        # state and the query string when the page changes; the plain _keep_ key survives)
+        kept = st.session_state.get(f"_keep_{key}")
+        fallback = kept if kept in options else (default if default in options else options[0])
+        st.session_state[key] = _qp_default(key, options, fallback)
     value = container.selectbox(label, options, key=key, **kwargs)
+    st.session_state[f"_keep_{key}"] = value
     st.query_params[key] = str(value)
     return value
 

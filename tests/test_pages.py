@@ -152,3 +152,14 @@ def test_period_kinds_from_url(demo_copy, capsys):
     metrics = {m.label: m.value for m in at.metric}
     shown = _show(demo_copy, capsys, "天水市", "2024年1-6月")
     assert metrics["司法确认件数"] == f"{shown['judicial_confirmations']['value']:,} 件"
+
+
+def test_chosen_region_and_period_survive_a_page_change(demo_copy):
+    """Streamlit drops widget state and the query string on a page change; the choice stays."""
+    at = app("views/overview.py")
+    at.selectbox(key="region").set_value("620502").run()
+    at.switch_page("views/trends.py").run()
+    assert not at.exception
+    assert at.selectbox(key="region").value == "620502"
+    at.switch_page("views/rankings.py").run()
+    assert at.selectbox(key="region").value == "620502"
