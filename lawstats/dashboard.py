@@ -278,11 +278,7 @@ def missing_reporters(
 ) -> pd.DataFrame:
     """Reporting county-level units below a region with no or only some months of data."""
     regions = regions or load_regions()
-    leaves = [
-        r.code
-        for r in [regions.get(region_code), *regions.descendants(region_code)]
-        if r.reports and not regions.children(r.code)
-    ]
+    leaves = regions.reporting_units(region_code)
     if not leaves:
         return pd.DataFrame(columns=["region_code", "name", "months", "months_expected"])
     got = queries.months_reported(engine, leaves, period.start, period.end)

@@ -251,6 +251,14 @@ class RegionTable:
             stack.extend(self._children.get(c, []))
         return sorted(out, key=lambda r: r.code)
 
+    def reporting_units(self, code: str) -> list[str]:
+        """Codes of the units that send forms at or below a region: reporting leaves, by code."""
+        return [
+            r.code
+            for r in [self.get(code), *self.descendants(code)]
+            if r.reports and not self._children.get(r.code)
+        ]
+
     def ancestors(self, code: str) -> list[Region]:
         """Parent first, up to the province."""
         out: list[Region] = []

@@ -233,6 +233,14 @@ def region_picker(version: str, *, container=None) -> str | None:
     )
 
 
+# the second choice of a period kind: (label, how many, item label)
+_PERIOD_PARTS = {
+    "quarter": ("quarter", 4, "quarter_n"),
+    "month": ("month", 12, "month_n"),
+    "ytd": ("through_month", 12, "ytd_n"),
+}
+
+
 def period_picker(version: str, *, container=None) -> Period | None:
     """Period type + year + quarter/month (?period=label); defaults to the latest complete year."""
     from lawstats import dashboard
@@ -272,26 +280,13 @@ def period_picker(version: str, *, container=None) -> Period | None:
         st.session_state["period_year"] = default_year
     year = cols[1].selectbox(tr("year"), years, key="period_year", format_func=lambda y: f"{y}")
     part = 1
-    if kind == "quarter":
+    if kind in _PERIOD_PARTS:
+        label_key, count, item_key = _PERIOD_PARTS[kind]
         part = cols[2].selectbox(
-            tr("quarter"),
-            [1, 2, 3, 4],
-            key="period_part_quarter",
-            format_func=lambda n: tr("quarter_n", n=n),
-        )
-    elif kind == "month":
-        part = cols[2].selectbox(
-            tr("month"),
-            list(range(1, 13)),
-            key="period_part_month",
-            format_func=lambda n: tr("month_n", n=n),
-        )
-    elif kind == "ytd":
-        part = cols[2].selectbox(
-            tr("through_month"),
-            list(range(1, 13)),
-            key="period_part_ytd",
-            format_func=lambda n: tr("ytd_n", n=n),
+            tr(label_key),
+            list(range(1, count + 1)),
+            key=f"period_part_{kind}",
+            format_func=lambda n: tr(item_key, n=n),
         )
     period = dashboard.make_period(kind, int(year), int(part))
     st.query_params["period"] = period.label
@@ -367,6 +362,20 @@ def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
         key=f"xlsx_{key}",
         on_click="ignore",
     )
+
+
+def drill_chart(fig, region_code: str, key: str) -> None:
+    """A plotly chart whose clicked bar or point moves the page to that region (drill-down)."""
+    event = st.plotly_chart(
+        fig,
+        on_select="rerun",
+        selection_mode="points",
+        key=f"{key}_{region_code}",
+        width="stretch",
+    )
+    picked = selected_code(event)
+    if picked and picked != region_code:
+        goto("region", picked)
 
 
 def selected_code(event) -> str | None:

@@ -577,11 +577,7 @@ def missing_reports(
 
     regions, catalog = load_regions(), load_catalog()
     codes = list(codes) if codes else expected_indicators(catalog)
-    units = [
-        r.code
-        for r in [regions.get(city_code), *regions.descendants(city_code)]
-        if r.reports and not regions.children(r.code)
-    ]
+    units = regions.reporting_units(city_code)
     cols = [
         "region_code",
         "region",

@@ -87,6 +87,25 @@ def streamlit_server(db_path: str, timeout: float = 30.0):
             proc.kill()
 
 
+@contextmanager
+def served_page(db_path: str, *, height: int = 2200, timeout: float = 30.0):
+    """The app serving `db_path` and a Chromium page on it (zh-CN, 1400 px wide); yields (base, page).
+
+    Skips (fails in CI) when Chromium or Playwright is missing.
+    """
+    from tests.conftest import require_or_skip
+
+    require_or_skip(browser_available(), "Chromium + Playwright")
+    from playwright.sync_api import sync_playwright
+
+    with streamlit_server(db_path, timeout=timeout) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield base, browser.new_page(viewport={"width": 1400, "height": height}, locale="zh-CN")
+        finally:
+            browser.close()
+
+
 def wait_idle(page, ready: str | None = None, timeout_ms: int = 30_000) -> None:
     """Wait for the app container, the `ready` selector, and no script run for three polls in a row."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)

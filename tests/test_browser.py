@@ -10,16 +10,7 @@ from urllib.parse import quote, urlparse
 
 import pytest
 
-from tests.browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    ROOT,
-    SCREENSHOTS,
-    browser_available,
-    streamlit_server,
-    wait_idle,
-)
-from tests.conftest import require_or_skip
+from tests.browser_support import ROOT, SCREENSHOTS, served_page, wait_idle
 
 pytestmark = pytest.mark.browser
 TIANSHUI = "620500"
@@ -33,19 +24,13 @@ PAGES = [
 
 @pytest.fixture(scope="module")
 def served(demo_db, tmp_path_factory):
-    require_or_skip(browser_available(), "Chromium + Playwright")
-    from playwright.sync_api import sync_playwright
-
     db = tmp_path_factory.mktemp("browser") / "demo.duckdb"
     shutil.copy(demo_db, db)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with streamlit_server(str(db)) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 2200}, locale="zh-CN")
+    with served_page(str(db)) as (base, page):
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url))
         yield {"base": base, "page": page, "requests": requests, "db": str(db)}
-        browser.close()
 
 
 def _open(served, path: str, ready: str | None = None, **params: str) -> None:

@@ -181,35 +181,21 @@ def test_english_labels(demo_copy):
 @pytest.mark.browser
 def test_browser_downloads_word_with_charts(demo_db, tmp_path):
     """The Word button builds the file on click (deferred) in a real server: charts and figures inside."""
-    from tests.browser_support import (
-        CHROMIUM,
-        CHROMIUM_ARGS,
-        browser_available,
-        streamlit_server,
-        wait_idle,
-    )
-    from tests.conftest import require_or_skip
-
-    require_or_skip(browser_available(), "Chromium + Playwright")
     from docx import Document
-    from playwright.sync_api import sync_playwright
+
+    from tests.browser_support import served_page, wait_idle
 
     db = tmp_path / "demo.duckdb"
     shutil.copy(demo_db, db)
-    with streamlit_server(str(db), timeout=60) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 2000}, locale="zh-CN")
-            page.goto(f"{base}/report?region={TIANSHUI}&period=2024年")
-            wait_idle(page, '[data-testid="stTabs"]', timeout_ms=90_000)
-            page.get_by_role("tab", name="下载").click()
-            wait_idle(page)
-            with page.expect_download(timeout=180_000) as download:
-                page.get_by_role("button", name="下载 Word (.docx)").click()
-            assert download.value.suggested_filename == "天水市2024年法治工作统计报告.docx"
-            doc = Document(download.value.path())
-        finally:
-            browser.close()
+    with served_page(str(db), height=2000, timeout=60) as (base, page):
+        page.goto(f"{base}/report?region={TIANSHUI}&period=2024年")
+        wait_idle(page, '[data-testid="stTabs"]', timeout_ms=90_000)
+        page.get_by_role("tab", name="下载").click()
+        wait_idle(page)
+        with page.expect_download(timeout=180_000) as download:
+            page.get_by_role("button", name="下载 Word (.docx)").click()
+        assert download.value.suggested_filename == "天水市2024年法治工作统计报告.docx"
+        doc = Document(download.value.path())
     assert len(doc.inline_shapes) == 6  # one chart per group
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "调解矛盾纠纷13287件" in text and "示例数据" in text

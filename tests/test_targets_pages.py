@@ -12,7 +12,6 @@ from lawstats import targets as tg
 from lawstats.periods import Period
 from lawstats.store import get_engine
 from lawstats.strings import t
-from tests.conftest import require_or_skip
 from tests.test_pages import app
 
 TIANSHUI = "620500"
@@ -255,17 +254,9 @@ def test_assessment_page_on_empty_db_says_what_to_do(empty_db):
 
 @pytest.mark.browser
 def test_browser_admin_sets_a_target_and_sees_the_status_change(demo_db, tmp_path):
-    from tests.browser_support import (
-        CHROMIUM,
-        CHROMIUM_ARGS,
-        SCREENSHOTS,
-        browser_available,
-        streamlit_server,
-        wait_idle,
-    )
+    from playwright.sync_api import expect
 
-    require_or_skip(browser_available(), "Chromium + Playwright")
-    from playwright.sync_api import expect, sync_playwright
+    from tests.browser_support import SCREENSHOTS, served_page, wait_idle
 
     db = tmp_path / "demo.duckdb"
     shutil.copy(demo_db, db)
@@ -274,9 +265,7 @@ def test_browser_admin_sets_a_target_and_sees_the_status_change(demo_db, tmp_pat
     before = tg.summary_sentence(
         tg.progress(get_engine(str(db)), TIANSHUI, 2025, include_children=True)
     )
-    with streamlit_server(str(db)) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 3000}, locale="zh-CN")
+    with served_page(str(db), height=3000) as (base, page):
         # a full page load is a new session: log in on the page itself (its 目标管理 section)
         page.goto(f"{base}/targets?region={TIANSHUI}&year=2025&through=12")
         wait_idle(page, ".js-plotly-plot")
@@ -300,4 +289,3 @@ def test_browser_admin_sets_a_target_and_sees_the_status_change(demo_db, tmp_pat
         expect(app_root).to_contain_text(after, timeout=20_000)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "targets.png"))
-        browser.close()

@@ -43,16 +43,7 @@ if result.table["value"].isna().all():
     st.stop()
 
 fig = charts.ranking_chart(result.table, ind, title=title, unit=unit_label)
-event = st.plotly_chart(
-    fig,
-    on_select="rerun",
-    selection_mode="points",
-    key=f"rank_chart_{region_code}",
-    width="stretch",
-)
-picked = ui.selected_code(event)
-if picked and picked != region_code:
-    ui.goto("region", picked)
+ui.drill_chart(fig, region_code, "rank_chart")
 st.caption(ui.tr("drill_hint") + " " + dashboard.indicator_help(ind, lang))
 ui.drill_selectbox(units, lambda c: regions.get(c).name)
 

@@ -49,16 +49,7 @@ else:
         title=ui.tr("trend_title", indicator=ind.name(lang), scope=names[region_code]),
         **trend_target(ui.engine(), region_code, code, period, kind, lang),
     )
-    event = st.plotly_chart(
-        fig,
-        on_select="rerun",
-        selection_mode="points",
-        key=f"trend_chart_{region_code}",
-        width="stretch",
-    )
-    picked = ui.selected_code(event)
-    if picked and picked != region_code:
-        ui.goto("region", picked)
+    ui.drill_chart(fig, region_code, "trend_chart")
     st.caption(dashboard.indicator_help(ind, lang))
     ui.downloads(
         dashboard.series_export(frame, regions=regions), f"trend_{code}_{region_code}", "trend"
