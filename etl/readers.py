@@ -69,14 +69,6 @@ class Sheet:
     def address(self, r: int, c: int) -> str:
         return cell_address(r, c)
 
-    @property
-    def n_rows(self) -> int:
-        return len(self.cells)
-
-    @property
-    def n_cols(self) -> int:
-        return max((len(row) for row in self.cells), default=0)
-
     def is_empty(self) -> bool:
         return not any(_filled(v) for row in self.cells for v in row)
 

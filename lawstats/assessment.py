@@ -94,10 +94,6 @@ class Scheme:
     def max_points(self) -> float:
         return round(sum(i.points for i in self.items), 4)
 
-    @property
-    def areas(self) -> list[str]:
-        return list(dict.fromkeys(i.area for i in self.items))
-
 
 # --------------------------------------------------------------------------- reading schemes
 

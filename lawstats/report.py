@@ -9,7 +9,7 @@ from, and generations are stored (report_generations / report_sentences) so two 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -180,9 +180,6 @@ class Report:
         return pd.DataFrame(rows).merge(self.sources, on="id", how="left")[
             ["role", *SOURCE_COLUMNS]
         ]
-
-    def batches_for(self, ids: Sequence[int]) -> pd.DataFrame:
-        return self.sources[self.sources["id"].isin(list(ids))]
 
 
 # --------------------------------------------------------------------------- building
@@ -645,11 +642,6 @@ def diff_sentences(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
             {"key": key, "section": section[key], "status": status, "old": before, "new": after}
         )
     return pd.DataFrame(rows, columns=["key", "section", "status", "old", "new"])
-
-
-def indicator_for(key: str) -> str | None:
-    """The indicator code of a figure sentence key ('figure:mediation_cases')."""
-    return key.split(":", 1)[1] if key.startswith("figure:") else None
 
 
 __all__ = [
