@@ -195,6 +195,7 @@ def cmd_batches(args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
+    from lawstats import summary
     from lawstats.batches import RollbackError, rollback_batch
     from lawstats.store import transaction
 
@@ -203,6 +204,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
             result = rollback_batch(conn, args.batch, actor=args.user, reason=args.reason or "")
     except RollbackError as exc:
         raise UsageError(f"{exc.message_zh} / {exc.message_en}") from None
+    summary.refresh_quietly(_engine(args))
     print(
         f"批次 {args.batch} 已回滚 rolled back: {result['retired']} facts retired,"
         f" {result['restored']} earlier facts restored"

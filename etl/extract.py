@@ -25,9 +25,10 @@ from etl.cells import INVALID, NOT_REPORTED, OK, parse_cell, unit_multiplier
 from etl.headers import header_key, match_header
 from etl.layout import (
     UNCERTAIN_BELOW,
+    Column,
     DetectedTable,
     cell_text,
-    detect_table,
+    detect_tables,
     template_table,
 )
 from etl.problems import Report, make_problem
@@ -47,7 +48,8 @@ class ColumnMap:
     confidence: float
     unit: str | None  # the unit the file states (header or unit row); None if it states none
     multiplier: float  # file unit -> catalog unit
-    role: str = "indicator"  # indicator | unmapped | region | region_code | period | ignored | ...
+    role: str = "indicator"  # indicator | unmapped | comparison | region | period | ignored | ...
+    compares: str | None = None  # comparison: the indicator whose last-year figure or change it is
 
 
 @dataclass
@@ -80,6 +82,80 @@ class ExtractedTable:
     indicator_code: str | None = None  # matrix: the one indicator
     title_lines: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    comparisons: list[ComparisonColumn] = field(default_factory=list)
+
+
+@dataclass
+class ComparisonCell:
+    """One row of a 上年同期 / 同比 column, with the figures it can be checked against."""
+
+    row: int  # Excel row number
+    cell: str  # address of the comparison cell
+    region_code: str | None
+    region_text: str
+    row_kind: str  # data | total
+    value: float | None  # as the file states it; last year's figure in the catalog's unit
+    raw: Any
+    current: float | None  # this period's figure of the indicator on the row (catalog unit)
+    previous: float | None  # change columns: last year's figure on the row, if the table has it
+
+
+@dataclass
+class ComparisonColumn:
+    """A column that compares an indicator with the same period last year: last year's figure
+    (上年同期) or the change (同比, in % / in units / in points). Read and checked, never stored
+    as a figure of this period."""
+
+    col_letter: str
+    header_text: str
+    indicator_code: str
+    kind: str  # previous | change
+    mode: str | None  # change: pct | abs | pp, or None: the figures tell which
+    sign: int  # -1: a 下降/减少 column
+    current_col: str | None  # letter of the indicator's own column in the table
+    previous_col: str | None  # change: letter of the 上年同期 column it goes with
+    period: Period | None
+    cells: list[ComparisonCell] = field(default_factory=list)
+    stored_checked: int | None = None  # previous: rows compared with the store (None: not asked)
+
+    @property
+    def checkable(self) -> list[ComparisonCell]:
+        """Change columns: the rows with the change, this period's and last year's figure."""
+        if self.kind != "change":
+            return []
+        return [
+            c
+            for c in self.cells
+            if c.value is not None and c.current is not None and c.previous is not None
+        ]
+
+    def note(self, catalog: Catalog, lang: str = "zh") -> str:
+        """What was recognised and checked, for the load report."""
+        ind = catalog.get(self.indicator_code)
+        name = ind.name_zh if lang != "en" else ind.name_en
+        n = len(self.checkable)
+        if lang == "en":
+            what = "last year's figure" if self.kind == "previous" else "year-on-year change"
+            if self.kind == "previous":
+                done = (
+                    f"; {self.stored_checked} rows checked against the stored figures"
+                    if self.stored_checked
+                    else ""
+                )
+            elif n:
+                done = f"; {n} rows checked against this period's and last year's figures"
+            else:
+                done = "; not checked (figures missing)"
+            return (
+                f"column {self.col_letter} “{self.header_text}”: {what} of {name}, "
+                f"not loaded as this period's data{done}"
+            )
+        what = "上年同期数" if self.kind == "previous" else "同比"
+        if self.kind == "previous":
+            done = f"，已与已入库数据核对{self.stored_checked}行" if self.stored_checked else ""
+        else:
+            done = f"，已按本期数和上年同期数核对{n}行" if n else "，缺少本期数或上年同期数，未核对"
+        return f"{self.col_letter}列“{self.header_text}”：{name}的{what}，不作为本期数据导入{done}"
 
 
 class CandidateFact(NamedTuple):
@@ -368,6 +444,15 @@ class Extraction:
     def ok(self) -> bool:
         return self.report.ok
 
+    def comparison_notes(self, lang: str = "zh", catalog: Catalog | None = None) -> list[str]:
+        """One line per recognised 上年同期 / 同比 column: what it is and how it was checked."""
+        catalog = catalog or load_catalog()
+        return [
+            f"{t.sheet}!{c.col_letter}: {c.note(catalog, lang)}"
+            for t in self.tables
+            for c in t.comparisons
+        ]
+
 
 # --- context (which city/province the file is about) ----------------------------------------
 
@@ -463,6 +548,45 @@ def _round(value: float) -> float:
     return float(f"{value:.12g}")
 
 
+def _beside(columns: list[Column], index: int, wanted: Callable[[Column], bool]) -> Column | None:
+    """The column nearest to `index` that is wanted, looking left first."""
+    left = [c for c in columns if c.index < index and c.match is not None and wanted(c)]
+    if left:
+        return left[-1]
+    return next((c for c in columns if c.index > index and c.match is not None and wanted(c)), None)
+
+
+def _figure(line: list[Any], col: Column | None) -> float | None:
+    """A figure of a row in the catalog's unit (None when blank, not a number or no column)."""
+    if col is None or col.index >= len(line):
+        return None
+    cv = parse_cell(line[col.index])
+    if cv.status != OK:
+        return None
+    m = col.match
+    return _round(cv.value * m.multiplier) if m.unit_ok and m.multiplier != 1.0 else cv.value
+
+
+_UP_RE = re.compile(r"^(?:增长|增加|上升|提高|升|增|↑)")
+_DOWN_RE = re.compile(r"^(?:下降|减少|降低|下滑|降|减|↓)")
+
+
+def _change_value(raw: Any, multiplier: float, sign: int) -> float | None:
+    """A change or last year's figure as written (5.3, "5.3%", "增长5.3%", "下降2.1%", "↓2.1")."""
+    if type(raw) is str:
+        text = normalize_text(raw).strip()
+        if _DOWN_RE.match(text):
+            sign, text = -sign, _DOWN_RE.sub("", text)
+        elif _UP_RE.match(text):
+            text = _UP_RE.sub("", text)
+        raw = text
+    cv = parse_cell(raw)
+    if cv.status != OK:
+        return None
+    value = cv.value * sign
+    return _round(value * multiplier) if multiplier != 1.0 else value
+
+
 class _Extractor:
     def __init__(
         self,
@@ -498,6 +622,9 @@ class _Extractor:
         found = find_region_context(table.title_lines, self.regions)
         if found:
             return found, "title"
+        found = find_region_context(table.sheet_titles, self.regions)
+        if found:
+            return found, "sheet_title"
         if self.book.format != "csv":
             found = find_region_context([table.sheet.name], self.regions)
             if found:
@@ -512,10 +639,11 @@ class _Extractor:
             return self.period_option, "option"
         if table.template is not None and table.template.period is not None:
             return table.template.period, "template"
-        for line in table.title_lines:
-            found = find_period(line)
-            if found:
-                return found, "title"
+        for lines, source in ((table.title_lines, "title"), (table.sheet_titles, "sheet_title")):
+            for line in lines:
+                found = find_period(line)
+                if found:
+                    return found, source
         if self.book.format != "csv":
             found = find_period(table.sheet.name)
             if found:
@@ -617,7 +745,7 @@ class _Extractor:
         if self.context_option:
             own = self.context_option
         else:
-            texts = [*table.title_lines]
+            texts = [*table.title_lines, *table.sheet_titles]
             if self.book.format != "csv":
                 texts.append(table.sheet.name)
             texts.append(self.stem)
@@ -698,6 +826,79 @@ class _Extractor:
             self.matrix_facts(table, rows)
         else:
             self.wide_facts(table, rows, period, row_periods)
+            out.comparisons = self.comparisons(table, rows, period)
+        return out
+
+    def unrecognised(self, table: DetectedTable) -> None:
+        """A table below or beside a recognised one that names no indicator: say it was left out."""
+        r0 = table.header_rows[0]
+        first = next((c for c, v in enumerate(table.sheet.cells[r0]) if cell_text(v)), 0)
+        header = " | ".join(c.header_text for c in table.columns if c.path)
+        self.problem(
+            "unrecognised_table",
+            sheet=table.sheet.name,
+            cell=f"{col_letter(first)}{r0 + 1}",
+            header=header if len(header) <= 80 else header[:79] + "…",
+        )
+
+    def comparisons(
+        self, table: DetectedTable, rows: list[ExtractedRow], period: Period | None
+    ) -> list[ComparisonColumn]:
+        """The 上年同期 / 同比 columns of a wide table, each row with the figures to check it by."""
+        found = [c for c in table.columns if c.role == "comparison" and c.match is not None]
+        if not found:
+            return []
+        cells = table.sheet.cells
+        out = []
+        for col in found:
+            code = col.match.indicator_code
+            kind = col.comparison.kind
+            current = _beside(
+                table.columns,
+                col.index,
+                lambda c, code=code: c.role == "indicator" and c.match.indicator_code == code,
+            )
+            previous = None
+            if kind == "change":
+                previous = _beside(
+                    table.columns,
+                    col.index,
+                    lambda c, code=code: (
+                        c.role == "comparison"
+                        and c.comparison.kind == "previous"
+                        and c.match.indicator_code == code
+                    ),
+                )
+            comp = ComparisonColumn(
+                col.letter,
+                col.header_text,
+                code,
+                kind,
+                col.comparison.mode,
+                col.comparison.sign,
+                current.letter if current else None,
+                previous.letter if previous else None,
+                period,
+            )
+            scale = col.match.multiplier if col.match.unit_ok else 1.0
+            own_scale = scale if kind == "previous" or col.comparison.mode == "abs" else 1.0
+            for row in rows:
+                line = cells[row.row - 1]
+                raw = line[col.index] if col.index < len(line) else None
+                comp.cells.append(
+                    ComparisonCell(
+                        row.row,
+                        f"{col.letter}{row.row}",
+                        row.region_code,
+                        row.region_text,
+                        row.row_kind,
+                        _change_value(raw, own_scale, col.comparison.sign),
+                        raw,
+                        _figure(line, current),
+                        _figure(line, previous),
+                    )
+                )
+            out.append(comp)
         return out
 
     def column_maps(self, table: DetectedTable) -> list[ColumnMap]:
@@ -731,6 +932,19 @@ class _Extractor:
                         unit=m.unit,
                         expected=ind.unit,
                     )
+            elif c.role == "comparison" and m is not None:
+                out.append(
+                    ColumnMap(
+                        c.letter,
+                        c.header_text,
+                        None,
+                        m.confidence,
+                        m.unit,
+                        m.multiplier,
+                        "comparison",
+                        compares=m.indicator_code,
+                    )
+                )
             else:
                 conf = m.confidence if m is not None else 1.0
                 out.append(ColumnMap(c.letter, c.header_text, None, conf, None, 1.0, c.role))
@@ -1068,23 +1282,32 @@ class _Extractor:
 
 
 def _tables_of(
-    book: Workbook, catalog: Catalog, layout: str | None, extra: Mapping[str, str] | None
-) -> list[DetectedTable]:
+    book: Workbook,
+    catalog: Catalog,
+    layout: str | None,
+    extra: Mapping[str, str] | None,
+    include_hidden: bool = False,
+) -> tuple[list[DetectedTable], list[str]]:
+    """Every table of the workbook's visible sheets (of hidden ones too with include_hidden),
+    and the hidden sheets left out although they hold a table."""
     meta = read_template_meta(book) if layout in (None, "template") else None
     if meta is not None:
         sheet = book.sheet(meta.data_sheet)
         if sheet is not None:
-            return [template_table(sheet, meta, catalog)]
+            return [template_table(sheet, meta, catalog)], []
     if layout == "template":
-        return []
-    tables = []
+        return [], []
+    tables: list[DetectedTable] = []
+    hidden: list[str] = []
     for sheet in book.sheets:
-        if not sheet.visible or sheet.name == META_SHEET or sheet.is_empty():
+        if sheet.name == META_SHEET or sheet.is_empty():
             continue
-        table = detect_table(sheet, catalog, extra_spellings=extra, layout=layout)
-        if table is not None:
-            tables.append(table)
-    return tables
+        found = detect_tables(sheet, catalog, extra_spellings=extra, layout=layout)
+        if sheet.visible or include_hidden:
+            tables += found
+        elif any(t.recognised and t.data_rows for t in found):
+            hidden.append(sheet.name)  # drop-down lists and helper sheets hold no table: quiet
+    return tables, hidden
 
 
 def extract_file(
@@ -1098,8 +1321,13 @@ def extract_file(
     regions: RegionTable | None = None,
     catalog: Catalog | None = None,
     max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
+    include_hidden: bool = False,
 ) -> Extraction:
     """Read a spreadsheet's bytes into candidate facts plus the structural problems met on the way.
+
+    Every table of every visible sheet is read, several per sheet where they stand one below
+    the other or side by side. Hidden sheets are left out (a warning names each one that holds
+    a table) unless `include_hidden`.
 
     The explicit `period` wins over the title, sheet and file name; per-row or per-column
     periods (a 时间 column, a matrix's year columns) are always taken from the data, the
@@ -1131,8 +1359,10 @@ def extract_file(
     except ReadError as exc:
         report.add(exc.problem)
         return Extraction(filename, sha, None, [], [], report)
-    tables = _tables_of(book, catalog, layout, extra_spellings)
-    if not tables:
+    tables, hidden = _tables_of(book, catalog, layout, extra_spellings, include_hidden)
+    for name in hidden:
+        report.add(make_problem("hidden_sheet_skipped", file=filename, sheet=name))
+    if not any(t.recognised for t in tables):
         visible = [s for s in book.sheets if s.visible]
         only = visible[0].name if len(visible) == 1 and book.format != "csv" else None
         report.add(make_problem("no_table", file=filename, sheet=only))
@@ -1143,6 +1373,9 @@ def extract_file(
     out = []
     with gc_paused():
         for table in tables:
+            if not table.recognised:
+                extractor.unrecognised(table)
+                continue
             if not table.data_rows:
                 report.add(make_problem("no_table", file=filename, sheet=table.sheet.name))
                 continue

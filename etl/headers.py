@@ -252,3 +252,57 @@ def match_header(
     if best_conf < MIN_CONFIDENCE:
         return HeaderMatch(None, best_conf, unit, 1.0, candidates, True)
     return HeaderMatch(best_code, best_conf, unit, multiplier, candidates, unit_ok)
+
+
+# --- comparison columns: last year's figure and the change against it -----------------------
+
+# 同比 / 比上年 / 增减 ... make a column the change against last year; 上年同期 / 去年 ... last
+# year's figure. Neither is a figure of this period. The change words are looked for first:
+# 比上年增减 is a change, not last year's figure.
+_CHANGE_RE = re.compile(
+    r"同比|[比较](?:上年|去年)(?:同期)?|增减|增长率|增长幅度|增幅|增长|下降|减少"
+)
+_PREVIOUS_RE = re.compile(r"(?:上年度|上年|去年)(?:同期)?")
+_QUALIFIER_RE = re.compile(r"[%％]|个?百分点|百分比|幅度|同期|情况|变化|变动")
+_POINTS_RE = re.compile(r"百分点")
+_PERCENT_RE = re.compile(r"[%％率幅]|百分比")
+_AMOUNT_RE = re.compile(r"(?:增减|增长|下降|减少)(?:数|量|额|件数|人数|个数)")
+
+PREVIOUS = "previous"  # last year's figure for the same period
+CHANGE = "change"  # the change against it
+
+
+@dataclass(frozen=True)
+class Comparison:
+    kind: str  # previous | change
+    mode: str | None  # change only: pct | abs | pp, or None when the header does not say
+    rest: str  # the header without the comparison words ('' when nothing is left)
+    sign: int = 1  # -1 for a 下降/减少 column: a fall written as a positive figure
+
+
+def comparison_header(text: str) -> Comparison | None:
+    """Whether a header names a comparison with last year (上年同期, 同比(%), 同比增减（件）,
+    上年同期调解案件数...), and what is left of it (the indicator it belongs to, if named)."""
+    key = header_key(text)
+    change = _CHANGE_RE.search(key)
+    previous = None if change else _PREVIOUS_RE.search(key)
+    if change is None and previous is None:
+        return None
+    rest = _PREVIOUS_RE.sub("", _CHANGE_RE.sub("", key))
+    rest = _QUALIFIER_RE.sub("", rest)
+    if rest in GENERIC_LEAVES:
+        rest = ""
+    if previous is not None:
+        return Comparison(PREVIOUS, None, rest)
+    unit = header_unit([text])
+    raw = normalize_name(text)
+    if _POINTS_RE.search(raw):
+        mode: str | None = "pp"
+    elif unit == "%" or _PERCENT_RE.search(raw):
+        mode = "pct"
+    elif unit is not None or _AMOUNT_RE.search(key):
+        mode = "abs"
+    else:
+        mode = None
+    sign = -1 if ("下降" in key or "减少" in key) and "增" not in key else 1
+    return Comparison(CHANGE, mode, rest, sign)

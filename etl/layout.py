@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from etl.cells import INVALID, normalize_unit, parse_cell, unit_dimension
-from etl.headers import HeaderMatch, header_key, match_header
+from etl.cells import INVALID, normalize_unit, parse_cell, unit_dimension, unit_multiplier
+from etl.headers import (
+    NO_MATCH,
+    Comparison,
+    HeaderMatch,
+    comparison_header,
+    header_key,
+    header_unit,
+    match_header,
+)
 from etl.readers import Sheet, col_letter
 from etl.template import TemplateMeta, header_text
 from lawstats.catalog import Catalog
@@ -17,6 +25,7 @@ from lawstats.periods import Period, PeriodError, parse_period
 from lawstats.text import normalize_name, normalize_text
 
 LAYOUTS = ("wide", "long", "matrix", "template")
+UNRECOGNISED = "unrecognised"  # a table below or beside another whose header names no indicator
 UNCERTAIN_BELOW = 0.6
 HEADER_SEARCH_ROWS = 60
 MAX_HEADER_DEPTH = 4
@@ -57,9 +66,10 @@ _YEARISH_RE = re.compile(r"(19|20)\d{2}")
 class Column:
     index: int
     path: tuple[str, ...]  # header texts as written, top row first
-    role: str  # region|region_code|period|indicator_name|value|unit|ignored|indicator|unmapped|blank|period_value
+    role: str  # region|region_code|period|indicator_name|value|unit|ignored|indicator|unmapped|blank|period_value|comparison
     match: HeaderMatch | None = None
     period: Period | None = None  # matrix: the period of this column
+    comparison: Comparison | None = None  # a 上年同期 / 同比 column: what it compares
 
     @property
     def letter(self) -> str:
@@ -90,6 +100,12 @@ class DetectedTable:
     indicator: HeaderMatch | None = None  # matrix: the one indicator of the table
     indicator_text: str | None = None
     template: TemplateMeta | None = None
+    sheet_titles: list[str] = field(default_factory=list)  # above the sheet's first table
+    end: int | None = None  # zero-based row where a table below this one starts looking
+
+    @property
+    def recognised(self) -> bool:
+        return self.layout != UNRECOGNISED
 
     def column(self, index: int) -> Column | None:
         for c in self.columns:
@@ -193,39 +209,57 @@ def _row_cells(row: list[Any]) -> list[tuple[int, Any]]:
     return [(c, v) for c, v in enumerate(row) if v is not None and _filled(v)]
 
 
+def _is_header_row(
+    cells: list[tuple[int, Any]],
+    catalog: Catalog,
+    extra: Mapping[str, str] | None,
+    strict: bool = False,
+) -> bool:
+    """A row of column headers: 地区 with indicator names or periods, two indicator names, two
+    periods, or several role words (地区, 时间, 指标, 数值...). `strict` (below another table,
+    where rows of text may well name indicators): only with a region column (地区, 单位名称...)."""
+    if len(cells) < 2:
+        return False
+    texts = [cell_text(v) for _c, v in cells]
+    roles = [role_of(t) for t in texts]
+    if strict and not any(x in ("region", "region_code") for x in roles):
+        return False
+    n_roles = sum(
+        1 for x in roles if x in ("region", "region_code", "period", "indicator_name", "value")
+    )
+    n_ind = sum(
+        1
+        for (_c, v), role in zip(cells, roles, strict=True)
+        if role is None
+        and type(v) is str
+        and (m := match_header(v, catalog, extra_spellings=extra)).indicator_code
+        and m.confidence >= 0.75
+    )
+    n_per = sum(1 for _c, v in cells if header_period(v) is not None)
+    all_text = all(type(v) is str and parse_cell(v).status == INVALID for _c, v in cells)
+    return bool(
+        (n_roles and (n_ind or n_per or n_roles >= 2 or all_text)) or n_ind >= 2 or n_per >= 2
+    )
+
+
 def _find_header(
-    rows: list[list[Any]], catalog: Catalog, extra: Mapping[str, str] | None
+    rows: list[list[Any]],
+    catalog: Catalog,
+    extra: Mapping[str, str] | None,
+    start: int = 0,
 ) -> tuple[int | None, list[str]]:
+    """The first header row from `start` on (within HEADER_SEARCH_ROWS rows), and the text
+    of the rows above it (the title lines). Below another table (start > 0) a header needs
+    a region column and never starts with a footer (填表人, 注：...)."""
     titles: list[str] = []
-    for r in range(min(len(rows), HEADER_SEARCH_ROWS)):
+    below = start > 0
+    for r in range(start, min(len(rows), start + HEADER_SEARCH_ROWS)):
         cells = _row_cells(rows[r])
         if not cells:
             continue
-        texts = [cell_text(v) for _c, v in cells]
-        if len(cells) >= 2:
-            roles = [role_of(t) for t in texts]
-            n_roles = sum(
-                1
-                for x in roles
-                if x in ("region", "region_code", "period", "indicator_name", "value")
-            )
-            n_ind = sum(
-                1
-                for (_c, v), role in zip(cells, roles, strict=True)
-                if role is None
-                and type(v) is str
-                and (m := match_header(v, catalog, extra_spellings=extra)).indicator_code
-                and m.confidence >= 0.75
-            )
-            n_per = sum(1 for _c, v in cells if header_period(v) is not None)
-            all_text = all(type(v) is str and parse_cell(v).status == INVALID for _c, v in cells)
-            if (
-                (n_roles and (n_ind or n_per or n_roles >= 2 or all_text))
-                or n_ind >= 2
-                or n_per >= 2
-            ):
-                return r, titles
-        titles.append(" ".join(texts))
+        if not (below and is_footer(cells[0][1])) and _is_header_row(cells, catalog, extra, below):
+            return r, titles
+        titles.append(" ".join(cell_text(v) for _c, v in cells))
     return None, titles
 
 
@@ -324,6 +358,10 @@ def _assign_roles(
         if len(path) == 1 and (period := header_period(path[0])) is not None:
             columns.append(Column(j, path, "period_value", period=period))
             continue
+        compared = _comparison(path, columns, catalog, extra, units)
+        if compared is not None:
+            columns.append(compared)
+            continue
         match = _match(path, catalog, extra, units)
         if match.indicator_code is None and normalize_name(path[-1]).startswith(("其中", "含")):
             previous = next((c for c in reversed(columns) if c.role == "indicator"), None)
@@ -338,6 +376,43 @@ def _assign_roles(
                 c.role = "unit"
                 break
     return columns
+
+
+def _comparison(
+    path: tuple[str, ...],
+    columns: list[Column],
+    catalog: Catalog,
+    extra: Mapping[str, str] | None,
+    units: tuple[str, ...],
+) -> Column | None:
+    """A 上年同期 / 同比 column (调解纠纷 › 上年同期, 上年同期调解案件数, or a bare 同比(%) beside
+    its indicator's column): the indicator it compares, from what is left of its header, else
+    from the column on its left. None when the header compares nothing."""
+    for k, part in enumerate(path):
+        found = comparison_header(part)
+        if found is None:
+            continue
+        own_unit = header_unit([part])  # 去年同期（万元）
+        rest = (*path[:k], *((found.rest,) if found.rest else ()), *path[k + 1 :])
+        match = NO_MATCH
+        if rest:
+            match = _match((*rest, f"（{own_unit}）") if own_unit else rest, catalog, extra, units)
+        if match.indicator_code is None and not found.rest:
+            left = next(
+                (c for c in reversed(columns) if c.role in ("indicator", "comparison")), None
+            )
+            if left is not None and left.match is not None and left.match.indicator_code:
+                match = left.match
+                if own_unit is not None:
+                    target = catalog.get(match.indicator_code).unit
+                    factor = unit_multiplier(own_unit, target)
+                    match = replace(
+                        match, unit=own_unit, multiplier=factor or 1.0, unit_ok=factor is not None
+                    )
+        if match.indicator_code is None:
+            return Column(len(columns), path, "unmapped", match)  # compares an unknown indicator
+        return Column(len(columns), path, "comparison", match, comparison=found)
+    return None
 
 
 def _match(
@@ -371,21 +446,60 @@ def _fallback_region_col(rows: list[list[Any]], columns: list[Column], start: in
     return None
 
 
-def _data_rows(
-    rows: list[list[Any]], start: int, region_col: int | None
-) -> tuple[list[int], list[str]]:
+def _text_only(row: list[Any]) -> bool:
+    """Two or more filled cells, every one text that is not a figure (a header or title row).
+    Checked on every data row: a row with a number in it is answered at its first number."""
+    for v in row:
+        if v is not None and type(v) is not str:
+            return False
+    n = 0
+    for v in row:
+        if v is not None and v.strip():
+            if parse_cell(v).status != INVALID:
+                return False
+            n += 1
+    return n >= 2
+
+
+def _header_word_row(row: list[Any], region_col: int | None) -> bool:
+    """A row whose region cell is a header word (地区, 县区): a repeated header, or one with
+    column numbers; not when it carries figures (沙县区, 辉县市 and 和田地区 read like header
+    words too)."""
+    others = [(c, v) for c, v in _row_cells(row) if c != region_col]
+    if all(parse_cell(v).status == INVALID for _c, v in others):
+        return True
+    return _is_numbering_row(others, None)
+
+
+def _block_rows(
+    rows: list[list[Any]],
+    start: int,
+    region_col: int | None,
+    new_header: Callable[[int], str | None] | None = None,
+) -> tuple[list[int], int, str]:
+    """The data rows from `start` on, and the row where they end and why: 'footer' (填表人,
+    注：...), 'header' (`new_header(r)` says 'new': a table below starts there; 'repeat': the
+    table's own header again, skipped) or 'end'."""
     data: list[int] = []
-    notes: list[str] = []
     n = len(rows)
     r = start
     while r < n:
         row = rows[r]
+        if new_header is not None and _text_only(row):
+            verdict = new_header(r)
+            if verdict == "new":
+                return data, r, "header"
+            if verdict == "repeat":
+                r += 1
+                continue
         rv = row[region_col] if region_col is not None and region_col < len(row) else None
         if rv is not None and _filled(rv):
             if is_footer(rv):
-                break
+                return data, r, "footer"
             text = cell_text(rv)
-            if text in NUMBERING_TEXTS or role_of(text) == "region":
+            if text in NUMBERING_TEXTS or (
+                role_of(text) == "region" and _header_word_row(row, region_col)
+            ):
                 r += 1
                 continue
             data.append(r)
@@ -396,15 +510,73 @@ def _data_rows(
             r += 1
             continue
         if is_footer(cells[0][1]):
-            break
+            return data, r, "footer"
         if not _is_numbering_row(cells, region_col):
             data.append(r)
         r += 1
-    for rr in range(r, n):
-        cells = _row_cells(rows[rr])
+    return data, n, "end"
+
+
+def _lines(rows: list[list[Any]], start: int, stop: int) -> list[str]:
+    """The text of the non-empty rows start..stop-1, one line per row."""
+    out = []
+    for r in range(start, stop):
+        cells = _row_cells(rows[r])
         if cells:
-            notes.append(" ".join(cell_text(v) for _c, v in cells))
-    return data, notes
+            out.append(" ".join(cell_text(v) for _c, v in cells))
+    return out
+
+
+def _data_rows(
+    rows: list[list[Any]], start: int, region_col: int | None
+) -> tuple[list[int], list[str]]:
+    """The data rows from `start` on and the lines below them (footers and notes)."""
+    data, end, _why = _block_rows(rows, start, region_col)
+    return data, _lines(rows, end, len(rows))
+
+
+_TITLE_RE = re.compile(
+    r"表|统计|情况|汇总|单位\s*[:：]|(?:19|20)\d{2}\s*年|年度|季度|月份|^[一二三四五六七八九十]{1,3}[、.．]|^第[一二三四五六七八九十\d]{1,3}"
+)
+
+
+def _title_like(row: list[Any], r: int, merged: list[tuple[int, int, int, int]]) -> bool:
+    """A title or unit line of a table (表二 法律援助工作情况, 单位：件): text only, and merged
+    across columns or worded like a title. A region name alone on its row is not one."""
+    cells = _row_cells(row)
+    if not cells or any(type(v) is not str or parse_cell(v).status != INVALID for _c, v in cells):
+        return False
+    c0 = cells[0][0]
+    if any(a == r and b == c0 and d > b for a, b, _c, d in merged):
+        return True
+    return any(_TITLE_RE.search(normalize_text(v)) for _c, v in cells)
+
+
+def _titles_above(
+    rows: list[list[Any]], merged: list[tuple[int, int, int, int]], data: list[int], header: int
+) -> int:
+    """Give the title lines of the next table (read as data rows until its header showed up)
+    back to it; returns the row where that table's title starts."""
+    first = header
+    while data and _title_like(rows[data[-1]], data[-1], merged):
+        first = data.pop()
+    return first
+
+
+def _after_footer(
+    rows: list[list[Any]], footer: int, catalog: Catalog, extra: Mapping[str, str] | None
+) -> tuple[list[str], int | None]:
+    """The footer lines of a table and where a table below it starts looking, if there is one."""
+    below, _titles = _find_header(rows, catalog, extra, footer)
+    if below is None:
+        return _lines(rows, footer, len(rows)), None
+    r = footer
+    while r < below:  # 填表人 / 注： lines and their indented continuations, and blank rows
+        cells = _row_cells(rows[r])
+        if cells and not is_footer(cells[0][1]):
+            break
+        r += 1
+    return _lines(rows, footer, r), r
 
 
 def detect_table(
@@ -414,15 +586,122 @@ def detect_table(
     extra_spellings: Mapping[str, str] | None = None,
     layout: str | None = None,
 ) -> DetectedTable | None:
-    """The table of one sheet with its layout and confidence, or None when the sheet holds none."""
+    """The first table of one sheet with its layout and confidence, or None when the sheet holds
+    none (see detect_tables for every table of a sheet)."""
+    tables = detect_tables(sheet, catalog, extra_spellings=extra_spellings, layout=layout)
+    return next((t for t in tables if t.recognised), None)
+
+
+def detect_tables(
+    sheet: Sheet,
+    catalog: Catalog,
+    *,
+    extra_spellings: Mapping[str, str] | None = None,
+    layout: str | None = None,
+) -> list[DetectedTable]:
+    """Every table of one sheet: one below the other (表一 … 表二 …, each with its own title,
+    header, rows and footer) and side by side (a second 地区 column after an empty column).
+    Tables whose header names no indicator are kept as UNRECOGNISED, so that they can be
+    reported, when the sheet holds a recognised table too; otherwise the list is empty."""
     if layout is not None and layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
+    first = _detect_block(sheet, catalog, extra_spellings, layout, 0, [])
+    if first is None:
+        return []
+    strips = _strips(first)
+    if len(strips) > 1:
+        tables = []
+        for lo, hi in strips:
+            part = _masked(sheet, lo, hi)
+            tables += _stacked(part, catalog, extra_spellings, layout, first.title_lines)
+    else:
+        tables = _stacked(sheet, catalog, extra_spellings, layout, [], first)
+    return tables if any(t.recognised for t in tables) else []
+
+
+def _stacked(
+    sheet: Sheet,
+    catalog: Catalog,
+    extra: Mapping[str, str] | None,
+    layout: str | None,
+    sheet_titles: list[str],
+    first: DetectedTable | None = None,
+) -> list[DetectedTable]:
+    """The tables of a sheet from the top down."""
+    tables: list[DetectedTable] = []
+    table = first or _detect_block(sheet, catalog, extra, layout, 0, sheet_titles)
+    while table is not None:
+        tables.append(table)
+        if table.end is None:
+            break
+        titles = sheet_titles or tables[0].title_lines
+        table = _detect_block(sheet, catalog, extra, layout, table.end, titles)
+    return tables
+
+
+def _strips(table: DetectedTable) -> list[tuple[int, int]]:
+    """Column ranges [lo, hi) of tables standing side by side: a region column that follows an
+    empty column (no header, no figures) after the table's own region column."""
+    if table.region_col is None:
+        return []
+    rows = table.sheet.cells
+    width = max((len(row) for row in rows), default=0)
+
+    def empty(j: int) -> bool:
+        return not any(
+            j < len(rows[r]) and _filled(rows[r][j]) for r in (*table.header_rows, *table.data_rows)
+        )
+
+    cuts: list[int] = []
+    for c in table.columns:
+        path = c.path
+        if c.index <= table.region_col or not path:
+            continue
+        role = role_of(path[-1]) or (role_of(path[0]) if len(path) > 1 else None)
+        if role != "region" or header_key(path[-1]) == "单位":  # 单位 may be a unit column
+            continue
+        gap = next(
+            (
+                b
+                for b in range(c.index - 1, max(cuts[-1] if cuts else table.region_col, 0), -1)
+                if empty(b)
+            ),
+            None,
+        )
+        if gap is not None:
+            cuts.append(gap)
+    if not cuts:
+        return []
+    bounds = [0, *cuts, width]
+    return [(bounds[k] + (k > 0), bounds[k + 1]) for k in range(len(bounds) - 1)]
+
+
+def _masked(sheet: Sheet, lo: int, hi: int) -> Sheet:
+    """The sheet with only columns lo..hi-1 filled (cell addresses unchanged)."""
+    cells = []
+    for row in sheet.cells:
+        width = len(row)
+        cells.append([None] * min(lo, width) + row[lo:hi] + [None] * max(width - hi, 0))
+    merged = [m for m in sheet.merged if m[1] >= lo and m[3] < hi]
+    return Sheet(sheet.name, cells, merged, sheet.visible)
+
+
+def _detect_block(
+    sheet: Sheet,
+    catalog: Catalog,
+    extra_spellings: Mapping[str, str] | None,
+    layout: str | None,
+    start: int,
+    sheet_titles: list[str],
+) -> DetectedTable | None:
+    """The table whose header is the first one from row `start` on, or None when no header
+    follows. Its `end` says where the next table below may start."""
     rows = sheet.cells
-    r0, titles = _find_header(rows, catalog, extra_spellings)
+    r0, titles = _find_header(rows, catalog, extra_spellings, start)
     if r0 is None:
         return None
     width = max((len(row) for row in rows), default=0)
-    units = units_from_titles(titles)
+    units = units_from_titles(titles) or units_from_titles(sheet_titles)
     first_cells = _row_cells(rows[r0])
     anchor = next((c for c, v in first_cells if role_of(cell_text(v)) == "region"), None)
     if anchor is None:
@@ -445,24 +724,39 @@ def detect_table(
     for c in columns:  # a second region column (e.g. 地区 and 单位名称) is not data
         if c.role == "region" and c.index != region_col:
             c.role = "ignored"
-    data_rows, notes = _data_rows(rows, end + 1, region_col)
+    own = {tuple((c, cell_text(v)) for c, v in _row_cells(rows[h])) for h in header_rows}
+
+    def new_header(r: int) -> str | None:
+        cells = _row_cells(rows[r])
+        if is_footer(cells[0][1]) or not _is_header_row(cells, catalog, extra_spellings, True):
+            return None
+        return "repeat" if tuple((c, cell_text(v)) for c, v in cells) in own else "new"
+
+    data_rows, stop, why = _block_rows(rows, end + 1, region_col, new_header)
+    notes: list[str] = []
+    below: int | None = None
+    if why == "header":
+        below = _titles_above(rows, sheet.merged, data_rows, stop)
+    elif why == "footer":
+        notes, below = _after_footer(rows, stop, catalog, extra_spellings)
 
     n_ind = sum(1 for c in columns if c.role == "indicator")
     n_unmapped = sum(1 for c in columns if c.role == "unmapped")
     n_per = sum(1 for c in columns if c.role == "period_value")
     has_long = first("indicator_name") is not None and first("value") is not None
+    chosen = layout
     if layout is None or layout == "template":
         if has_long:
-            layout = "long"
+            chosen = "long"
         elif n_per and n_per >= n_ind:
-            layout = "matrix"
+            chosen = "matrix"
         elif n_ind:
-            layout = "wide"
+            chosen = "wide"
         else:
-            return None
+            chosen = UNRECOGNISED
     table = DetectedTable(
         sheet=sheet,
-        layout=layout,
+        layout=chosen,
         confidence=0.0,
         header_rows=header_rows,
         data_rows=data_rows,
@@ -476,25 +770,29 @@ def detect_table(
         indicator_col=first("indicator_name"),
         value_col=first("value"),
         unit_col=first("unit"),
+        sheet_titles=sheet_titles,
+        end=below,
     )
     region_score = 0.2 if by_keyword else (0.1 if region_col is not None else 0.0)
-    if layout == "long":
+    if chosen == "long":
         if table.indicator_col is None or table.value_col is None:
-            return None
+            table.layout = UNRECOGNISED
+            return table
         table.confidence = 0.7 + region_score + (0.1 if table.period_col is not None else 0.0)
-    elif layout == "matrix":
+    elif chosen == "matrix":
         if not n_per:
-            return None
+            table.layout = UNRECOGNISED
+            return table
         indicator, text = matrix_indicator(titles, sheet.name, catalog, extra_spellings)
         table.indicator, table.indicator_text = indicator, text
         table.confidence = (0.7 if indicator and indicator.indicator_code else 0.4) + region_score
         for c in columns:
             if c.role == "indicator":
                 c.role = "unmapped"  # a matrix holds one indicator; other columns are not read
-    else:
+    elif chosen != UNRECOGNISED:
         mapped = n_ind / max(n_ind + n_unmapped, 1)
         table.confidence = 0.5 + region_score + 0.3 * mapped
-        if n_per and layout == "wide":
+        if n_per and chosen == "wide":
             for c in columns:
                 if c.role == "period_value":
                     c.role = "unmapped"

@@ -7,6 +7,7 @@ against last year, permissions, same file already loaded) -> write_facts (lawsta
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,14 @@ from sqlalchemy.engine import Connection, Engine
 from etl.extract import FactColumns, gc_paused, period_span
 from etl.problems import Problem, Report, make_problem
 from lawstats import settings
-from lawstats.batches import FACT_COLUMNS, BatchInfo, active_batch_with_hash, classify, write_facts
+from lawstats.batches import (
+    FACT_COLUMNS,
+    BatchInfo,
+    active_batch_with_hash,
+    classify,
+    set_batch_warnings,
+    write_facts,
+)
 from lawstats.catalog import Catalog, load_catalog
 from lawstats.periods import Period
 from lawstats.regions import RegionTable, load_regions
@@ -72,7 +80,18 @@ class LoadResult:
             "message_en": self.message_en,
             "counts": self.report.counts,
             "problems": [p.to_dict() for p in self.report.problems],
+            "notes": self.notes(),
         }
+
+    def notes(self) -> list[dict[str, str]]:
+        """What was recognised and checked without being stored (上年同期 / 同比 columns)."""
+        ex = self.extraction
+        if ex is None or not hasattr(ex, "comparison_notes"):
+            return []
+        return [
+            {"zh": zh, "en": en}
+            for zh, en in zip(ex.comparison_notes("zh"), ex.comparison_notes("en"), strict=True)
+        ]
 
 
 UNREADABLE = {"unreadable_file", "empty_file", "unsupported_type", "file_too_large"}
@@ -274,6 +293,7 @@ def load_bytes(
     period: str | Period | None = None,
     context: str | None = None,
     layout: str | None = None,
+    include_hidden: bool = False,
     dry_run: bool = False,
     strict: bool = False,
     allowed_regions: Collection[str] | None = None,
@@ -286,7 +306,7 @@ def load_bytes(
     """Extract, validate and (unless refused or a dry run) write one file as one batch."""
     from etl.extract import extract_file
     from etl.readers import ReadError
-    from etl.validate import validate
+    from etl.validate import check_previous_year_columns, validate
 
     catalog = catalog or load_catalog()
     regions = regions or load_regions()
@@ -318,6 +338,7 @@ def load_bytes(
                 period=period,
                 context=context,
                 layout=layout,
+                include_hidden=include_hidden,
                 extra_spellings=extra_spellings,
                 regions=regions,
                 catalog=catalog,
@@ -329,29 +350,36 @@ def load_bytes(
             return _unchanged(result, earlier)
         result.report.add(exc.problem)
         return _refused(result)
-    report = validate(extraction, catalog, regions)
     frame = facts_frame(extraction)
-    report.extend(check_permissions(extraction, frame, allowed_regions, regions))
-    if report.ok and not frame.empty and not dry_run and not strict:
+    writer = None
+    if not frame.empty and not dry_run and not strict:
         # The usual load: one transaction asks the store (same file already loaded? changes
-        # against last year, which only warn here) and writes; nothing else can refuse it now.
+        # against last year, which only warn) and writes, in a thread, while validation runs
+        # here; it commits only if validation finds no error, else it rolls back.
+        info = _batch_info(filename, sha, source_type, user, extraction, Report())
+        writer = _Writer(engine, info, frame, extraction, catalog, regions, on_wait)
+        writer.start()
+    try:
+        report = validate(extraction, catalog, regions)
+        report.extend(check_permissions(extraction, frame, allowed_regions, regions))
+    except BaseException:
+        if writer is not None:
+            writer.abandon()
+        raise
+    if writer is not None:
         try:
-            with transaction(engine, on_wait=on_wait) as conn:
-                earlier = active_batch_with_hash(conn, sha)
-                if earlier is not None:
-                    raise _AlreadyLoaded(earlier)  # rolls back: the store stays as it was
-                report.extend(check_large_changes(conn, extraction, frame, catalog, regions))
-                info = _batch_info(filename, sha, source_type, user, extraction, report)
-                written = write_facts(conn, info, frame)
+            written = writer.finish(report)
         except _AlreadyLoaded as exc:
             return _unchanged(result, exc.batch_id)
-        result.extraction = extraction
-        result.report = report
-        return _loaded(result, written)
+        if written is not None:
+            result.extraction = extraction
+            result.report = report
+            return _loaded(result, written)
     with connect(engine, on_wait=on_wait) as conn:
         earlier = active_batch_with_hash(conn, sha)
         if earlier is None and report.ok and not frame.empty:
             report.extend(check_large_changes(conn, extraction, frame, catalog, regions))
+            report.extend(check_previous_year_columns(conn, extraction, catalog, regions))
     if earlier is not None:
         return _unchanged(result, earlier)
     result.extraction = extraction
@@ -386,6 +414,91 @@ def load_bytes(
     return _loaded(result, written)
 
 
+class _Abandoned(Exception):
+    """Validation refused the file: the writer's transaction rolls back."""
+
+
+class _Writer(threading.Thread):
+    """The usual load's write transaction, run while the main thread validates.
+
+    DuckDB and PostgreSQL do their work without holding the GIL, so the insert and validation
+    overlap. The thread opens the transaction, checks for the same file, checks changes against
+    last year and writes the batch, then waits: `finish` commits when validation found no error
+    (recording the final warnings on the batch) and rolls back otherwise, leaving the store
+    exactly as it was; `abandon` rolls back.
+    """
+
+    def __init__(self, engine, info, frame, extraction, catalog, regions, on_wait):
+        super().__init__(name="lawstats-load-writer", daemon=True)
+        self.args = (engine, info, frame, extraction, catalog, regions, on_wait)
+        self._written = threading.Event()
+        self._verdict = threading.Event()
+        self._warnings: list[dict] | None = None  # set = commit
+        self.large: list[Problem] = []
+        self.result = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        engine, info, frame, extraction, catalog, regions, on_wait = self.args
+        try:
+            with transaction(engine, on_wait=on_wait) as conn:
+                earlier = active_batch_with_hash(conn, info.sha256)
+                if earlier is not None:
+                    raise _AlreadyLoaded(earlier)  # rolls back: the store stays as it was
+                self.large = check_large_changes(conn, extraction, frame, catalog, regions)
+                from etl.validate import check_previous_year_columns
+
+                self.large += check_previous_year_columns(conn, extraction, catalog, regions)
+                self.result = write_facts(conn, info, frame)
+                self._written.set()
+                self._verdict.wait()
+                if self._warnings is None:
+                    raise _Abandoned()
+                if self._warnings:
+                    set_batch_warnings(conn, self.result.batch_id, self._warnings)
+        except _Abandoned:
+            self.result = None
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            self.error = exc
+        finally:
+            self._written.set()
+
+    def start(self) -> None:
+        _share_streamlit_context(self)  # on_wait may write to the page
+        super().start()
+
+    def abandon(self) -> None:
+        """Roll back (validation failed or raised) and wait for the thread to end."""
+        self._verdict.set()
+        self.join()
+
+    def finish(self, report: Report):
+        """Commit if `report`, with the store's own warnings added, has no error, and return
+        the write result; else roll back and return None."""
+        self._written.wait()
+        if self.error is None:
+            report.extend(self.large)
+            if report.ok:
+                self._warnings = [p.to_dict() for p in report.warnings]
+        self.abandon()  # commits when _warnings is set
+        if self.error is not None:
+            if isinstance(self.error, _AlreadyLoaded) or report.ok:
+                raise self.error
+            return None  # refused anyway: validation's errors say why
+        return self.result if report.ok else None
+
+
+def _share_streamlit_context(thread: threading.Thread) -> None:
+    """Let a helper thread write to the Streamlit page that started it (no-op elsewhere)."""
+    try:
+        from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+    except ImportError:  # pragma: no cover - streamlit is a dependency, but etl does not need it
+        return
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is not None:
+        add_script_run_ctx(thread, ctx)
+
+
 class _AlreadyLoaded(Exception):
     def __init__(self, batch_id: int):
         super().__init__(batch_id)
@@ -398,7 +511,7 @@ def _batch_info(filename, sha, source_type, user, extraction, report) -> BatchIn
         sha256=sha,
         source_type=source_type,
         uploaded_by=user,
-        sheet=", ".join(t.sheet for t in extraction.tables) or None,
+        sheet=", ".join(dict.fromkeys(t.sheet for t in extraction.tables)) or None,
         period_label=", ".join(sorted({t.period.label for t in extraction.tables if t.period}))
         or None,
         context_code=next((t.context_code for t in extraction.tables if t.context_code), None),

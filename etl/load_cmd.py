@@ -18,6 +18,11 @@ def register(sub, with_db) -> None:
     sp.add_argument(
         "--layout", choices=["wide", "long", "matrix", "template"], help="force a layout"
     )
+    sp.add_argument(
+        "--include-hidden",
+        action="store_true",
+        help="also read hidden sheets (skipped with a warning by default)",
+    )
     sp.add_argument("--dry-run", action="store_true", help="validate and preview; write nothing")
     sp.add_argument("--strict", action="store_true", help="refuse files with warnings too")
     sp.add_argument("--json", action="store_true", help="one JSON object per file on stdout")
@@ -46,6 +51,8 @@ def register(sub, with_db) -> None:
 
 
 def _print_problems(result, lang: str) -> None:
+    for note in result.notes():
+        print(f"  [{'说明' if lang == 'zh' else 'note'}] {note[lang]}", file=sys.stderr)
     for p in result.problems:
         tag = "错误" if p.severity == "error" else "警告"
         if lang == "en":
@@ -57,6 +64,7 @@ def _print_problems(result, lang: str) -> None:
 def cmd_load(args: argparse.Namespace) -> int:
     from etl.cli import UsageError, _engine, _progress, _tell_wait
     from etl.load import load_bytes
+    from lawstats import summary
 
     paths = [Path(p) for p in args.paths]
     for p in paths:
@@ -65,6 +73,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     engine = _engine(args)
     tick = _progress("导入 load") if len(paths) > 1 else None
     worst = 0
+    loaded = False
     for i, path in enumerate(paths):
         result = load_bytes(
             engine,
@@ -74,6 +83,7 @@ def cmd_load(args: argparse.Namespace) -> int:
             period=args.period,
             context=args.context,
             layout=args.layout,
+            include_hidden=args.include_hidden,
             dry_run=args.dry_run,
             strict=args.strict,
             on_wait=_tell_wait,
@@ -87,6 +97,9 @@ def cmd_load(args: argparse.Namespace) -> int:
             _print_problems(result, args.lang)
         if tick:
             tick(i + 1, len(paths))
+        loaded = loaded or result.status == "loaded"
+    if loaded:
+        summary.refresh_quietly(engine)  # the dashboard's yearly reads stay fast
     return worst
 
 

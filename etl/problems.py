@@ -48,6 +48,16 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "{where}无法确定这张表是哪个指标（{raw}）：请在“指标：”行写明指标名称",
         "{where}: cannot tell which indicator this table holds ({raw}): name it in an “指标：” line",
     ),
+    "hidden_sheet_skipped": ProblemType(
+        WARNING,
+        "{where}已隐藏，其中的数据表未导入；如需导入，请在 Excel 中取消隐藏后重新上传",
+        "{where} is hidden: its table was not loaded; to load it, unhide the sheet in Excel and upload again",
+    ),
+    "unrecognised_table": ProblemType(
+        WARNING,
+        "{where}起的表格（表头：{header}）没有可识别的指标，未导入",
+        "{where}: the table starting here (header: {header}) names no known indicator and was not loaded",
+    ),
     "layout_uncertain": ProblemType(
         WARNING,
         "{where}的表格结构不确定（按“{layout}”读取，把握{confidence}），请核对读取结果",
@@ -157,6 +167,16 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         WARNING,
         "{where}填报的比率{value}%与按件数计算的{computed}%相差超过0.1个百分点",
         "{where}: reported rate {value}% differs from {computed}% computed from the counts by more than 0.1 point",
+    ),
+    "change_inconsistent": ProblemType(
+        WARNING,
+        "{where}填报的同比{value}{unit}与按本期数{current}和上年同期数{previous}计算的{computed}{unit}不一致",
+        "{where}: the reported year-on-year change {value}{unit} differs from {computed}{unit} computed from this period's {current} and last year's {previous}",
+    ),
+    "previous_year_mismatch": ProblemType(
+        WARNING,
+        "{where}填报的上年同期数{value}与已入库的{previous_period}数据{stored}不一致",
+        "{where}: last year's figure {value} differs from the stored figure {stored} for {previous_period}",
     ),
     "large_change": ProblemType(
         WARNING,

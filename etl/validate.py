@@ -1,20 +1,25 @@
-"""Checks on extracted facts that need no database: regions, values, duplicates, parts, rates and totals."""
+"""Checks on extracted facts: regions, values, duplicates, parts, rates, totals and 同比 columns (no
+database needed), and 上年同期 columns against the store (check_previous_year_columns)."""
 
 from __future__ import annotations
 
 import csv
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from etl.cells import COUNT_UNITS, ERROR, INVALID, OK
 from etl.extract import CandidateFact, Extraction, FactColumns, period_span
-from etl.problems import Report, format_number, make_problem
+from etl.problems import Problem, Report, format_number, make_problem
 from lawstats.catalog import Catalog, load_catalog
 from lawstats.regions import RegionTable, load_regions
 from lawstats.settings import DATA_DIR
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 PARTS_PATH = DATA_DIR / "indicator_parts.csv"
 TOTAL_TOLERANCE = 0.5  # rounding in hand-made totals
@@ -61,6 +66,7 @@ class _Validator:
         self.check_duplicates(cols, ok)
         self.check_rows(cols, ok)
         self.check_totals(cols, ok)
+        self.check_changes()
         return self.report
 
     def check_tables(self) -> None:
@@ -270,7 +276,7 @@ class _Validator:
         total = c.is_total[sel]
         if not total.any():
             return
-        key = _group_ids(c.sheet[sel], c.period[sel], c.indicator[sel])
+        key = _group_ids(self._tables(sel, c), c.period[sel], c.indicator[sel])
         n_keys = int(key.max()) + 1
         data = ~total
         # bincount adds in fact order, as a running Python sum would: the same float result
@@ -281,6 +287,161 @@ class _Validator:
             t = self.facts.fact(int(sel[pos]))
             if counts[k] and abs(sums[k] - t.value) > TOTAL_TOLERANCE:
                 self.add("total_mismatch", t, total=t.value, sum=round(float(sums[k]), 6))
+
+    def _tables(self, sel: np.ndarray, c: _Columns) -> np.ndarray:
+        """The table of each selected fact: its sheet, unless a sheet holds several tables (表一,
+        表二...); then the table whose rows hold the fact's cell."""
+        sheets = [t.sheet for t in self.x.tables]
+        if len(set(sheets)) == len(sheets):
+            return c.sheet[sel]
+        table_of = {(t.sheet, r.row): k for k, t in enumerate(self.x.tables) for r in t.rows}
+        sheet, cell = self.facts.field("sheet"), self.facts.field("cell")
+        return np.array(
+            [table_of.get((sheet[i], _row_number(cell[i])), -1) for i in sel.tolist()],
+            dtype=np.int64,
+        )
+
+    def check_changes(self) -> None:
+        """同比 columns against this period's and last year's figures on the same row: within
+        0.1 point, or within the rounding of the figure as written (5 for 5.3)."""
+        for table in self.x.tables:
+            for comp in table.comparisons:
+                cells = comp.checkable
+                if not cells:
+                    continue
+                ind = self.catalog.get(comp.indicator_code)
+                ways = _change_ways(comp.mode, ind.is_ratio)
+                fits = [[_change_fits(cell, way) for cell in cells] for way in ways]
+                best = max(range(len(ways)), key=lambda k: (sum(f is True for f in fits[k]), -k))
+                way = ways[best]
+                for cell, fit in zip(cells, fits[best], strict=True):
+                    if fit is not False:
+                        continue
+                    unit = _CHANGE_UNITS.get(way, (ind.unit, f" {ind.unit}"))
+                    self.add(
+                        "change_inconsistent",
+                        sheet=table.sheet,
+                        cell=cell.cell,
+                        region=cell.region_code or cell.region_text,
+                        indicator=ind.code,
+                        column=comp.header_text,
+                        value=cell.value,
+                        current=cell.current,
+                        previous=cell.previous,
+                        computed=format_number(round(_change(cell, way), 2)),
+                        unit_zh=unit[0],
+                        unit_en=unit[1],
+                    )
+
+
+def check_previous_year_columns(
+    conn: Connection,
+    extraction: Extraction,
+    catalog: Catalog | None = None,
+    regions: RegionTable | None = None,
+) -> list[Problem]:
+    """上年同期 columns against what the store holds for the same period last year (the current
+    figures, rolled up as the dashboard shows them; partial roll-ups are not compared). A warning
+    per differing cell; each column records how many rows it compared (for the load report).
+    Needs a connection: etl.load calls it where it compares with last year."""
+    from lawstats.rollup import figures
+
+    catalog = catalog or load_catalog()
+    regions = regions or load_regions()
+    problems = []
+    for table in extraction.tables:
+        for comp in table.comparisons:
+            cells = [c for c in comp.cells if c.value is not None and c.region_code in regions]
+            if comp.kind != "previous" or comp.period is None or not cells:
+                continue
+            last_year = comp.period.previous_year()
+            stored = figures(
+                conn,
+                sorted({c.region_code for c in cells}),
+                last_year,
+                [comp.indicator_code],
+                compare=False,
+                regions=regions,
+                catalog=catalog,
+            )
+            complete = (
+                stored["value"].notna()
+                & (stored["units_reported"] == stored["units_expected"])
+                & (stored["months_covered"] == stored["months_expected"])
+            )
+            known = dict(
+                zip(stored["region_code"][complete], stored["value"][complete], strict=True)
+            )
+            ind = catalog.get(comp.indicator_code)
+            tolerance = 0.5 * 10.0**-ind.decimals + 1e-9
+            comp.stored_checked = 0
+            for cell in cells:
+                value = known.get(cell.region_code)
+                if value is None:
+                    continue
+                comp.stored_checked += 1
+                if abs(cell.value - value) > tolerance:
+                    problems.append(
+                        make_problem(
+                            "previous_year_mismatch",
+                            file=extraction.filename,
+                            sheet=table.sheet,
+                            cell=cell.cell,
+                            region=cell.region_code,
+                            indicator=ind.code,
+                            column=comp.header_text,
+                            value=cell.value,
+                            stored=float(value),
+                            previous_period=last_year.label,
+                        )
+                    )
+    return problems
+
+
+CHANGE_TOLERANCE = 0.1  # points: percent, percentage points, or the unit of a change in units
+_CHANGE_UNITS = {"pct": ("%", "%"), "pct_fraction": ("%", "%"), "pp": ("个百分点", " points")}
+
+
+def _change_ways(mode: str | None, ratio: bool) -> list[str]:
+    """How a change column may be written, most likely first: in percent (or as fractions of
+    one, from a percent-formatted cell), in the indicator's unit, in percentage points."""
+    if mode == "pct":
+        return ["pct", "pct_fraction", "pp"] if ratio else ["pct", "pct_fraction"]
+    if mode == "abs":
+        return ["abs"]
+    if mode == "pp":
+        return ["pp"]
+    return ["pct", "pct_fraction", "pp"] if ratio else ["pct", "pct_fraction", "abs"]
+
+
+def _change(cell, way: str) -> float:
+    if way in ("pct", "pct_fraction"):
+        return (cell.current / cell.previous - 1.0) * 100.0
+    return cell.current - cell.previous  # abs, pp
+
+
+def _change_fits(cell, way: str) -> bool | None:
+    """Whether a reported change agrees with its figures; None when it cannot be computed."""
+    if way in ("pct", "pct_fraction") and cell.previous == 0:
+        return None
+    if way == "pct_fraction":
+        reported, rounding = cell.value * 100.0, _half_last_digit(cell.value) * 100.0
+    else:
+        reported, rounding = cell.value, _half_last_digit(cell.value)
+    tolerance = rounding if way == "abs" else max(CHANGE_TOLERANCE, rounding)
+    return abs(reported - _change(cell, way)) <= tolerance + 1e-9
+
+
+def _half_last_digit(value: float) -> float:
+    """Half a unit of the last decimal a figure is written to: 0.5 for 5, 0.05 for 5.3."""
+    for digits in range(7):
+        if abs(value - round(value, digits)) < 1e-9:
+            return 0.5 * 10.0**-digits
+    return 0.0
+
+
+def _row_number(cell: str) -> int:
+    return int(cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") or 0)
 
 
 class _Columns:

@@ -14,16 +14,15 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from lawstats import summary
 from lawstats.store import (
     audit,
-    batch_id_seq,
     batches,
     bulk_insert,
     facts,
     is_duckdb,
     metadata,
     months_between,
-    next_ids,
     now,
     read_frame,
     to_date,
@@ -190,7 +189,10 @@ def active_batch_with_hash(conn: Connection, sha256: str) -> int | None:
 
 
 def create_batch(conn: Connection, info: BatchInfo) -> int:
-    batch_id = next_ids(conn, batch_id_seq, 1)[0]
+    # max + 1, not the sequence: a refused load's rolled-back batch leaves no gap in the numbers
+    # (sequences do not roll back). Writers are serialised (store.transaction), so it is safe.
+    top = conn.execute(sa.select(sa.func.max(batches.c.id))).scalar_one_or_none() or 0
+    batch_id = int(top) + 1
     conn.execute(
         batches.insert().values(
             id=batch_id,
@@ -212,6 +214,15 @@ def create_batch(conn: Connection, info: BatchInfo) -> int:
         )
     )
     return batch_id
+
+
+def set_batch_warnings(conn: Connection, batch_id: int, warnings: list[dict]) -> None:
+    """The warnings a batch was loaded with (known only after its facts were written)."""
+    conn.execute(
+        batches.update()
+        .where(batches.c.id == batch_id)
+        .values(warnings_json=json.dumps(warnings, ensure_ascii=False) if warnings else None)
+    )
 
 
 def _update_ids(conn: Connection, ids: list[int], **values: Any) -> None:
@@ -455,6 +466,10 @@ def write_facts(
     superseded, unchanged = c.superseded, c.unchanged
     to_write = c.rows()
     batch_id = create_batch(conn, info)
+    # superseded facts share their keys with written ones
+    summary.mark_dirty(
+        conn, summary.pairs_of_spans(c.span[c.write], c.spans, to_write["indicator_code"])
+    )
     if not superseded.empty:
         _mark_superseded(conn, superseded["id"], batch_id)
     if not to_write.empty:
@@ -531,6 +546,8 @@ def rollback_batch(conn: Connection, batch_id: int, *, actor: str, reason: str) 
         ),
         {"b": batch_id},
     )
+    # restored facts share their keys with this batch's facts
+    summary.mark_dirty(conn, summary.pairs_of(mine))
     restored = 0
     if not old.empty:
         for frame in (mine, old):

@@ -8,6 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from lawstats import summary
 from lawstats.batches import BatchInfo, write_facts
 from lawstats.store import StoreError, connect, facts, get_meta, set_meta, transaction, wipe
 
@@ -76,6 +77,8 @@ def build_demo(engine: Engine, *, force: bool = False, progress=None) -> dict[st
             written += res.written
             if progress:
                 progress(i + 1, len(groups))
+        summary.invalidate(conn)  # bulk-built: the yearly summary is rebuilt whole
+        summary.refresh_in(conn)
         set_meta(conn, "is_demo", "true")
     ensure_demo_accounts(engine)
     _add_demo_targets(engine)

@@ -31,6 +31,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from lawstats import summary
 from lawstats.catalog import Catalog, Indicator, load_catalog
 from lawstats.periods import Period
 from lawstats.regions import RegionTable, load_regions
@@ -91,9 +92,20 @@ WITH periods AS (
            unnest(CAST(:p_end AS DATE[])) AS p_end
 )
 """
-_FLOW_GRAINS = """
-SELECT p.pidx, f.region_code, f.indicator_code,
-       CASE WHEN f.period_start = p.p_start AND f.period_end = p.p_end THEN -1
+
+
+def _fill(template: str, **parts: str) -> str:
+    """A statement template with its {name} parts filled (static SQL text only)."""
+    for name, text in parts.items():
+        template = template.replace("{" + name + "}", text)
+    return template
+
+
+# Flows and rates per period: `{p}` is the relation carrying pidx/p_start/p_end, `{source}` the
+# FROM and WHERE that pair each fact with its period.
+_FLOW_GRAINS_TEMPLATE = """
+SELECT {p}.pidx, f.region_code, f.indicator_code,
+       CASE WHEN f.period_start = {p}.p_start AND f.period_end = {p}.p_end THEN -1
             ELSE f.period_months END AS grain,
        f.batch_id,
        count(*) AS n,
@@ -101,21 +113,26 @@ SELECT p.pidx, f.region_code, f.indicator_code,
        bool_or(f.is_approximate) AS approx,
        bool_or(f.is_reported_rate) AS rate,
        max(f.period_end) AS as_of
-FROM facts f
-JOIN periods p ON f.period_start >= p.p_start AND f.period_end <= p.p_end
-WHERE f.is_current AND f.value IS NOT NULL
-  AND f.period_start >= :lo AND f.period_end <= :hi
-  AND f.indicator_code IN :grain_codes
-  AND f.region_code IN (SELECT unnest(CAST(:regions AS VARCHAR[])))
-  AND (f.period_months > 0 OR (f.period_start = p.p_start AND f.period_end = p.p_end))
-GROUP BY p.pidx, f.region_code, f.indicator_code,
-         CASE WHEN f.period_start = p.p_start AND f.period_end = p.p_end THEN -1
+{source}
+  AND (f.period_months > 0 OR (f.period_start = {p}.p_start AND f.period_end = {p}.p_end))
+GROUP BY {p}.pidx, f.region_code, f.indicator_code,
+         CASE WHEN f.period_start = {p}.p_start AND f.period_end = {p}.p_end THEN -1
               ELSE f.period_months END,
          f.batch_id
 """
-# DuckDB: the latest level in one pass (arg_max on end date, then start date: k orders both)
-_STOCK_LATEST_DUCKDB = """
-SELECT p.pidx, f.region_code, f.indicator_code, 0 AS grain,
+_FLOW_GRAINS = _fill(
+    _FLOW_GRAINS_TEMPLATE,
+    source="""FROM facts f
+JOIN periods p ON f.period_start >= p.p_start AND f.period_end <= p.p_end
+WHERE f.is_current AND f.value IS NOT NULL
+  AND f.period_start >= :lo AND f.period_end <= :hi
+  AND f.indicator_code IN :grain_codes{regions}""",
+    p="p",
+)
+# DuckDB: the latest level in one pass (arg_max on end date, then start date: k orders both);
+# `{columns}` and `{source}` select the facts, `{join}` pairs them with their periods.
+_STOCK_LATEST_TEMPLATE = """
+SELECT {p}.pidx, f.region_code, f.indicator_code, 0 AS grain,
        arg_max(f.batch_id, f.k) AS batch_id,
        1 AS n,
        arg_max(f.value, f.k) AS value,
@@ -123,18 +140,24 @@ SELECT p.pidx, f.region_code, f.indicator_code, 0 AS grain,
        arg_max(f.is_reported_rate, f.k) AS rate,
        max(f.period_end) AS as_of
 FROM (
-    SELECT region_code, indicator_code, period_start, period_end, value, is_approximate,
-           is_reported_rate, batch_id,
+    SELECT {columns},
            (period_end - DATE '1900-01-01') * 100000 + (period_start - DATE '1900-01-01') AS k
-    FROM facts
+    {source}
+) f
+{join}
+GROUP BY {p}.pidx, f.region_code, f.indicator_code
+"""
+_STOCK_LATEST_DUCKDB = _fill(
+    _STOCK_LATEST_TEMPLATE,
+    columns="""region_code, indicator_code, period_start, period_end, value, is_approximate,
+           is_reported_rate, batch_id""",
+    source="""FROM facts
     WHERE is_current AND value IS NOT NULL
       AND period_start >= :lo AND period_end <= :hi
-      AND indicator_code IN :stock_codes
-      AND region_code IN (SELECT unnest(CAST(:regions AS VARCHAR[])))
-) f
-JOIN periods p ON f.period_start >= p.p_start AND f.period_end <= p.p_end
-GROUP BY p.pidx, f.region_code, f.indicator_code
-"""
+      AND indicator_code IN :stock_codes{regions_unaliased}""",
+    join="JOIN periods p ON f.period_start >= p.p_start AND f.period_end <= p.p_end",
+    p="p",
+)
 # Any other SQL database (PostgreSQL): the same rows through a window function.
 _STOCK_LATEST_GENERIC = """
 SELECT pidx, region_code, indicator_code, 0 AS grain, batch_id, 1 AS n, value, approx, rate, as_of
@@ -149,11 +172,70 @@ FROM (
     JOIN periods p ON f.period_start >= p.p_start AND f.period_end <= p.p_end
     WHERE f.is_current AND f.value IS NOT NULL
       AND f.period_start >= :lo AND f.period_end <= :hi
-      AND f.indicator_code IN :stock_codes
-      AND f.region_code IN (SELECT unnest(CAST(:regions AS VARCHAR[])))
+      AND f.indicator_code IN :stock_codes{regions}
 ) latest
 WHERE rn = 1
 """
+
+
+# DuckDB, when each period lies inside one calendar year and no two share a year (a year, or the
+# same range in several years, the usual case): a fact's period follows from its year by list
+# lookup, instead of joining every fact with every period. Same rows as above.
+_BY_YEAR = """
+    SELECT CAST(:y_idx AS INTEGER[])[year(period_start) - :y0 + 1] AS pidx,
+           CAST(:y_start AS DATE[])[year(period_start) - :y0 + 1] AS p_start,
+           CAST(:y_end AS DATE[])[year(period_start) - :y0 + 1] AS p_end,
+           region_code, indicator_code, period_start, period_end, period_months, value,
+           is_approximate, is_reported_rate, batch_id
+    FROM facts
+    WHERE is_current AND value IS NOT NULL
+      AND period_start >= :lo AND period_end <= :hi
+      AND indicator_code IN :{codes}{regions_unaliased}
+"""
+_FLOW_GRAINS_BY_YEAR = _fill(
+    _FLOW_GRAINS_TEMPLATE,
+    source="FROM ("
+    + _fill(_BY_YEAR, codes="grain_codes")
+    + ") f\nWHERE f.pidx IS NOT NULL AND f.period_start >= f.p_start AND f.period_end <= f.p_end",
+    p="f",
+)
+_STOCK_LATEST_BY_YEAR = _fill(
+    _STOCK_LATEST_TEMPLATE,
+    columns="*",
+    source="FROM ("
+    + _fill(_BY_YEAR, codes="stock_codes")
+    + ") y\n    WHERE pidx IS NOT NULL AND period_start >= p_start AND period_end <= p_end",
+    join="",
+    p="f",
+)
+
+
+def by_year(periods: Sequence[Period]) -> bool:
+    """Each period inside one calendar year, no two in the same year (see _BY_YEAR)."""
+    years = [p.start.year for p in periods]
+    return all(p.end.year == p.start.year for p in periods) and len(set(years)) == len(years)
+
+
+def _by_year_params(periods: Sequence[Period]) -> dict:
+    y0 = min(p.start.year for p in periods)
+    span = max(p.start.year for p in periods) - y0 + 1
+    idx: list[int | None] = [None] * span
+    starts: list = [None] * span
+    ends: list = [None] * span
+    for i, p in enumerate(periods):
+        idx[p.start.year - y0], starts[p.start.year - y0], ends[p.start.year - y0] = (
+            i,
+            p.start,
+            p.end,
+        )
+    return {
+        "y0": y0,
+        "y_idx": idx,
+        "y_start": starts,
+        "y_end": ends,
+        "lo": min(p.start for p in periods),
+        "hi": max(p.end for p in periods),
+    }
 
 
 def _sql(text: str) -> sa.TextClause:
@@ -162,40 +244,114 @@ def _sql(text: str) -> sa.TextClause:
     return sa.text(text).bindparams(*(sa.bindparam(n, expanding=True) for n in names))
 
 
-# (flows and rates?, stocks?) -> statement; a part without indicators is left out, not scanned
+_REGION_FILTER = "\n  AND {f}region_code IN (SELECT unnest(CAST(:regions AS VARCHAR[])))"
+
+
+def grains_text(
+    dialect: str, parts: tuple[bool, bool], some_regions: bool, year_lookup: bool = False
+) -> str:
+    """The grains statement's text (static SQL, bound parameters only); without `some_regions`
+    it reads every region (the yearly summary's build, lawstats.summary); `year_lookup`: the
+    DuckDB form for periods in distinct calendar years (by_year)."""
+    if year_lookup:
+        flows, stocks, head = _FLOW_GRAINS_BY_YEAR, _STOCK_LATEST_BY_YEAR, ""
+    else:
+        flows, head = _FLOW_GRAINS, _PERIODS
+        stocks = _STOCK_LATEST_DUCKDB if dialect == "duckdb" else _STOCK_LATEST_GENERIC
+    pieces = [p for p, on in zip((flows, stocks), parts, strict=True) if on]
+    text = head + "UNION ALL".join(pieces)
+    return text.replace("{regions}", _REGION_FILTER.format(f="f.") if some_regions else "").replace(
+        "{regions_unaliased}", _REGION_FILTER.format(f="") if some_regions else ""
+    )
+
+
+# (dialect, (flows and rates?, stocks?), only some regions?) -> statement; a part without
+# indicators is left out, not scanned
+GRAIN_PARTS = ((True, True), (True, False), (False, True))
 GRAINS_SQL = {
-    "duckdb": {
-        (True, True): _sql(_PERIODS + _FLOW_GRAINS + "UNION ALL" + _STOCK_LATEST_DUCKDB),
-        (True, False): _sql(_PERIODS + _FLOW_GRAINS),
-        (False, True): _sql(_PERIODS + _STOCK_LATEST_DUCKDB),
-    },
-    "generic": {
-        (True, True): _sql(_PERIODS + _FLOW_GRAINS + "UNION ALL" + _STOCK_LATEST_GENERIC),
-        (True, False): _sql(_PERIODS + _FLOW_GRAINS),
-        (False, True): _sql(_PERIODS + _STOCK_LATEST_GENERIC),
-    },
+    (dialect, parts, some): _sql(grains_text(dialect, parts, some))
+    for dialect in ("duckdb", "generic")
+    for parts in GRAIN_PARTS
+    for some in (True, False)
 }
 
 
-def read_grains(
+# The read path's form of the grains: region and indicator as positions in the lists the caller
+# holds (the scope's regions, the indicators asked), so no code string leaves the database.
+_POSITIONS = """
+SELECT g.pidx,
+       CAST(array_position(CAST(:regions AS VARCHAR[]), g.region_code) - 1 AS INTEGER) AS region_pos,
+       CAST(array_position(CAST(:code_list AS VARCHAR[]), g.indicator_code) - 1 AS INTEGER)
+           AS code_pos,
+       g.grain, g.batch_id, g.n, g.value, g.approx, g.rate, g.as_of
+FROM ({grains}) g
+"""
+
+
+def positions_statement(grains: str) -> sa.TextClause:
+    """`grains` (text with :regions) wrapped to return region_pos and code_pos."""
+    return _sql(_POSITIONS.format(grains=grains))
+
+
+POSITIONS_SQL = {
+    (dialect, parts, lookup): positions_statement(grains_text(dialect, parts, True, lookup))
+    for dialect, lookup in (("duckdb", False), ("duckdb", True), ("generic", False))
+    for parts in GRAIN_PARTS
+}
+
+
+def read_grain_positions(
     conn: Connection,
     periods: Sequence[Period],
     region_codes: Sequence[str],
+    code_list: Sequence[str],
     grain_codes: Sequence[str],
     stock_codes: Sequence[str],
 ) -> dict[str, np.ndarray]:
-    """The grain rows (see GRAINS_SQL) of the given regions and indicators for each period."""
+    """read_grains with region_pos / code_pos (positions in region_codes / code_list) in place
+    of the codes."""
     parts = (bool(grain_codes), bool(stock_codes))
     if not any(parts):
-        return {c: np.zeros(0, dtype=object) for c in _GRAIN_COLUMNS}
-    statement = GRAINS_SQL["duckdb" if conn.dialect.name == "duckdb" else "generic"][parts]
+        return {c: np.zeros(0, dtype=object) for c in _POSITION_COLUMNS}
+    dialect = "duckdb" if conn.dialect.name == "duckdb" else "generic"
+    lookup = dialect == "duckdb" and by_year(periods)
     params = {
+        **(_by_year_params(periods) if lookup else _period_params(periods)),
+        "regions": list(region_codes),
+        "code_list": list(code_list),
+        "grain_codes": list(grain_codes),
+        "stock_codes": list(stock_codes),
+    }
+    return _fetch_columns(conn, POSITIONS_SQL[dialect, parts, lookup], params)
+
+
+def _period_params(periods: Sequence[Period]) -> dict:
+    return {
         "p_idx": list(range(len(periods))),
         "p_start": [p.start for p in periods],
         "p_end": [p.end for p in periods],
         "lo": min(p.start for p in periods),
         "hi": max(p.end for p in periods),
-        "regions": list(region_codes),
+    }
+
+
+def read_grains(
+    conn: Connection,
+    periods: Sequence[Period],
+    region_codes: Sequence[str] | None,
+    grain_codes: Sequence[str],
+    stock_codes: Sequence[str],
+) -> dict[str, np.ndarray]:
+    """The grain rows (see GRAINS_SQL) of the given regions (None: all) and indicators for each
+    period."""
+    parts = (bool(grain_codes), bool(stock_codes))
+    if not any(parts):
+        return {c: np.zeros(0, dtype=object) for c in _GRAIN_COLUMNS}
+    dialect = "duckdb" if conn.dialect.name == "duckdb" else "generic"
+    statement = GRAINS_SQL[dialect, parts, region_codes is not None]
+    params = {
+        **_period_params(periods),
+        **({"regions": list(region_codes)} if region_codes is not None else {}),
         "grain_codes": list(grain_codes),
         "stock_codes": list(stock_codes),
     }
@@ -231,6 +387,7 @@ _GRAIN_COLUMNS = [
     "rate",
     "as_of",
 ]
+_POSITION_COLUMNS = ["pidx", "region_pos", "code_pos", *_GRAIN_COLUMNS[3:]]
 
 
 # --------------------------------------------------------------------------- the region scope
@@ -344,14 +501,16 @@ class _Own:
 def _own_figures(
     grains: dict[str, np.ndarray],
     scope: _Scope,
-    code_index: pd.Index,
+    n_codes: int,
     kinds: np.ndarray,
     months: np.ndarray,
 ) -> _Own:
-    """Choose each region's own figure: exact period, else finest complete tiling, else most months."""
-    n_regions, n_codes = len(scope.codes), len(code_index)
-    region = scope.codes.get_indexer(pd.Index(grains["region_code"], dtype=object))
-    code = code_index.get_indexer(pd.Index(grains["indicator_code"], dtype=object))
+    """Choose each region's own figure: exact period, else finest complete tiling, else most months.
+
+    `grains` as read_grain_positions returns them (positions in the scope and the code list)."""
+    n_regions = len(scope.codes)
+    region = np.asarray(grains["region_pos"], dtype=np.int64)
+    code = np.asarray(grains["code_pos"], dtype=np.int64)
     grain = grains["grain"].astype(np.int64)
     period = grains["pidx"].astype(np.int64)
     # a rate stands only for exactly the period it was reported for
@@ -553,18 +712,23 @@ def _columns(
     )
     scope = _scope(regions, targets)
 
+    grain_codes = [i.code for i in inds if i.kind != "stock"]
+    stock_codes = [i.code for i in inds if i.kind == "stock"]
+    stale = []
+
     def read(conn: Connection) -> dict[str, np.ndarray]:
-        return read_grains(
-            conn,
-            periods,
-            scope.codes.tolist(),
-            [i.code for i in inds if i.kind != "stock"],
-            [i.code for i in inds if i.kind == "stock"],
-        )
+        args = (periods, scope.codes.tolist(), code_list, grain_codes, stock_codes)
+        rows, refresh = summary.read_grain_positions(conn, *args)
+        if rows is not None:
+            return rows
+        stale.append(refresh)
+        return read_grain_positions(conn, *args)
 
     grains = _run(engine_or_conn, read)
+    if any(stale) and isinstance(engine_or_conn, Engine):
+        summary.refresh_quietly(engine_or_conn)  # this read used the facts; the next one won't
     months = np.array([int(p.months) for p in periods], dtype=np.int64)
-    own = _own_figures(grains, scope, code_index, kinds, months)
+    own = _own_figures(grains, scope, len(code_index), kinds, months)
     plain = code_index.get_indexer([c for c in unique if not catalog.get(c).is_ratio])
     ratios = [
         (

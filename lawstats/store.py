@@ -91,7 +91,7 @@ fact_id_seq = sa.Sequence("facts_id_seq", metadata=metadata)
 facts = sa.Table(
     "facts",
     metadata,
-    sa.Column("id", sa.BigInteger, fact_id_seq, primary_key=True),
+    sa.Column("id", sa.BigInteger, fact_id_seq, nullable=False),
     sa.Column("region_code", sa.String(12), nullable=False),
     sa.Column("period_start", sa.Date, nullable=False),
     sa.Column("period_end", sa.Date, nullable=False),
@@ -108,6 +108,11 @@ facts = sa.Table(
     sa.Column("is_current", sa.Boolean, nullable=False),
     sa.Column("superseded_by", sa.Integer),
     sa.Column("source_ref", sa.String(128)),
+    # Ids are unique by construction (batches._next_fact_ids under the write lock). DuckDB keeps
+    # no index for the key: its ART index cost a tenth of a load's time at commit, and every
+    # lookup by id there is a scan over ascending ids that zone maps prune (stores made before
+    # this change keep their key; both work).
+    sa.PrimaryKeyConstraint("id").ddl_if(dialect="postgresql"),
 )
 # PostgreSQL needs indexes for the per-indicator reads; DuckDB answers them from zone maps
 # over rows kept in indicator order, and ART indexes would only slow bulk loads there.
@@ -127,6 +132,38 @@ audit_log = sa.Table(
     sa.Column("action", sa.String(32), nullable=False),
     sa.Column("target", sa.String(255)),
     sa.Column("detail", sa.Text),
+)
+
+# --------------------------------------------------------------------------- tables: yearly summary
+# (lawstats.summary: the roll-up's grains per calendar year, derived from facts, never edited)
+
+grains_year = sa.Table(
+    "grains_year",
+    metadata,
+    sa.Column("y", sa.SmallInteger, nullable=False),
+    sa.Column("region_code", sa.String(12), nullable=False),
+    sa.Column("indicator_code", sa.String(64), nullable=False),
+    sa.Column("is_stock", sa.Boolean, nullable=False),
+    # -1 the exact year's own fact, else the months of the tiling facts (0 for a stock level)
+    sa.Column("grain", sa.SmallInteger, nullable=False),
+    sa.Column("batch_id", sa.Integer, nullable=False),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("value", sa.Double),
+    sa.Column("approx", sa.Boolean, nullable=False),
+    sa.Column("rate", sa.Boolean, nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+)
+sa.Index("ix_grains_year", grains_year.c.y, grains_year.c.indicator_code).ddl_if(
+    dialect="postgresql"
+)
+# meta key: "1" once the summary is built and may answer reads
+SUMMARY_READY_KEY = "summary_ready"
+# (year, indicator) pairs whose facts changed since the summary was refreshed
+summary_dirty = sa.Table(
+    "summary_dirty",
+    metadata,
+    sa.Column("y", sa.SmallInteger, nullable=False),
+    sa.Column("indicator_code", sa.String(64), nullable=False),
 )
 
 # --------------------------------------------------------------------------- tables: accounts (#6)
@@ -382,6 +419,11 @@ def duckdb_path(url: str) -> Path | None:
     return Path(u.database)
 
 
+def _quiet_duckdb(dbapi_connection, _record) -> None:
+    """No progress bar: DuckDB draws it on stdout for long statements, into `--json` output."""
+    dbapi_connection.execute("SET enable_progress_bar = false")
+
+
 @lru_cache(maxsize=16)
 def _engine(url: str) -> Engine:
     if url.startswith("duckdb"):
@@ -390,7 +432,9 @@ def _engine(url: str) -> Engine:
             path.parent.mkdir(parents=True, exist_ok=True)
         # NullPool: release the file (and DuckDB's process lock) as soon as a unit of work ends,
         # so a running dashboard never locks out an ETL command in another process.
-        return sa.create_engine(url, poolclass=NullPool)
+        engine = sa.create_engine(url, poolclass=NullPool)
+        sa.event.listen(engine, "connect", _quiet_duckdb)
+        return engine
     return sa.create_engine(url, pool_pre_ping=True)
 
 
@@ -557,6 +601,7 @@ def _sync_reference(conn: Connection) -> None:
     conn.execute(regions.delete())
     bulk_insert(conn, regions, frame)
     set_meta(conn, "reference_digest", digest)
+    set_meta(conn, SUMMARY_READY_KEY, "0")  # indicator kinds may have changed: rebuild it
     set_meta(conn, "schema_version", SCHEMA_VERSION)
 
 

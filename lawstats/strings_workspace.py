@@ -58,6 +58,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Choose an indicator for an unrecognised column under “Map to”; after a successful load the spelling is "
         "remembered for later uploads (an administrator can revoke it).",
     ),
+    "up_comparisons": (
+        "已识别的上年同期 / 同比列（只用于核对，不作为本期数据保存）：",
+        "Last-year and change columns recognised (checked only, not stored as this period's data):",
+    ),
     "up_col_column": ("列", "Column"),
     "up_col_header": ("表头", "Header"),
     "up_col_indicator": ("识别为", "Recognised as"),

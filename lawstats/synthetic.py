@@ -10,6 +10,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from lawstats import summary
 from lawstats.batches import BatchInfo, create_batch
 from lawstats.catalog import Catalog, load_catalog
 from lawstats.regions import RegionTable, load_regions
@@ -174,6 +175,8 @@ def build_synthetic(
         for year, bid in batch_of.items():
             n = len(counties) * int(sum(1 for s in starts if int(str(s)[:4]) == year)) * len(order)
             conn.execute(batches.update().where(batches.c.id == bid).values(facts_written=n))
+        summary.invalidate(conn)  # bulk-built: the yearly summary is rebuilt whole
+        summary.refresh_in(conn)
         set_meta(conn, "is_demo", "true")
         set_meta(conn, "is_synthetic", "true")
     return {"facts": written, "counties": len(counties), "indicators": len(order)}

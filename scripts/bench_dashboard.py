@@ -41,8 +41,9 @@ WITH units AS (
        OR r.parent_code IN (SELECT code FROM regions WHERE parent_code = $region)
 )
 """
-# overview: every flow and stock indicator of the province, per year (flows: sum of the months
-# of every unit; stocks: sum of the units' December levels)
+# overview: every flow and stock indicator of the province, per year, over the months 1..last_month
+# of each year (12: whole years); flows: sum of the months of every unit; stocks: sum of the units'
+# levels at the range's last month
 SQL_OVERVIEW = (
     _UNITS
     + """
@@ -51,7 +52,8 @@ FROM facts f
 JOIN units u ON u.code = f.region_code
 JOIN indicators i ON i.code = f.indicator_code
 WHERE f.is_current AND f.period_start >= $start AND f.period_end <= $end
-  AND (i.kind = 'flow' OR month(f.period_end) = 12)
+  AND month(f.period_end) <= $last_month
+  AND (i.kind = 'flow' OR month(f.period_end) = $last_month)
 GROUP BY 1, 2
 """
 )
@@ -93,6 +95,18 @@ JOIN units u ON u.code = f.region_code
 WHERE f.is_current AND f.indicator_code = $code
   AND f.period_start >= $start AND f.period_end <= $end
 GROUP BY GROUPING SETS ((year(f.period_start)), (year(f.period_start), u.city))
+"""
+)
+# trends, monthly: one flow per month for the province and for each of its cities
+SQL_TREND_MONTHLY = (
+    _UNITS
+    + """
+SELECT f.period_start AS month, u.city, sum(f.value) AS value
+FROM facts f
+JOIN units u ON u.code = f.region_code
+WHERE f.is_current AND f.indicator_code = $code AND f.period_months = 1
+  AND f.period_start >= $start AND f.period_end <= $end
+GROUP BY GROUPING SETS ((f.period_start), (f.period_start, u.city))
 """
 )
 
@@ -150,18 +164,32 @@ def main() -> int:
     two_years = {"start": f"{YEAR - 1}-01-01", "end": f"{YEAR}-12-31"}
     spark = dashboard.same_kind_back(year, dashboard.SPARK_YEARS)
     trend = dashboard.same_kind_back(year, 7)
+    months = dashboard.trend_periods("monthly", year, YEAR)
+    half = Period.months(YEAR, 1, 6)
+    spark_h = dashboard.same_kind_back(half, dashboard.SPARK_YEARS)
     cases = [
         (
             "overview: province, all indicators + last year",
             lambda: figures(engine, [PROVINCE], year, cat.codes),
             SQL_OVERVIEW,
-            {"region": PROVINCE, **two_years},
+            {"region": PROVINCE, **two_years, "last_month": 12},
         ),
         (
             "overview page: cards + 6-year sparklines, one roll-up",
             lambda: dashboard.overview_figures(engine, PROVINCE, year, cat.codes),
             SQL_OVERVIEW,
-            {"region": PROVINCE, "start": spark[0].start, "end": spark[-1].end},
+            {"region": PROVINCE, "start": spark[0].start, "end": spark[-1].end, "last_month": 12},
+        ),
+        (
+            "overview page, 1-6月 (not a calendar year: no yearly summary)",
+            lambda: dashboard.overview_figures(engine, PROVINCE, half, cat.codes),
+            SQL_OVERVIEW,
+            {
+                "region": PROVINCE,
+                "start": spark_h[0].start,
+                "end": spark_h[-1].end,
+                "last_month": 6,
+            },
         ),
         (
             "rankings: counties of a city, 1 indicator + last year",
@@ -184,6 +212,17 @@ def main() -> int:
                 "code": "mediation_cases",
                 "start": trend[0].start,
                 "end": trend[-1].end,
+            },
+        ),
+        (
+            "trends: 24 monthly points, province + 3 cities",
+            lambda: dashboard.series_values(engine, TREND_REGIONS, months, ["mediation_cases"]),
+            SQL_TREND_MONTHLY,
+            {
+                "region": PROVINCE,
+                "code": "mediation_cases",
+                "start": months[0].start,
+                "end": months[-1].end,
             },
         ),
     ]

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from lawstats import rollup
+from lawstats import rollup, summary
 from lawstats.periods import Period
 from lawstats.store import bulk_insert, facts, get_engine, months_between, transaction, wipe
 from tests.conftest import pg_url, require_or_skip
@@ -55,15 +55,34 @@ def replace_facts(engine: Engine, raw: pd.DataFrame) -> None:
     with transaction(engine) as conn:
         conn.execute(sa.delete(facts))
         bulk_insert(conn, facts, frame)
+        summary.invalidate(conn)  # facts written behind the batch layer's back
 
 
 def roll(
     engine: Engine, raw: pd.DataFrame, period: Period, targets: Sequence[str], codes: Sequence[str]
 ) -> pd.DataFrame:
-    """The product's roll-up of exactly these facts for one period (RESULT_COLUMNS)."""
+    """The product's roll-up of exactly these facts for one period (RESULT_COLUMNS).
+
+    For a calendar year it is computed twice, from the facts and from the yearly summary
+    (lawstats.summary), and both must agree."""
     replace_facts(engine, raw)
-    got = rollup.series(engine, targets, [period], codes)
+    got = series_from_facts(engine, targets, [period], codes)
+    if summary.calendar_years([period]):
+        summary.refresh(engine)
+        with engine.connect() as conn:
+            assert summary.is_fresh(conn)
+        from_summary = rollup.series(engine, targets, [period], codes)
+        pd.testing.assert_frame_equal(from_summary, got)
     return got.drop(columns="period_index")
+
+
+def series_from_facts(engine: Engine, *args) -> pd.DataFrame:
+    """rollup.series with the yearly summary switched off."""
+    summary.ENABLED = False
+    try:
+        return rollup.series(engine, *args)
+    finally:
+        summary.ENABLED = True
 
 
 def backend_store(request, tmp_path_factory) -> Iterator[Engine]:

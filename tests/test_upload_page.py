@@ -391,3 +391,17 @@ def test_admin_page_manages_users(real_db):
     assert auth.authenticate(real_db, "wang", "long enough pw").role == "viewer"
     # not for analysts
     assert not run(user="tianshui", script=ADMIN).dataframe
+
+
+def test_comparison_columns_are_listed_as_checked_not_stored(real_db):
+    at = upload(
+        run(UPLOAD, user="tianshui"),
+        "comparison_columns.xlsx",
+        (MESSY / "comparison_columns.xlsx").read_bytes(),
+    )
+    shown = texts(at)
+    assert t("up_comparisons") in shown
+    assert "上年同期数，不作为本期数据导入" in shown and "核对7行" in shown
+    # the 同比 that does not follow from its row is a warning at its cell
+    table = next(d.value for d in at.dataframe if t("up_col_message") in d.value.columns)
+    assert "D5" in set(table[t("up_col_cell")])

@@ -125,6 +125,10 @@ def _mapping(key: str, result, options: ws.UploadOptions) -> ws.UploadOptions:
         ),
         hide_index=True,
     )
+    notes = result.notes()
+    if notes:  # 上年同期 / 同比 columns: recognised and checked, not stored
+        st.caption(tr("up_comparisons"))
+        st.markdown("\n".join(f"- {n[ui.lang()]}" for n in notes))
     headers = list(dict.fromkeys(frame.sort_values("mapped", kind="stable")["header"]))
     codes = ["", *catalog.codes]
     with st.form(f"map_{key}"):

@@ -76,14 +76,19 @@ def write_xlsx(
     extra_sheets: list[tuple[str, list[list[Any]]]] = (),
     formats: dict[tuple[int, int], dict] | None = None,
     vba: bytes | None = None,
+    extra_merges: dict[str, list[tuple[str, Any]]] | None = None,
+    hidden: tuple[str, ...] = (),
 ) -> None:
-    """Write rows from A1 (None leaves a cell empty); merges are ('A1:F1', text)."""
+    """Write rows from A1 (None leaves a cell empty); merges are ('A1:F1', text); extra sheets'
+    merges by sheet name; sheets named in `hidden` are hidden."""
     path = OUT / name
     wb = xlsxwriter.Workbook(str(path), {"in_memory": True})
     wb.set_properties({"created": CREATED, "author": "lawstats tests"})
     if vba is not None:
         wb.add_vba_project(io.BytesIO(vba), is_stream=True)
-    sheets = [(sheet, rows, merges, formats or {})] + [(n, r, (), {}) for n, r in extra_sheets]
+    sheets = [(sheet, rows, merges, formats or {})] + [
+        (n, r, (extra_merges or {}).get(n, ()), {}) for n, r in extra_sheets
+    ]
     for sname, srows, smerges, sformats in sheets:
         ws = wb.add_worksheet(sname)
         fmt_cache = {}
@@ -106,6 +111,8 @@ def write_xlsx(
                     ws.write(r, c, v, fmt)
         for ref, text in smerges:
             ws.merge_range(ref, text)
+        if sname in hidden:
+            ws.hide()
     wb.close()
 
 
@@ -511,6 +518,35 @@ def make_not_a_spreadsheet() -> None:
     (OUT / "not_a_spreadsheet.xlsx").write_bytes(png_bytes())
 
 
+def patch_declared_size(data: bytes, member: str, size: int) -> bytes:
+    """Overwrite a member's uncompressed size in its local header and the central directory."""
+    out = bytearray(data)
+    target = member.encode()
+    packed = struct.pack("<I", size)
+    pos = 0
+    while True:
+        pos = out.find(target, pos)
+        if pos < 0:
+            break
+        if out[pos - 30 : pos - 26] == b"PK\x03\x04":
+            out[pos - 30 + 22 : pos - 30 + 26] = packed
+        elif out[pos - 46 : pos - 42] == b"PK\x01\x02":
+            out[pos - 46 + 24 : pos - 46 + 28] = packed
+        pos += 1
+    return bytes(out)
+
+
+def rezip(data: bytes, change: dict[str, bytes]) -> bytes:
+    """The same zip with some members' bytes replaced, deflated, with fixed timestamps."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w") as zf:
+        for info in src.infolist():
+            out = zipfile.ZipInfo(info.filename, date_time=(2024, 7, 5, 9, 0, 0))
+            out.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(out, change.get(info.filename, src.read(info.filename)))
+    return buf.getvalue()
+
+
 def make_zip_bomb() -> None:
     """A tiny zip that declares 4 GB of sheet XML: readers must refuse it before inflating."""
     buf = io.BytesIO()
@@ -523,20 +559,36 @@ def make_zip_bomb() -> None:
             info = zipfile.ZipInfo(name, date_time=(2024, 7, 5, 9, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, text)
-    data = bytearray(buf.getvalue())
-    target = b"xl/worksheets/sheet1.xml"
-    huge = struct.pack("<I", 0xFFFFFFF0)
-    pos = 0
-    while True:  # patch the declared size in the local header and the central directory
-        pos = data.find(target, pos)
-        if pos < 0:
-            break
-        if data[pos - 30 : pos - 26] == b"PK\x03\x04":
-            data[pos - 30 + 22 : pos - 30 + 26] = huge
-        elif data[pos - 46 : pos - 42] == b"PK\x01\x02":
-            data[pos - 46 + 24 : pos - 46 + 28] = huge
-        pos += 1
-    (OUT / "zip_bomb.xlsx").write_bytes(bytes(data))
+    data = patch_declared_size(buf.getvalue(), "xl/worksheets/sheet1.xml", 0xFFFFFFF0)
+    (OUT / "zip_bomb.xlsx").write_bytes(data)
+
+
+def padded_tianshui_sheet(pad: int) -> tuple[bytes, int]:
+    """The 天水 workbook with `pad` blanks after its sheet data, and the sheet XML's size before
+    padding."""
+    table, merges = tianshui_table(total=False)
+    write_xlsx("_padded.xlsx", table, merges=merges)
+    path = OUT / "_padded.xlsx"
+    data = path.read_bytes()
+    path.unlink()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        xml = zf.read("xl/worksheets/sheet1.xml")
+    padded = xml.replace(b"</sheetData>", b"</sheetData>" + b" " * pad)
+    return rezip(data, {"xl/worksheets/sheet1.xml": padded}), len(xml)
+
+
+def make_zip_size_lie() -> None:
+    """A real workbook whose zip directory lies: its sheet XML inflates to 4 MB more than the
+    sizes written in the local header and the central directory say."""
+    data, size = padded_tianshui_sheet(4 * 2**20)
+    data = patch_declared_size(data, "xl/worksheets/sheet1.xml", size)
+    (OUT / "zip_size_lie.xlsx").write_bytes(data)
+
+
+def make_zip_ratio_bomb() -> None:
+    """Honest sizes, but 12 MB of sheet XML from about 12 KB: no spreadsheet inflates like that."""
+    data, _size = padded_tianshui_sheet(12 * 2**20)
+    (OUT / "zip_ratio_bomb.xlsx").write_bytes(data)
 
 
 def make_unit_conversion_wanjian() -> None:
@@ -559,6 +611,143 @@ def make_percent_formatted_fraction() -> None:
         formats[(i + 2, 5)] = {"num_format": "0.0%"}
     table, merges = tianshui_table(rows=rows, total=False)
     write_xlsx("percent_formatted_fraction.xlsx", table, merges=merges, formats=formats)
+
+
+# --- several tables in one sheet, hidden sheets, comparison columns -----------------------------
+
+LEGAL_AID = [412, 380, 166, 228, 240, 171, 119]
+AMBASSADORS = [2100, 1960, 830, 1150, 1210, 880, 640]
+RELEASED = [96, 88, 41, 55, 60, 38, 27]
+HANDED_OVER = [96, 87, 41, 54, 60, 38, 26]
+
+
+def make_stacked_tables() -> None:
+    """Four tables one below the other, as county workbooks stack them: 表一 (rows 2-12, with
+    a 合计), 表二 with its own period in its title (rows 14-23, ends with a 填表人 footer), 表三
+    with a two-level merged header and a 合计 that does not add up (C35: 521 against 520), and
+    表四 whose indicators are not in the catalog."""
+    rows: list[list[Any]] = [[None] * 6, [None] * 6, ["单位：个、人、件、%"]]
+    rows.append(BASE_HEADER)
+    county = base_rows()
+    rows += county
+    rows.append(total_row(county, rates={5: (4, 3)}))  # row 12
+    rows.append([None] * 6)
+    rows.append([None] * 6)  # row 14: 表二 title (merged)
+    rows.append(["地区", "法律援助案件（件）", "法律明白人（人）"])
+    rows += [[n, a, b] for n, a, b in zip(TIANSHUI, LEGAL_AID, AMBASSADORS, strict=True)]
+    rows.append(["填表人：张敏", None, "审核人：刘洋"])  # row 23
+    rows.append([None] * 6)
+    rows.append([None] * 6)  # row 25: 表三 title (merged)
+    rows.append(["地区", "刑满释放人员", None])  # row 26
+    rows.append([None, "人数（人）", "衔接到位（人）"])  # row 27
+    rows += [[n, a, b] for n, a, b in zip(TIANSHUI, RELEASED, HANDED_OVER, strict=True)]
+    rows.append(["合计", sum(RELEASED), sum(HANDED_OVER) + 1])  # row 35
+    rows.append(["注：衔接到位人数含异地衔接。"])
+    rows.append([None] * 6)
+    rows.append(["表四 社区矫正工作情况"])  # row 38
+    rows.append(["地区", "在册社区矫正对象（人）", "本期新接收（人）"])  # row 39
+    rows += [[n, 30 + i, 5 + i] for i, n in enumerate(TIANSHUI)]
+    merges = [
+        ("A1:F1", "2024年天水市司法行政工作统计表"),
+        ("A2:F2", "表一 人民调解工作情况"),
+        ("A14:C14", "表二 法律援助工作情况（2024年1-6月）"),
+        ("A25:C25", "表三 安置帮教工作情况"),
+        ("A26:A27", "地区"),
+        ("B26:C26", "刑满释放人员"),
+    ]
+    write_xlsx("stacked_tables.xlsx", rows, merges=merges, sheet="汇总")
+
+
+def make_side_by_side_tables() -> None:
+    """Two tables side by side, an empty column between them: the right one lists its counties
+    in another order (F3 is 张家川回族自治县), so its figures must follow its own region column."""
+    left = [[n, c, s] for n, c, s in zip(TIANSHUI, CASES, SUCCESS, strict=True)]
+    right = [[n, a] for n, a in zip(reversed(TIANSHUI), reversed(LEGAL_AID), strict=True)]
+    rows: list[list[Any]] = [[None] * 6]
+    rows.append(["地区", "调解纠纷（件）", "调解成功（件）", None, "地区", "法律援助案件（件）"])
+    for lrow, rrow in zip(left, right, strict=True):
+        rows.append([*lrow, None, *rrow])
+    write_xlsx(
+        "side_by_side_tables.xlsx",
+        rows,
+        merges=[("A1:F1", "2024年天水市司法行政工作统计表")],
+    )
+
+
+def make_hidden_sheets() -> None:
+    """A visible table, a hidden sheet holding last year's table (must be reported, not loaded),
+    a hidden drop-down list of county names and an empty hidden sheet (both quiet)."""
+    table, merges = tianshui_table(total=False)
+    last_year, last_merges = tianshui_table(title="2023年天水市人民调解工作情况统计表", total=False)
+    write_xlsx(
+        "hidden_sheets.xlsx",
+        table,
+        merges=merges,
+        extra_sheets=[
+            ("2023年", last_year),
+            ("lists", [[n] for n in TIANSHUI]),
+            ("空白", [[None]]),
+        ],
+        extra_merges={"2023年": last_merges},
+        hidden=("2023年", "lists", "空白"),
+    )
+
+
+H1_CASES = [c // 2 for c in CASES]
+H1_SUCCESS = [s // 2 - 1 for s in SUCCESS]
+H1_CASES_2023 = [1480, 1402, 690, 852, 902, 600, 431]
+H1_SUCCESS_2023 = [1459, 1380, 678, 838, 887, 590, 422]
+
+
+def change_pct(now: float, before: float, digits: int = 1) -> float:
+    return round((now / before - 1) * 100, digits)
+
+
+def make_comparison_columns() -> None:
+    """调解纠纷 and 调解成功 each with 本期 | 上年同期 | 同比(%) under a merged group header, and
+    调解成功率 with 本期 | 上年同期 | 同比 (in points). D5 (麦积区's 同比) says 12.0 where the
+    figures give 6.3."""
+    rows: list[list[Any]] = [[None] * 10, [None] * 10, [None] * 10]
+    rows[2] = [None, "本期", "上年同期", "同比(%)", "本期", "上年同期", "同比(%)"]
+    rows[2] += ["本期", "上年同期", "同比"]
+    for k, name in enumerate(TIANSHUI):
+        c, c0 = H1_CASES[k], H1_CASES_2023[k]
+        s, s0 = H1_SUCCESS[k], H1_SUCCESS_2023[k]
+        r, r0 = rate(s, c), rate(s0, c0)
+        rows.append(
+            [name, c, c0, change_pct(c, c0), s, s0, change_pct(s, s0), r, r0, round(r - r0, 1)]
+        )
+    rows[4][3] = 12.0  # D5
+    merges = [
+        ("A1:J1", "2024年1-6月天水市人民调解工作情况统计表"),
+        ("A2:A3", "地区"),
+        ("B2:D2", "调解纠纷（件）"),
+        ("E2:G2", "调解成功（件）"),
+        ("H2:J2", "调解成功率（%）"),
+    ]
+    write_xlsx("comparison_columns.xlsx", rows, merges=merges)
+
+
+def make_comparison_columns_flat() -> None:
+    """Flat headers: 上年同期调解案件数, 同比增长% (whole percents, one as text "下降…"), and a
+    bare 上年同期 | 增减（人） pair after 人民调解员. G8 (武山县's 增减) says 30 where 860 - 845 = 15."""
+    header = ["地区", "调解纠纷（件）", "上年同期调解案件数", "同比增长%"]
+    header += ["人民调解员（人）", "上年同期", "增减（人）"]
+    mediators_2023 = [1500, 1400, 790, 990, 1120, 845, 640]
+    cases_2023 = list(H1_CASES_2023)
+    cases_2023[2] = 700  # 清水县: 675 against 700, a fall
+    rows: list[list[Any]] = [[None] * 7, header]
+    for k, name in enumerate(TIANSHUI):
+        c, c0 = H1_CASES[k], cases_2023[k]
+        m, m0 = MEDIATORS[k], mediators_2023[k]
+        rows.append([name, c, c0, round((c / c0 - 1) * 100), m, m0, m - m0])
+    rows[4][3] = f"下降{abs(round((H1_CASES[2] / 700 - 1) * 100, 1))}%"  # D5, as text
+    rows[7][6] = 30  # G8
+    write_xlsx(
+        "comparison_columns_flat.xlsx",
+        rows,
+        merges=[("A1:G1", "2024年1-6月天水市人民调解工作情况统计表")],
+    )
 
 
 def make_all() -> None:
@@ -598,8 +787,15 @@ def make_all() -> None:
     make_empty()
     make_not_a_spreadsheet()
     make_zip_bomb()
+    make_zip_size_lie()
+    make_zip_ratio_bomb()
     make_unit_conversion_wanjian()
     make_percent_formatted_fraction()
+    make_stacked_tables()
+    make_side_by_side_tables()
+    make_hidden_sheets()
+    make_comparison_columns()
+    make_comparison_columns_flat()
 
 
 if __name__ == "__main__":
