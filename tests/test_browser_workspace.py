@@ -109,7 +109,7 @@ def go(page, link: str, ready: str) -> None:
 
 def choose_file(page, path: str) -> None:
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(path)
-    page.wait_for_selector(f"text=📄 {Path(path).name}", timeout=TIMEOUT)
+    page.wait_for_selector(f'h3:has-text("{Path(path).name}")', timeout=TIMEOUT)
     page.wait_for_selector("text=检查结果", timeout=TIMEOUT)
     wait_idle(page, timeout_ms=TIMEOUT)
 

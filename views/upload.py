@@ -153,9 +153,6 @@ def _mapping(key: str, result, options: ws.UploadOptions) -> ws.UploadOptions:
     return options
 
 
-SEVERITY_ICON = {"error": "🔴", "warning": "🟡"}
-
-
 def _report(key: str, result, data: bytes, name: str) -> None:
     st.markdown(f"**{tr('up_report')}**")
     counts = result.report.counts
@@ -203,7 +200,8 @@ def _problems_table(key: str, found) -> None:
     if sheet:
         shown = shown[shown["sheet"] == sheet]
     shown = shown.assign(
-        severity=[f"{SEVERITY_ICON.get(s, '')} {tr(f'up_sev_{s}')}" for s in shown["severity"]]
+        # words, not coloured emoji: intranet desktops often have no emoji font
+        severity=[tr(f"up_sev_{s}") for s in shown["severity"]]
     )
     st.dataframe(
         shown[["severity", "sheet", "cell", "region", "indicator", "message"]].rename(
@@ -324,7 +322,7 @@ def _file_panel(uploaded) -> str:
     data = uploaded.getvalue()
     name = uploaded.name
     key = hashlib.sha256(data).hexdigest()[:16]
-    st.subheader(f"📄 {name}")
+    st.subheader(name)
     done = st.session_state.get("up_done", {}).get(key)
     if done is not None:
         _done(*done)
