@@ -86,13 +86,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "backfill_note_part_of": ("属于“{ref}”", "part of “{ref}”"),
     "backfill_note_parts": ("其中：{parts}", "of which: {parts}"),
     "backfill_note_parts_add_up": ("各分项合计与总数一致", "parts add up to the whole"),
-    "backfill_note_parts_exceed_whole": ("⚠ 各分项合计大于总数", "⚠ parts exceed the whole"),
-    "backfill_note_conflict": (
-        "⚠ 同一地区、期间、指标有不同数值，请只采用一条",
-        "⚠ another value for the same region, period and indicator: accept only one",
+    "backfill_note_parts_exceed_whole": (
+        "注意：各分项合计大于总数",
+        "check: parts exceed the whole",
     ),
-    "backfill_note_no_period": ("⚠ 期间未识别，请填写", "⚠ no period: fill it in"),
-    "backfill_note_no_region": ("⚠ 地区未识别，请填写", "⚠ no region: fill it in"),
+    "backfill_note_conflict": (
+        "注意：同一地区、期间、指标有不同数值，请只采用一条",
+        "check: another value for the same region, period and indicator: accept only one",
+    ),
+    "backfill_note_no_period": ("注意：期间未识别，请填写", "check: no period, fill it in"),
+    "backfill_note_no_region": ("注意：地区未识别，请填写", "check: no region, fill it in"),
     "backfill_note_mapped_by_analyst": ("手动对应", "mapped by hand"),
     "backfill_sentences": ("原文中的位置", "Where the figures are"),
     "backfill_unrecognised": ("未识别的数字（{n} 个）", "Unrecognised figures ({n})"),

@@ -70,16 +70,16 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{year} targets can still change; they lock when the first quarter ends (31 March).",
     ),
     "tg_lock_locked": (
-        "🔒 {year}年目标已于第一季度结束后锁定；如需修改，须由管理员填写理由后重新开放。",
-        "🔒 {year} targets locked when the first quarter closed; an administrator must reopen them, with a reason, to change them.",
+        "{year}年目标已于第一季度结束后锁定；如需修改，须由管理员填写理由后重新开放。",
+        "{year} targets locked when the first quarter closed; an administrator must reopen them, with a reason, to change them.",
     ),
     "tg_lock_reopened": (
-        "🔓 {year}年目标已由 {by} 于 {at} 重新开放，理由：{reason}",
-        "🔓 {year} targets reopened by {by} at {at}; reason: {reason}",
+        "{year}年目标已由 {by} 于 {at} 重新开放，理由：{reason}",
+        "{year} targets reopened by {by} at {at}; reason: {reason}",
     ),
     "tg_lock_settled": (
-        "✅ {year}年已年终结算：完成情况已冻结，结算后的数据修订只作标注，不改变结算结果。",
-        "✅ {year} has been settled: results are frozen; later revisions are flagged, never applied to the settled result.",
+        "{year}年已年终结算：完成情况已冻结，结算后的数据修订只作标注，不改变结算结果。",
+        "{year} has been settled: results are frozen; later revisions are flagged, never applied to the settled result.",
     ),
     "tg_no_targets": (
         "{region}{year}年还没有目标。统计员或管理员可在本页下方“目标管理”中逐项录入或从表格导入，也可运行 `python -m etl targets import 目标.xlsx`。",

@@ -78,7 +78,7 @@ region_name = regions.get(region_code).name
 
 lock = tg.lock_state(engine, region_code, year)
 if lock.state == "settled":
-    st.success(ui.tr("tg_lock_settled", year=year))
+    st.success(ui.tr("tg_lock_settled", year=year), icon=":material/task_alt:")
 elif lock.state == "reopened":
     st.info(
         ui.tr(
@@ -87,10 +87,11 @@ elif lock.state == "reopened":
             by=lock.reopened_by,
             at=lock.reopened_at,
             reason=lock.reason,
-        )
+        ),
+        icon=":material/lock_open:",
     )
 elif lock.state == "locked":
-    st.caption(ui.tr("tg_lock_locked", year=year))
+    st.caption(":material/lock: " + ui.tr("tg_lock_locked", year=year))
 else:
     st.caption(ui.tr("tg_lock_open", year=year))
 
