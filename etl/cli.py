@@ -303,6 +303,7 @@ COMMAND_MODULES = (
     "etl.targets_cmd",
     "etl.report_cmd",
     "etl.extract_cmd",
+    "etl.summary_cmd",
 )
 
 

@@ -234,3 +234,28 @@ def test_the_writers_mark_the_summary():
     for rel in _FACT_WRITERS:
         text = (ROOT / rel).read_text(encoding="utf-8")
         assert "summary.mark_dirty(" in text or "summary.invalidate(" in text, rel
+
+
+def test_cli_rebuild_after_facts_changed_by_hand(tmp_path):
+    """Facts edited in SQL behind the product's back: `etl summary --rebuild` puts it right."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "s.duckdb"
+    engine = get_engine(db)
+    with transaction(engine) as conn:
+        write_facts(conn, info(), frame(*months(QINZHOU, "mediation_cases", [10.0] * 12)))
+    summary.refresh(engine)
+    with transaction(engine) as conn:  # by hand: no mark
+        conn.execute(sa.text("UPDATE facts SET value = 20 WHERE period_start = DATE '2024-03-01'"))
+    assert value(engine, QINZHOU) == 120.0  # the summary does not know
+    out = subprocess.run(
+        [sys.executable, "-m", "etl", "summary", "--rebuild", "--db", str(db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "up to date" in out
+    assert value(engine, QINZHOU) == 130.0
+    assert_summary_is_right(engine)
