@@ -726,7 +726,8 @@ def _columns(
 
     grains = _run(engine_or_conn, read)
     if any(stale) and isinstance(engine_or_conn, Engine):
-        summary.refresh_quietly(engine_or_conn)  # this read used the facts; the next one won't
+        # this read used the facts; the next one won't (never waits behind another writer)
+        summary.refresh_quietly(engine_or_conn, wait=False)
     months = np.array([int(p.months) for p in periods], dtype=np.int64)
     own = _own_figures(grains, scope, len(code_index), kinds, months)
     plain = code_index.get_indexer([c for c in unique if not catalog.get(c).is_ratio])

@@ -513,20 +513,35 @@ def transaction(
 
     Waits while another process holds DuckDB's lock (telling `on_wait` once), serialises writers
     inside this process, and on PostgreSQL takes a transaction-level advisory lock so that two
-    app servers never interleave loads. `bump_version=False` for writes the dashboard never
-    shows (logins, accounts), so they do not invalidate its caches.
+    app servers never interleave loads. `timeout=0`: give up at once (LockTimeout) instead of
+    waiting for another writer. `bump_version=False` for writes the dashboard never shows
+    (logins, accounts, the yearly summary), so they do not invalidate its caches.
     """
     with _process_write_lock:
         conn = _retrying(engine.connect, timeout=timeout, on_wait=on_wait)
         try:
             with conn.begin():
                 if engine.dialect.name == "postgresql":
-                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(7_240_501)))
+                    _pg_write_lock(conn, wait=timeout != 0)
                 yield conn
                 if bump_version:
                     bump_data_version(conn)
         finally:
             conn.close()
+
+
+PG_WRITE_LOCK = 7_240_501  # the advisory lock every writer takes on PostgreSQL
+
+
+def _pg_write_lock(conn: Connection, *, wait: bool) -> None:
+    """PostgreSQL's transaction-level advisory lock for writers; timeout=0 means do not wait."""
+    if wait:
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(PG_WRITE_LOCK)))
+    elif not conn.execute(sa.select(sa.func.pg_try_advisory_xact_lock(PG_WRITE_LOCK))).scalar():
+        raise LockTimeout(
+            "数据库正被另一个进程写入，请稍后重试",
+            "the database is being written by another process; try again later",
+        )
 
 
 # --------------------------------------------------------------------------- schema

@@ -34,6 +34,7 @@ from lawstats.periods import Period
 from lawstats.store import (
     SUMMARY_READY_KEY,
     LockTimeout,
+    _process_write_lock,
     facts,
     get_meta,
     grains_year,
@@ -286,12 +287,21 @@ def read_grain_positions(
     return _fetch_columns(conn, _read_statement(), params), False
 
 
-def refresh_quietly(engine: Engine) -> None:
-    """A refresh after a read found changes pending, so the next yearly read is fast. Waits
-    briefly for another writer; a failure never fails the read that triggered it (logged)."""
+def refresh_quietly(engine: Engine, *, wait: bool = True) -> None:
+    """Refresh so that the next yearly read is fast; a failure never fails the caller (logged).
+
+    `wait=False` (after a dashboard read found changes pending): give up at once when another
+    thread or process is writing, so a viewer never waits behind a load; the next read tries
+    again. Otherwise wait up to LAZY_REFRESH_TIMEOUT_S for the other writer.
+    """
+    if not wait and not _process_write_lock.acquire(blocking=False):
+        return  # this process is writing: the next read tries again
     try:
-        refresh(engine, timeout=LAZY_REFRESH_TIMEOUT_S)
+        refresh(engine, timeout=LAZY_REFRESH_TIMEOUT_S if wait else 0.0)
     except LockTimeout:
         log.info("yearly summary not refreshed: another process is writing")
     except Exception:  # noqa: BLE001 - the facts answered the read; the failure is logged
         log.exception("yearly summary refresh failed; reads use the facts")
+    finally:
+        if not wait:
+            _process_write_lock.release()

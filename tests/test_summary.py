@@ -259,3 +259,68 @@ def test_cli_rebuild_after_facts_changed_by_hand(tmp_path):
     assert "up to date" in out
     assert value(engine, QINZHOU) == 130.0
     assert_summary_is_right(engine)
+
+
+def _stale_store(engine) -> None:
+    with transaction(engine) as conn:
+        write_facts(
+            conn, info("a.xlsx", "a" * 64), frame(*months(QINZHOU, "mediation_cases", [10.0] * 12))
+        )
+    summary.refresh(engine)
+    with transaction(engine) as conn:
+        write_facts(
+            conn,
+            info("b.xlsx", "b" * 64),
+            frame((QINZHOU, Period.month(2024, 1), "mediation_cases", 40.0)),
+        )
+    assert not fresh(engine)
+
+
+def _read_while_held(engine, hold) -> None:
+    """A yearly read while `hold` keeps a writer busy: right figure, no wait, no refresh."""
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=hold, args=(started, release))
+    holder.start()
+    try:
+        assert started.wait(20)
+        assert value(engine, QINZHOU) == 150.0  # from the facts
+        assert holder.is_alive()  # the read did not wait for the writer to finish
+        assert not fresh(engine)  # and did not refresh behind its back
+    finally:
+        release.set()
+        holder.join(20)
+    assert value(engine, QINZHOU) == 150.0
+    assert fresh(engine)  # the next read refreshed it
+
+
+def test_a_read_never_waits_behind_a_writer_in_this_process(engine):
+    _stale_store(engine)
+
+    def hold(started, release):
+        with transaction(engine):
+            started.set()
+            release.wait(20)
+
+    _read_while_held(engine, hold)
+
+
+def test_a_read_never_waits_behind_another_servers_writer():
+    """PostgreSQL only: the advisory lock (DuckDB's file lock: see test_store)."""
+    from lawstats.store import PG_WRITE_LOCK, wipe
+    from tests.conftest import pg_url, require_or_skip
+
+    url = pg_url()
+    require_or_skip(bool(url), "PostgreSQL (LAWSTATS_TEST_PG_URL)")
+    wipe(get_engine(url, create=False))
+    engine = get_engine(url)
+    _stale_store(engine)
+
+    def hold(started, release):  # another app server: its own connection, not this process's lock
+        with engine.connect() as conn, conn.begin():
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(PG_WRITE_LOCK)))
+            started.set()
+            release.wait(20)
+
+    _read_while_held(engine, hold)
