@@ -232,6 +232,18 @@ def check_large_changes(
     return problems
 
 
+def store_checks(
+    conn: Connection, extraction, frame: pd.DataFrame, catalog: Catalog, regions: RegionTable
+) -> list[Problem]:
+    """The warnings that need the store: changes against last year, 上年同期 columns."""
+    from etl.validate import check_previous_year_columns
+
+    return [
+        *check_large_changes(conn, extraction, frame, catalog, regions),
+        *check_previous_year_columns(conn, extraction, catalog, regions),
+    ]
+
+
 def _has_previous_year(conn: Connection, frame: pd.DataFrame) -> bool:
     import sqlalchemy as sa
 
@@ -306,7 +318,7 @@ def load_bytes(
     """Extract, validate and (unless refused or a dry run) write one file as one batch."""
     from etl.extract import extract_file
     from etl.readers import ReadError
-    from etl.validate import check_previous_year_columns, validate
+    from etl.validate import validate
 
     catalog = catalog or load_catalog()
     regions = regions or load_regions()
@@ -378,8 +390,7 @@ def load_bytes(
     with connect(engine, on_wait=on_wait) as conn:
         earlier = active_batch_with_hash(conn, sha)
         if earlier is None and report.ok and not frame.empty:
-            report.extend(check_large_changes(conn, extraction, frame, catalog, regions))
-            report.extend(check_previous_year_columns(conn, extraction, catalog, regions))
+            report.extend(store_checks(conn, extraction, frame, catalog, regions))
     if earlier is not None:
         return _unchanged(result, earlier)
     result.extraction = extraction
@@ -445,10 +456,7 @@ class _Writer(threading.Thread):
                 earlier = active_batch_with_hash(conn, info.sha256)
                 if earlier is not None:
                     raise _AlreadyLoaded(earlier)  # rolls back: the store stays as it was
-                self.large = check_large_changes(conn, extraction, frame, catalog, regions)
-                from etl.validate import check_previous_year_columns
-
-                self.large += check_previous_year_columns(conn, extraction, catalog, regions)
+                self.large = store_checks(conn, extraction, frame, catalog, regions)
                 self.result = write_facts(conn, info, frame)
                 self._written.set()
                 self._verdict.wait()
@@ -468,7 +476,12 @@ class _Writer(threading.Thread):
         super().start()
 
     def abandon(self) -> None:
-        """Roll back (validation failed or raised) and wait for the thread to end."""
+        """Roll back (validation raised) and wait for the thread to end."""
+        self._warnings = None
+        self._settle()
+
+    def _settle(self) -> None:
+        """Let the thread commit (warnings set) or roll back, and wait for it to end."""
         self._verdict.set()
         self.join()
 
@@ -480,7 +493,7 @@ class _Writer(threading.Thread):
             report.extend(self.large)
             if report.ok:
                 self._warnings = [p.to_dict() for p in report.warnings]
-        self.abandon()  # commits when _warnings is set
+        self._settle()
         if self.error is not None:
             if isinstance(self.error, _AlreadyLoaded) or report.ok:
                 raise self.error

@@ -265,15 +265,8 @@ def grains_text(
     )
 
 
-# (dialect, (flows and rates?, stocks?), only some regions?) -> statement; a part without
-# indicators is left out, not scanned
+# (flows and rates?, stocks?): a part without indicators is left out of a statement, not scanned
 GRAIN_PARTS = ((True, True), (True, False), (False, True))
-GRAINS_SQL = {
-    (dialect, parts, some): _sql(grains_text(dialect, parts, some))
-    for dialect in ("duckdb", "generic")
-    for parts in GRAIN_PARTS
-    for some in (True, False)
-}
 
 
 # The read path's form of the grains: region and indicator as positions in the lists the caller
@@ -308,15 +301,15 @@ def read_grain_positions(
     grain_codes: Sequence[str],
     stock_codes: Sequence[str],
 ) -> dict[str, np.ndarray]:
-    """read_grains with region_pos / code_pos (positions in region_codes / code_list) in place
-    of the codes."""
+    """The grain rows (grains_text) of the given regions and indicators for each period, with
+    region_pos / code_pos (positions in region_codes / code_list) in place of the codes."""
     parts = (bool(grain_codes), bool(stock_codes))
     if not any(parts):
         return {c: np.zeros(0, dtype=object) for c in _POSITION_COLUMNS}
     dialect = "duckdb" if conn.dialect.name == "duckdb" else "generic"
     lookup = dialect == "duckdb" and by_year(periods)
     params = {
-        **(_by_year_params(periods) if lookup else _period_params(periods)),
+        **(_by_year_params(periods) if lookup else period_params(periods)),
         "regions": list(region_codes),
         "code_list": list(code_list),
         "grain_codes": list(grain_codes),
@@ -325,7 +318,8 @@ def read_grain_positions(
     return _fetch_columns(conn, POSITIONS_SQL[dialect, parts, lookup], params)
 
 
-def _period_params(periods: Sequence[Period]) -> dict:
+def period_params(periods: Sequence[Period]) -> dict:
+    """The bound parameters of the periods CTE (grains_text) and the date bounds of the scan."""
     return {
         "p_idx": list(range(len(periods))),
         "p_start": [p.start for p in periods],
@@ -333,29 +327,6 @@ def _period_params(periods: Sequence[Period]) -> dict:
         "lo": min(p.start for p in periods),
         "hi": max(p.end for p in periods),
     }
-
-
-def read_grains(
-    conn: Connection,
-    periods: Sequence[Period],
-    region_codes: Sequence[str] | None,
-    grain_codes: Sequence[str],
-    stock_codes: Sequence[str],
-) -> dict[str, np.ndarray]:
-    """The grain rows (see GRAINS_SQL) of the given regions (None: all) and indicators for each
-    period."""
-    parts = (bool(grain_codes), bool(stock_codes))
-    if not any(parts):
-        return {c: np.zeros(0, dtype=object) for c in _GRAIN_COLUMNS}
-    dialect = "duckdb" if conn.dialect.name == "duckdb" else "generic"
-    statement = GRAINS_SQL[dialect, parts, region_codes is not None]
-    params = {
-        **_period_params(periods),
-        **({"regions": list(region_codes)} if region_codes is not None else {}),
-        "grain_codes": list(grain_codes),
-        "stock_codes": list(stock_codes),
-    }
-    return _fetch_columns(conn, statement, params)
 
 
 def _fetch_columns(
@@ -375,10 +346,10 @@ def _fetch_columns(
     }
 
 
-_GRAIN_COLUMNS = [
+_POSITION_COLUMNS = [
     "pidx",
-    "region_code",
-    "indicator_code",
+    "region_pos",
+    "code_pos",
     "grain",
     "batch_id",
     "n",
@@ -387,7 +358,6 @@ _GRAIN_COLUMNS = [
     "rate",
     "as_of",
 ]
-_POSITION_COLUMNS = ["pidx", "region_pos", "code_pos", *_GRAIN_COLUMNS[3:]]
 
 
 # --------------------------------------------------------------------------- the region scope

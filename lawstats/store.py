@@ -156,8 +156,10 @@ grains_year = sa.Table(
 sa.Index("ix_grains_year", grains_year.c.y, grains_year.c.indicator_code).ddl_if(
     dialect="postgresql"
 )
-# meta key: "1" once the summary is built and may answer reads
+# meta key of the summary's state: built and current, changes pending (summary_dirty), or
+# anything else (missing, rebuild): to be rebuilt whole before it answers reads
 SUMMARY_READY_KEY = "summary_ready"
+SUMMARY_READY, SUMMARY_PENDING, SUMMARY_REBUILD = "1", "pending", "0"
 # (year, indicator) pairs whose facts changed since the summary was refreshed
 summary_dirty = sa.Table(
     "summary_dirty",
@@ -616,7 +618,7 @@ def _sync_reference(conn: Connection) -> None:
     conn.execute(regions.delete())
     bulk_insert(conn, regions, frame)
     set_meta(conn, "reference_digest", digest)
-    set_meta(conn, SUMMARY_READY_KEY, "0")  # indicator kinds may have changed: rebuild it
+    set_meta(conn, SUMMARY_READY_KEY, SUMMARY_REBUILD)  # indicator kinds may have changed
     set_meta(conn, "schema_version", SCHEMA_VERSION)
 
 

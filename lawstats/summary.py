@@ -1,10 +1,10 @@
 """The yearly summary: the roll-up's grains for calendar years, kept in a table.
 
 Most dashboard views ask about whole years (总览 of 2024 with six years of sparklines, rankings
-and trends by year). For a year the roll-up's database step (rollup.GRAINS_SQL) reduces about
+and trends by year). For a year the roll-up's database step (rollup.grains_text) reduces about
 twelve monthly facts per region and indicator to one candidate row; at national scale that
 scan is most of a page's time. `grains_year` holds exactly those rows for every year, made by
-the same SQL (rollup.read_grains over every region), so a yearly read returns the same rows the
+the same SQL (rollup.grains_text over every region), so a yearly read returns the same rows the
 facts would give, from a table about a twelfth of the size.
 
 Correct by construction, never trusted blindly:
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from datetime import date
 from functools import cache
 
 import numpy as np
@@ -32,7 +33,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from lawstats.periods import Period
 from lawstats.store import (
+    SUMMARY_PENDING,
+    SUMMARY_READY,
     SUMMARY_READY_KEY,
+    SUMMARY_REBUILD,
     LockTimeout,
     _process_write_lock,
     facts,
@@ -46,25 +50,22 @@ from lawstats.store import (
 
 log = logging.getLogger(__name__)
 
-# meta SUMMARY_READY_KEY: built and current; changes pending (summary_dirty); anything else
-# (missing, "0"): rebuild it whole
-READY, PENDING, REBUILD = "1", "pending", "0"
+# the summary's states (meta SUMMARY_READY_KEY)
+READY, PENDING, REBUILD = SUMMARY_READY, SUMMARY_PENDING, SUMMARY_REBUILD
 # Tests switch the summary off to compare both read paths.
 ENABLED = True
-# How long a lazy refresh before a dashboard read waits for another writer.
+# How long refresh_quietly(wait=True) (after etl load / rollback) waits for another writer.
 LAZY_REFRESH_TIMEOUT_S = 2.0
 
 
 def calendar_years(periods: Sequence[Period]) -> list[int] | None:
     """The years when every period is a whole calendar year, else None."""
-    years = []
-    for p in periods:
-        if p.start.month != 1 or p.start.day != 1 or p.end.month != 12 or p.end.day != 31:
-            return None
-        if p.start.year != p.end.year:
-            return None
-        years.append(p.start.year)
-    return years
+    years = [p.start.year for p in periods]
+    whole = all(
+        (p.start, p.end) == (date(y, 1, 1), date(y, 12, 31))
+        for p, y in zip(periods, years, strict=True)
+    )
+    return years if whole else None
 
 
 # --------------------------------------------------------------------------- marking changes
@@ -189,6 +190,8 @@ def _insert_statement(dialect: str, parts: tuple[bool, bool]) -> sa.TextClause:
 def _rebuild(conn: Connection, years: dict[int, list[str] | None]) -> int:
     """Insert the grain rows of these years (None: every indicator) from the facts, with the
     roll-up's own statement over every region, inside the database."""
+    from lawstats.rollup import period_params
+
     kinds = dict(conn.execute(sa.select(indicators.c.code, indicators.c.kind)).all())
     dialect = "duckdb" if conn.dialect.name == "duckdb" else "generic"
     written = 0
@@ -203,15 +206,7 @@ def _rebuild(conn: Connection, years: dict[int, list[str] | None]) -> int:
         if not flows and not stocks:
             continue
         periods = [Period.of_year(y) for y in ys]
-        params = {
-            "p_idx": list(range(len(periods))),
-            "p_start": [p.start for p in periods],
-            "p_end": [p.end for p in periods],
-            "lo": periods[0].start,
-            "hi": periods[-1].end,
-            "grain_codes": flows,
-            "stock_codes": stocks,
-        }
+        params = {**period_params(periods), "grain_codes": flows, "stock_codes": stocks}
         statement = _insert_statement(dialect, (bool(flows), bool(stocks)))
         written += conn.execute(statement, params).rowcount or 0
     return written
