@@ -2,7 +2,10 @@
 
 import streamlit as st
 
-from lawstats import auth_ui, ui
+from lawstats import auth_ui, summary, ui
+
+# this long-lived server refreshes the dashboard's summary in the background, off a viewer's request
+summary.BACKGROUND = True
 
 st.set_page_config(page_title="法治统计看板", page_icon="⚖️", layout="wide")
 ui.language_switch()

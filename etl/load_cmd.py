@@ -99,7 +99,7 @@ def cmd_load(args: argparse.Namespace) -> int:
             tick(i + 1, len(paths))
         loaded = loaded or result.status == "loaded"
     if loaded:
-        summary.refresh_quietly(engine)  # the dashboard's yearly reads stay fast
+        summary.refresh_quietly(engine)  # the dashboard's reads stay fast
     return worst
 
 

@@ -1,4 +1,4 @@
-"""`python -m etl summary`: bring the dashboard's yearly summary up to date (lawstats.summary).
+"""`python -m etl summary`: bring the dashboard's summary up to date (lawstats.summary).
 
 The product's own writes keep it right by themselves; this is for operators: after facts were
 changed by hand in SQL (`--rebuild`), or to see its state.
@@ -27,7 +27,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
         state = get_meta(conn, SUMMARY_READY_KEY)
     word = "已是最新 up to date" if state == summary.READY else f"状态 state {state!r}"
     print(
-        f"年度汇总表 yearly summary: {word}; {rows:,} rows written in "
+        f"汇总表 summary: {word}; {rows:,} rows written in "
         f"{time.perf_counter() - t0:.1f} s"
     )
     return 0
@@ -36,7 +36,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 def register(sub, with_db) -> None:
     """Add the `summary` subcommand."""
     sp = with_db(
-        sub.add_parser("summary", help="refresh (or --rebuild) the dashboard's yearly summary")
+        sub.add_parser("summary", help="refresh (or --rebuild) the dashboard's summary")
     )
     sp.add_argument(
         "--rebuild", action="store_true", help="rebuild it whole (after facts changed by hand)"

@@ -472,7 +472,10 @@ def write_facts(
     batch_id = create_batch(conn, info)
     # superseded facts share their keys with written ones
     summary.mark_dirty(
-        conn, summary.pairs_of_spans(c.span[c.write], c.spans, to_write["indicator_code"])
+        conn,
+        summary.marks_of_spans(
+            c.span[c.write], c.spans, to_write["indicator_code"], to_write["region_code"]
+        ),
     )
     if not superseded.empty:
         _mark_superseded(conn, superseded["id"], batch_id)
@@ -551,7 +554,7 @@ def rollback_batch(conn: Connection, batch_id: int, *, actor: str, reason: str) 
         {"b": batch_id},
     )
     # restored facts share their keys with this batch's facts
-    summary.mark_dirty(conn, summary.pairs_of(mine))
+    summary.mark_dirty(conn, summary.marks_of(mine))
     restored = 0
     if not old.empty:
         for frame in (mine, old):

@@ -14,7 +14,6 @@ from lawstats.catalog import Catalog, Indicator, load_catalog
 from lawstats.formatting import format_change, format_value
 from lawstats.periods import Period
 from lawstats.regions import RegionTable, load_regions
-from lawstats.rollup import figures
 
 PERIOD_KINDS = ("year", "quarter", "month", "ytd")
 # normalisation code -> the stock indicator it divides by and the multiplier
@@ -108,11 +107,18 @@ def series_values(
     regions: RegionTable | None = None,
     catalog: Catalog | None = None,
 ) -> pd.DataFrame:
-    """Rolled-up figures of regions x indicators for several periods, from one query."""
+    """Rolled-up figures of regions x indicators for several periods, from one query (without
+    batch ids: trends show no provenance)."""
     if not periods:
         return pd.DataFrame()
     frame = rollup.series(
-        engine, region_codes, periods, indicator_codes, regions=regions, catalog=catalog
+        engine,
+        region_codes,
+        periods,
+        indicator_codes,
+        regions=regions,
+        catalog=catalog,
+        batches=False,
     )
     return _label_periods(frame, periods)
 
@@ -344,10 +350,14 @@ def ranking(
         codes.append(base_code)
     if ind.is_ratio:
         codes.append(ind.denominator)
-    frame = (
-        figures(engine, units, period, codes, regions=regions, catalog=catalog) if units else None
+    found = (
+        rollup.figure_columns(
+            engine, units, period, codes, regions=regions, catalog=catalog, batches=False
+        )
+        if units
+        else None
     )
-    if frame is None or frame.empty:
+    if found is None or not len(found["value"]):
         empty = pd.DataFrame(
             columns=[
                 "region_code",
@@ -363,7 +373,7 @@ def ranking(
 
     # rollup.figures states one row per unit and code, units outermost, codes in the order asked
     def column(name: str, at: int) -> np.ndarray:
-        return frame[name].to_numpy().reshape(len(units), len(codes))[:, at]
+        return np.asarray(found[name]).reshape(len(units), len(codes))[:, at]
 
     raw = column("value", 0).astype(np.float64)
     raw_previous = column("previous", 0).astype(np.float64)
@@ -386,8 +396,10 @@ def ranking(
     else:
         cols["value"], cols["previous"] = raw, raw_previous
     descending = ind.better != "down"
-    rank = competition_rank(pd.Series(cols["value"]), descending=descending)
-    previous_rank = competition_rank(pd.Series(cols["previous"]), descending=descending)
+    rank = competition_rank(pd.Series(cols["value"], dtype="float64"), descending=descending)
+    previous_rank = competition_rank(
+        pd.Series(cols["previous"], dtype="float64"), descending=descending
+    )
     cols["rank"] = rank.array
     cols["previous_rank"] = previous_rank.array
     cols["rank_change"] = (previous_rank - rank).astype("Int64").array

@@ -77,7 +77,7 @@ def build_demo(engine: Engine, *, force: bool = False, progress=None) -> dict[st
             written += res.written
             if progress:
                 progress(i + 1, len(groups))
-        summary.invalidate(conn)  # bulk-built: the yearly summary is rebuilt whole
+        summary.invalidate(conn)  # bulk-built: the summary is rebuilt whole
         summary.refresh_in(conn)
         set_meta(conn, "is_demo", "true")
     ensure_demo_accounts(engine)

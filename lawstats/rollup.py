@@ -22,12 +22,15 @@ over the region tree then work on those few rows with numpy, vectorised, in this
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import itertools
+import warnings
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -82,7 +85,8 @@ class Figure:
 
 # The database reduces the facts to "grains": per period, region and indicator, the candidates for
 # a region's own figure. Flows and reported rates: one row per period length (months; -1 = the
-# exact period) and batch, with the count, sum, flags and last date. Stocks: the latest level
+# exact period) with the count, sum, flags, last date and the list of the facts' batches (a
+# county's year is one row however many monthly files it came in). Stocks: the latest level
 # inside the period. Static text, bound parameters only; periods and code lists arrive as arrays.
 # Relies on the store's invariant of at most one current fact per (region, period, indicator).
 _PERIODS = """
@@ -107,8 +111,7 @@ _FLOW_GRAINS_TEMPLATE = """
 SELECT {p}.pidx, f.region_code, f.indicator_code,
        CASE WHEN f.period_start = {p}.p_start AND f.period_end = {p}.p_end THEN -1
             ELSE f.period_months END AS grain,
-       f.batch_id,
-       count(*) AS n,
+       {batches}count(*) AS n,
        sum(f.value) AS value,
        bool_or(f.is_approximate) AS approx,
        bool_or(f.is_reported_rate) AS rate,
@@ -117,8 +120,7 @@ SELECT {p}.pidx, f.region_code, f.indicator_code,
   AND (f.period_months > 0 OR (f.period_start = {p}.p_start AND f.period_end = {p}.p_end))
 GROUP BY {p}.pidx, f.region_code, f.indicator_code,
          CASE WHEN f.period_start = {p}.p_start AND f.period_end = {p}.p_end THEN -1
-              ELSE f.period_months END,
-         f.batch_id
+              ELSE f.period_months END
 """
 _FLOW_GRAINS = _fill(
     _FLOW_GRAINS_TEMPLATE,
@@ -133,8 +135,7 @@ WHERE f.is_current AND f.value IS NOT NULL
 # `{columns}` and `{source}` select the facts, `{join}` pairs them with their periods.
 _STOCK_LATEST_TEMPLATE = """
 SELECT {p}.pidx, f.region_code, f.indicator_code, 0 AS grain,
-       arg_max(f.batch_id, f.k) AS batch_id,
-       1 AS n,
+       {batch_one}1 AS n,
        arg_max(f.value, f.k) AS value,
        arg_max(f.is_approximate, f.k) AS approx,
        arg_max(f.is_reported_rate, f.k) AS rate,
@@ -160,7 +161,8 @@ _STOCK_LATEST_DUCKDB = _fill(
 )
 # Any other SQL database (PostgreSQL): the same rows through a window function.
 _STOCK_LATEST_GENERIC = """
-SELECT pidx, region_code, indicator_code, 0 AS grain, batch_id, 1 AS n, value, approx, rate, as_of
+SELECT pidx, region_code, indicator_code, 0 AS grain, {batch_one}1 AS n, value, approx, rate,
+       as_of
 FROM (
     SELECT p.pidx, f.region_code, f.indicator_code, f.batch_id, f.value,
            f.is_approximate AS approx, f.is_reported_rate AS rate, f.period_end AS as_of,
@@ -244,15 +246,26 @@ def _sql(text: str) -> sa.TextClause:
     return sa.text(text).bindparams(*(sa.bindparam(n, expanding=True) for n in names))
 
 
+# a grain's batches, as a list (one id per fact; duplicates allowed): flows, then stocks (the
+# latest level's batch); left out of statements whose caller shows no provenance
+_BATCH_LIST = {
+    "duckdb": ("list(f.batch_id) AS batch_ids, ", "[arg_max(f.batch_id, f.k)] AS batch_ids, "),
+    "generic": ("array_agg(f.batch_id) AS batch_ids, ", "ARRAY[batch_id] AS batch_ids, "),
+}
+
 _REGION_FILTER = "\n  AND {f}region_code IN (SELECT unnest(CAST(:regions AS VARCHAR[])))"
 
 
 def grains_text(
-    dialect: str, parts: tuple[bool, bool], some_regions: bool, year_lookup: bool = False
+    dialect: str,
+    parts: tuple[bool, bool],
+    some_regions: bool,
+    year_lookup: bool = False,
+    batches: bool = True,
 ) -> str:
     """The grains statement's text (static SQL, bound parameters only); without `some_regions`
-    it reads every region (the yearly summary's build, lawstats.summary); `year_lookup`: the
-    DuckDB form for periods in distinct calendar years (by_year)."""
+    it reads every region (the summary's build, lawstats.summary); `year_lookup`: the DuckDB
+    form for periods in distinct calendar years (by_year); without `batches` no batch_ids."""
     if year_lookup:
         flows, stocks, head = _FLOW_GRAINS_BY_YEAR, _STOCK_LATEST_BY_YEAR, ""
     else:
@@ -260,6 +273,8 @@ def grains_text(
         stocks = _STOCK_LATEST_DUCKDB if dialect == "duckdb" else _STOCK_LATEST_GENERIC
     pieces = [p for p, on in zip((flows, stocks), parts, strict=True) if on]
     text = head + "UNION ALL".join(pieces)
+    flows_list, stock_list = _BATCH_LIST[dialect] if batches else ("", "")
+    text = text.replace("{batches}", flows_list).replace("{batch_one}", stock_list)
     return text.replace("{regions}", _REGION_FILTER.format(f="f.") if some_regions else "").replace(
         "{regions_unaliased}", _REGION_FILTER.format(f="") if some_regions else ""
     )
@@ -276,20 +291,24 @@ SELECT g.pidx,
        CAST(array_position(CAST(:regions AS VARCHAR[]), g.region_code) - 1 AS INTEGER) AS region_pos,
        CAST(array_position(CAST(:code_list AS VARCHAR[]), g.indicator_code) - 1 AS INTEGER)
            AS code_pos,
-       g.grain, g.batch_id, g.n, g.value, g.approx, g.rate, g.as_of
+       g.grain, {batches}g.n, g.value, g.approx, g.rate, g.as_of
 FROM ({grains}) g
 """
 
 
-def positions_statement(grains: str) -> sa.TextClause:
+def positions_statement(grains: str, batches: bool = True) -> sa.TextClause:
     """`grains` (text with :regions) wrapped to return region_pos and code_pos."""
-    return _sql(_POSITIONS.format(grains=grains))
+    text = _POSITIONS.replace("{batches}", "g.batch_ids, " if batches else "")
+    return _sql(text.format(grains=grains))
 
 
 POSITIONS_SQL = {
-    (dialect, parts, lookup): positions_statement(grains_text(dialect, parts, True, lookup))
+    (dialect, parts, lookup, batches): positions_statement(
+        grains_text(dialect, parts, True, lookup, batches), batches
+    )
     for dialect, lookup in (("duckdb", False), ("duckdb", True), ("generic", False))
     for parts in GRAIN_PARTS
+    for batches in (True, False)
 }
 
 
@@ -300,12 +319,15 @@ def read_grain_positions(
     code_list: Sequence[str],
     grain_codes: Sequence[str],
     stock_codes: Sequence[str],
+    batches: bool = True,
 ) -> dict[str, np.ndarray]:
     """The grain rows (grains_text) of the given regions and indicators for each period, with
-    region_pos / code_pos (positions in region_codes / code_list) in place of the codes."""
+    region_pos / code_pos (positions in region_codes / code_list) in place of the codes;
+    without `batches`, every row's batch list is empty."""
     parts = (bool(grain_codes), bool(stock_codes))
     if not any(parts):
-        return {c: np.zeros(0, dtype=object) for c in _POSITION_COLUMNS}
+        empty = {c: np.zeros(0, dtype=object) for c in _POSITION_COLUMNS}
+        return {**empty, "batch_offsets": np.zeros(1, dtype=np.int64)}
     dialect = "duckdb" if conn.dialect.name == "duckdb" else "generic"
     lookup = dialect == "duckdb" and by_year(periods)
     params = {
@@ -315,7 +337,7 @@ def read_grain_positions(
         "grain_codes": list(grain_codes),
         "stock_codes": list(stock_codes),
     }
-    return _fetch_columns(conn, POSITIONS_SQL[dialect, parts, lookup], params)
+    return _fetch_columns(conn, POSITIONS_SQL[dialect, parts, lookup, batches], params)
 
 
 def period_params(periods: Sequence[Period]) -> dict:
@@ -332,18 +354,47 @@ def period_params(periods: Sequence[Period]) -> dict:
 def _fetch_columns(
     conn: Connection, statement: sa.Executable, params: dict
 ) -> dict[str, np.ndarray]:
-    """A query's result as one numpy array per column (DuckDB's native fetch where available)."""
+    """A grains query's result as one numpy array per column; the list column `batch_ids` comes
+    flattened, with `batch_offsets` (row i's batches: batch_ids[offsets[i]:offsets[i + 1]]).
+    DuckDB hands its result over as Arrow (columns, no Python objects per row)."""
     result = conn.execute(statement, params)
+    out = _fetch_arrays(conn, result)
+    if "batch_offsets" not in out:  # a statement without batch lists
+        n = len(out["pidx"]) if "pidx" in out else 0
+        out["batch_offsets"] = np.zeros(n + 1, dtype=np.int64)
+        out["batch_ids"] = np.zeros(0, dtype=np.int64)
+    return out
+
+
+def _fetch_arrays(conn: Connection, result) -> dict[str, np.ndarray]:
     if is_duckdb(conn):
-        data = result.cursor.fetchnumpy()
+        with warnings.catch_warnings():
+            # "an extra copy of the rows": cheaper than fetchnumpy's array per list element
+            warnings.simplefilter("ignore", UserWarning)
+            table = result.cursor.to_arrow_table()
         result.close()
-        return {k: np.ma.getdata(v) for k, v in data.items()}
+        out: dict[str, np.ndarray] = {}
+        for name in table.column_names:
+            column = table.column(name)
+            array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+            if pa.types.is_list(array.type):
+                out["batch_offsets"] = array.offsets.to_numpy().astype(np.int64)
+                out[name] = array.values.to_numpy(zero_copy_only=False).astype(np.int64)
+            else:
+                out[name] = array.to_numpy(zero_copy_only=False)
+        return out
     names = list(result.keys())
     rows = result.fetchall()
-    return {
+    out = {
         name: _objects(r[i] for r in rows) if rows else np.zeros(0, dtype=object)
         for i, name in enumerate(names)
+        if name != "batch_ids"
     }
+    if "batch_ids" in names:
+        lists = [r[names.index("batch_ids")] or [] for r in rows]
+        out["batch_offsets"] = np.r_[0, np.cumsum([len(x) for x in lists], dtype=np.int64)]
+        out["batch_ids"] = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64)
+    return out
 
 
 _POSITION_COLUMNS = [
@@ -351,7 +402,7 @@ _POSITION_COLUMNS = [
     "region_pos",
     "code_pos",
     "grain",
-    "batch_id",
+    "batch_ids",
     "n",
     "value",
     "approx",
@@ -477,59 +528,46 @@ def _own_figures(
 ) -> _Own:
     """Choose each region's own figure: exact period, else finest complete tiling, else most months.
 
-    `grains` as read_grain_positions returns them (positions in the scope and the code list)."""
+    `grains` as read_grain_positions returns them (positions in the scope and the code list; one
+    row per period, region, indicator and grain, its batches as slices of `batch_ids`)."""
     n_regions = len(scope.codes)
     region = np.asarray(grains["region_pos"], dtype=np.int64)
     code = np.asarray(grains["code_pos"], dtype=np.int64)
     grain = grains["grain"].astype(np.int64)
-    period = grains["pidx"].astype(np.int64)
+    offsets = grains["batch_offsets"]
     # a rate stands only for exactly the period it was reported for
-    keep = (region >= 0) & (code >= 0) & ((kinds[np.maximum(code, 0)] != _RATE) | (grain == -1))
-    region, code, grain, period = region[keep], code[keep], grain[keep], period[keep]
+    keep = np.flatnonzero(
+        (region >= 0) & (code >= 0) & ((kinds[np.maximum(code, 0)] != _RATE) | (grain == -1))
+    )
+    region, code, grain = region[keep], code[keep], grain[keep]
+    period = grains["pidx"].astype(np.int64)[keep]
     n = grains["n"].astype(np.int64)[keep]
-    value = grains["value"].astype(np.float64)[keep]
-    approx = grains["approx"].astype(bool)[keep]
-    rate = grains["rate"].astype(bool)[keep]
-    as_of = _days(grains["as_of"])[keep]
-    batch = grains["batch_id"].astype(np.int64)[keep]
-
-    # one row per candidate grain (the query splits grains by batch)
-    top_grain = int(grain.max()) + 2 if len(grain) else 2
-    figure_key = (period * n_regions + region) * n_codes + code
-    order, starts = _groups(figure_key * top_grain + grain + 1)
-    g_key = figure_key[order][starts]
-    g_grain = grain[order][starts]
-    g_n = _reduce(np.add, n[order], starts)
-    g_value = _reduce(np.add, value[order], starts)
-    g_approx = _reduce(np.logical_or, approx[order], starts)
-    g_rate = _reduce(np.logical_or, rate[order], starts)
-    g_as_of = _reduce(np.maximum, as_of[order], starts)
-    g_period = period[order][starts]
-    g_count = np.diff(np.r_[starts, len(order)])
 
     # exact period (-1) or stock (0) first, then complete tilings, most months, finest grain
-    wanted = months[g_period]
-    covered = np.where(g_grain > 0, g_n * g_grain, 0)
-    tier = np.where(g_grain <= 0, 3, np.where(covered >= wanted, 2, 1))
-    score = tier * 10**15 + covered * 10**4 - g_grain
-    pick_order = np.lexsort((score, g_key))
-    picked_keys = g_key[pick_order]
+    key = (period * n_regions + region) * n_codes + code
+    wanted = months[period]
+    covered = np.where(grain > 0, n * grain, 0)
+    tier = np.where(grain <= 0, 3, np.where(covered >= wanted, 2, 1))
+    score = tier * 10**15 + covered * 10**4 - grain
+    pick_order = np.lexsort((score, key))
+    picked_keys = key[pick_order]
     chosen = pick_order[np.r_[picked_keys[1:] != picked_keys[:-1], True][: len(picked_keys)]]
+    row = keep[chosen]
     return _Own(
-        period=g_period[chosen],
-        region=(g_key[chosen] // n_codes) % n_regions,
-        code=g_key[chosen] % n_codes,
-        n=g_n[chosen],
-        value=g_value[chosen],
-        approx=g_approx[chosen],
-        rate=g_rate[chosen],
-        as_of=g_as_of[chosen],
+        period=period[chosen],
+        region=region[chosen],
+        code=code[chosen],
+        n=n[chosen],
+        value=grains["value"].astype(np.float64)[row],
+        approx=grains["approx"].astype(bool)[row],
+        rate=grains["rate"].astype(bool)[row],
+        as_of=_days(grains["as_of"][row]),
         months=np.where(
-            g_grain[chosen] > 0, np.minimum(covered[chosen], wanted[chosen]), wanted[chosen]
+            grain[chosen] > 0, np.minimum(covered[chosen], wanted[chosen]), wanted[chosen]
         ),
-        batch_start=starts[chosen],
-        batch_count=g_count[chosen],
-        batch_ids=batch[order],
+        batch_start=offsets[row],
+        batch_count=offsets[row + 1] - offsets[row],
+        batch_ids=np.asarray(grains["batch_ids"], dtype=np.int64),
     )
 
 
@@ -643,11 +681,17 @@ def _reduce(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray) -> np.ndarr
 
 
 def _batch_lists(
-    own: _Own, sources: list[tuple[np.ndarray, np.ndarray]], n_groups: int
+    own: _Own,
+    sources: list[tuple[np.ndarray, np.ndarray]],
+    n_groups: int,
+    wanted: np.ndarray | None = None,
 ) -> list[tuple[int, ...]]:
-    """Sorted distinct batch ids per group, from (group, own-figure row) pairs."""
+    """Sorted distinct batch ids per group, from (group, own-figure row) pairs; only for the
+    groups `wanted` says (a mask; None: all), the others get ()."""
     group = np.concatenate([g for g, _ in sources]) if sources else np.zeros(0, dtype=np.int64)
     row = np.concatenate([s for _, s in sources]) if sources else np.zeros(0, dtype=np.int64)
+    if wanted is not None:
+        group, row = group[wanted[group]], row[wanted[group]]
     owners, offsets = _expand(own.batch_count[row])
     batch = own.batch_ids[own.batch_start[row[owners]] + offsets]
     width = int(batch.max()) + 1 if len(batch) else 1
@@ -664,8 +708,10 @@ def _columns(
     indicator_codes: Sequence[str],
     regions: RegionTable | None,
     catalog: Catalog | None,
+    batch_periods: Collection[int] | None = None,
 ) -> dict[str, np.ndarray]:
-    """`series` as arrays, one per column."""
+    """`series` as arrays, one per column; batch ids only for the periods (positions) in
+    `batch_periods` (None: all), () for the others."""
     regions = regions or load_regions()
     catalog = catalog or load_catalog()
     targets = tuple(dict.fromkeys(region_codes))
@@ -686,8 +732,11 @@ def _columns(
     stock_codes = [i.code for i in inds if i.kind == "stock"]
     stale = []
 
+    # provenance wanted for some periods: the statement lists each grain's batches
+    with_batches = batch_periods is None or len(batch_periods) > 0
+
     def read(conn: Connection) -> dict[str, np.ndarray]:
-        args = (periods, scope.codes.tolist(), code_list, grain_codes, stock_codes)
+        args = (periods, scope.codes.tolist(), code_list, grain_codes, stock_codes, with_batches)
         rows, refresh = summary.read_grain_positions(conn, *args)
         if rows is not None:
             return rows
@@ -696,8 +745,9 @@ def _columns(
 
     grains = _run(engine_or_conn, read)
     if any(stale) and isinstance(engine_or_conn, Engine):
-        # this read used the facts; the next one won't (never waits behind another writer)
-        summary.refresh_quietly(engine_or_conn, wait=False)
+        # this read used the facts; the next one won't (in the background, never waiting
+        # behind another writer)
+        summary.refresh_later(engine_or_conn)
     months = np.array([int(p.months) for p in periods], dtype=np.int64)
     own = _own_figures(grains, scope, len(code_index), kinds, months)
     plain = code_index.get_indexer([c for c in unique if not catalog.get(c).is_ratio])
@@ -718,8 +768,12 @@ def _columns(
     stated = {k: np.r_[rolled.columns[k], rates.columns[k]] for k in rolled.columns}
     n_rolled = len(rolled.keys)
     sources = [*rolled.sources, *((n_rolled + g, r) for g, r in rates.sources)]
-    batch_ids = _batch_lists(own, sources, n_rolled + len(rates.keys))
     keys = np.r_[rolled.keys, rates.keys]
+    wanted_groups = None
+    if batch_periods is not None:
+        per_period = len(targets) * len(code_index)
+        wanted_groups = (keys >= 0) & np.isin(keys // per_period, list(batch_periods))
+    batch_ids = _batch_lists(own, sources, len(keys), wanted_groups)
     return _state(keys, stated, batch_ids, periods, targets, wanted, code_index, scope, catalog)
 
 
@@ -992,14 +1046,24 @@ def series(
     *,
     regions: RegionTable | None = None,
     catalog: Catalog | None = None,
+    batches: bool = True,
 ) -> pd.DataFrame:
     """Rolled-up figures for every period x target region x indicator, from one database query.
 
     Returns RESULT_COLUMNS plus `period_index` (the position in `periods`): one row per
     combination, periods outermost, then targets, then indicators in the order given; a target
-    with no data has value NaN and 0 coverage.
+    with no data has value NaN and 0 coverage. Without `batches`, batch_ids are () (a view that
+    shows no provenance saves looking it up).
     """
-    cols = _columns(engine_or_conn, periods, region_codes, indicator_codes, regions, catalog)
+    cols = _columns(
+        engine_or_conn,
+        periods,
+        region_codes,
+        indicator_codes,
+        regions,
+        catalog,
+        batch_periods=None if batches else (),
+    )
     return pd.DataFrame(cols, columns=["period_index", *RESULT_COLUMNS])
 
 
@@ -1008,16 +1072,40 @@ def figures(
     region_codes: Sequence[str],
     period: Period,
     indicator_codes: Sequence[str],
+    **options,
+) -> pd.DataFrame:
+    """Rolled-up figures for targets x indicators, with last year's value and the change
+    (options: those of figure_columns)."""
+    return pd.DataFrame(
+        figure_columns(engine_or_conn, region_codes, period, indicator_codes, **options)
+    )
+
+
+def figure_columns(
+    engine_or_conn: Engine | Connection,
+    region_codes: Sequence[str],
+    period: Period,
+    indicator_codes: Sequence[str],
     *,
     compare: bool = True,
     regions: RegionTable | None = None,
     catalog: Catalog | None = None,
-) -> pd.DataFrame:
-    """Rolled-up figures for targets x indicators, with last year's value and the change."""
+    batches: bool = True,
+) -> dict[str, np.ndarray]:
+    """`figures` as one array per column (for callers that compute on them, not show them);
+    without `batches`, batch_ids are ()."""
     catalog = catalog or load_catalog()
     periods = [period, period.previous_year()] if compare else [period]
-    both = _columns(engine_or_conn, periods, region_codes, indicator_codes, regions, catalog)
-    return _compared(both, 0, 1 if compare else None, catalog)
+    both = _columns(
+        engine_or_conn,
+        periods,
+        region_codes,
+        indicator_codes,
+        regions,
+        catalog,
+        batch_periods=None if batches else (),
+    )
+    return _compared_columns(both, 0, 1 if compare else None, catalog)
 
 
 def figures_and_series(
@@ -1032,13 +1120,22 @@ def figures_and_series(
     """One query for a series of the same range in consecutive years, oldest first.
 
     Returns (what `figures` returns for the last period, compared with the one before it;
-    what `series` returns for all of them).
+    what `series` returns for all of them, except that batch_ids is () before those two).
     """
     catalog = catalog or load_catalog()
     if len(periods) < 2 or periods[-2] != periods[-1].previous_year():
         raise ValueError("periods must end with last year's range and this one")
-    cols = _columns(engine_or_conn, periods, region_codes, indicator_codes, regions, catalog)
     last = len(periods) - 1
+    # the series' earlier years are drawn as sparklines: their provenance is not looked up
+    cols = _columns(
+        engine_or_conn,
+        periods,
+        region_codes,
+        indicator_codes,
+        regions,
+        catalog,
+        batch_periods=(last, last - 1),
+    )
     series_ = pd.DataFrame(cols, columns=["period_index", *RESULT_COLUMNS])
     return _compared(cols, last, last - 1, catalog), series_
 
@@ -1047,9 +1144,15 @@ def _compared(
     cols: dict[str, np.ndarray], current: int, previous: int | None, catalog: Catalog
 ) -> pd.DataFrame:
     """The rows of period `current`, with last year's (period `previous`) and the change."""
+    return pd.DataFrame(_compared_columns(cols, current, previous, catalog))
+
+
+def _compared_columns(
+    cols: dict[str, np.ndarray], current: int, previous: int | None, catalog: Catalog
+) -> dict[str, np.ndarray]:
     at = np.asarray(cols["period_index"])
     out = {c: cols[c][at == current] for c in RESULT_COLUMNS}
     if previous is not None:
         out.update({new: cols[old][at == previous] for old, new in _PREVIOUS.items()})
         out.update(_changes(out, catalog))
-    return pd.DataFrame(out)
+    return out

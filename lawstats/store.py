@@ -134,38 +134,50 @@ audit_log = sa.Table(
     sa.Column("detail", sa.Text),
 )
 
-# --------------------------------------------------------------------------- tables: yearly summary
-# (lawstats.summary: the roll-up's grains per calendar year, derived from facts, never edited)
+# --------------------------------------------------------------------------- tables: summary
+# (lawstats.summary: the roll-up's grains of every region for the periods the dashboard offers:
+# months f..m of year y: year to date (f = 1), quarters, single months; derived from facts,
+# never edited)
 
-grains_year = sa.Table(
-    "grains_year",
+range_grains = sa.Table(
+    "range_grains",
     metadata,
     sa.Column("y", sa.SmallInteger, nullable=False),
+    sa.Column("f", sa.SmallInteger, nullable=False),  # first month
+    sa.Column("m", sa.SmallInteger, nullable=False),  # last month
+    # f * 16 + m: one number per range, the table's sort key, so that a read of some ranges
+    # (a plain IN list) skips the others on disk
+    sa.Column("r", sa.Integer, nullable=False),
     sa.Column("region_code", sa.String(12), nullable=False),
     sa.Column("indicator_code", sa.String(64), nullable=False),
     sa.Column("is_stock", sa.Boolean, nullable=False),
-    # -1 the exact year's own fact, else the months of the tiling facts (0 for a stock level)
+    # -1 the exact range's own fact, else the months of the tiling facts (0 for a stock level)
     sa.Column("grain", sa.SmallInteger, nullable=False),
-    sa.Column("batch_id", sa.Integer, nullable=False),
+    sa.Column("batch_ids", sa.ARRAY(sa.Integer), nullable=False),  # distinct, the facts' batches
     sa.Column("n", sa.Integer, nullable=False),
     sa.Column("value", sa.Double),
     sa.Column("approx", sa.Boolean, nullable=False),
     sa.Column("rate", sa.Boolean, nullable=False),
     sa.Column("as_of", sa.Date, nullable=False),
 )
-sa.Index("ix_grains_year", grains_year.c.y, grains_year.c.indicator_code).ddl_if(
-    dialect="postgresql"
-)
+sa.Index(
+    "ix_range_grains",
+    range_grains.c.y,
+    range_grains.c.f,
+    range_grains.c.m,
+    range_grains.c.indicator_code,
+).ddl_if(dialect="postgresql")
 # meta key of the summary's state: built and current, changes pending (summary_dirty), or
 # anything else (missing, rebuild): to be rebuilt whole before it answers reads
-SUMMARY_READY_KEY = "summary_ready"
+SUMMARY_READY_KEY = "range_grains_ready"
 SUMMARY_READY, SUMMARY_PENDING, SUMMARY_REBUILD = "1", "pending", "0"
-# (year, indicator) pairs whose facts changed since the summary was refreshed
+# (year, indicator, region) triples whose facts changed since the summary was refreshed
 summary_dirty = sa.Table(
     "summary_dirty",
     metadata,
     sa.Column("y", sa.SmallInteger, nullable=False),
     sa.Column("indicator_code", sa.String(64), nullable=False),
+    sa.Column("region_code", sa.String(12), nullable=False),
 )
 
 # --------------------------------------------------------------------------- tables: accounts (#6)
@@ -517,7 +529,7 @@ def transaction(
     inside this process, and on PostgreSQL takes a transaction-level advisory lock so that two
     app servers never interleave loads. `timeout=0`: give up at once (LockTimeout) instead of
     waiting for another writer. `bump_version=False` for writes the dashboard never shows
-    (logins, accounts, the yearly summary), so they do not invalidate its caches.
+    (logins, accounts, the summary), so they do not invalidate its caches.
     """
     with _process_write_lock:
         conn = _retrying(engine.connect, timeout=timeout, on_wait=on_wait)
@@ -566,6 +578,9 @@ def ensure_schema(engine: Engine) -> None:
             try:
                 with conn.begin():
                     metadata.create_all(conn, checkfirst=True)
+                    # the first form of the summary (calendar years, a row per batch)
+                    conn.execute(sa.text("DROP TABLE IF EXISTS grains_year"))
+                    _renew_summary_table(conn)
                     existing = sa.inspect(conn).get_view_names()
                     if "v_facts" not in existing:
                         conn.execute(sa.text(V_FACTS_DDL))
@@ -573,6 +588,17 @@ def ensure_schema(engine: Engine) -> None:
             finally:
                 conn.close()
         _schema_ready.add(key)
+
+
+def _renew_summary_table(conn: Connection) -> None:
+    """The summary is derived data: a store made by an earlier version whose table has other
+    columns gets a new, empty one, rebuilt from the facts before it answers a read."""
+    inspector = sa.inspect(conn)
+    for table in (range_grains, summary_dirty):
+        if {c["name"] for c in inspector.get_columns(table.name)} != set(table.c.keys()):
+            table.drop(conn)
+            table.create(conn)
+            set_meta(conn, SUMMARY_READY_KEY, SUMMARY_REBUILD)
 
 
 def _file_digest(*paths: Path) -> str:

@@ -1,29 +1,34 @@
-"""The yearly summary: the roll-up's grains for calendar years, kept in a table.
+"""The summary: the roll-up's grains for the periods the dashboard offers, kept in a table.
 
-Most dashboard views ask about whole years (总览 of 2024 with six years of sparklines, rankings
-and trends by year). For a year the roll-up's database step (rollup.grains_text) reduces about
-twelve monthly facts per region and indicator to one candidate row; at national scale that
-scan is most of a page's time. `grains_year` holds exactly those rows for every year, made by
-the same SQL (rollup.grains_text over every region), so a yearly read returns the same rows the
-facts would give, from a table about a twelfth of the size.
+Every dashboard view asks about a year, the year so far, a quarter or a month (总览 of 2024,
+2024年1-6月 or 2024年6月 with six years of sparklines, rankings and trends by year). For such a
+period the roll-up's database step (rollup.grains_text) reduces the facts of the period, which
+lie scattered over a national table, to one candidate row per region, indicator and grain; at
+national scale that scan is most of a page's time. `range_grains` holds exactly those rows for
+every range in RANGES (months f..m of a year: 1-m月, the quarters, the single months) of every
+year, made by the same SQL (rollup.grains_text over every region), so such a read returns the
+same rows the facts would give (each row's batches listed once) from a table it reads by key,
+in range, region and year order. Other periods (ranges across a year end, 2-5月, and any period
+while changes are pending) are read from the facts.
 
 Correct by construction, never trusted blindly:
 - every change of facts (lawstats.batches.write_facts, rollback_batch; the synthetic and demo
   builders) marks its (year, indicator) pairs in `summary_dirty` inside its own transaction;
 - `refresh` recomputes the marked pairs from the facts and clears the marks in one transaction;
-- a read uses the summary only when meta `summary_ready` says it is built and nothing is
+- a read uses the summary only when meta `range_grains_ready` says it is built and nothing is
   pending (every mark sets it to pending in the same transaction); otherwise it reads the
-  facts, as before. The check and the read run on the same connection.
+  facts, as before. The read statement checks it itself, in the same snapshot.
 Refresh runs after `etl load` / `etl rollback`, at the end of the demo and synthetic builds, and
-after a yearly read found marks pending (that read used the facts; a short write; if another
-process holds the write lock, nothing happens and reads keep using the facts).
+after a read found marks pending (that read used the facts; the refresh then runs in a
+background thread; if another thread or process holds the write lock, nothing happens and reads
+keep using the facts).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Sequence
-from datetime import date
 from functools import cache
 
 import numpy as np
@@ -41,8 +46,8 @@ from lawstats.store import (
     _process_write_lock,
     facts,
     get_meta,
-    grains_year,
     indicators,
+    range_grains,
     set_meta,
     summary_dirty,
     transaction,
@@ -54,56 +59,92 @@ log = logging.getLogger(__name__)
 READY, PENDING, REBUILD = SUMMARY_READY, SUMMARY_PENDING, SUMMARY_REBUILD
 # Tests switch the summary off to compare both read paths.
 ENABLED = True
+# A year whose changes touch more regions than this is recomputed for every region.
+MAX_REGIONS_MARKED = 400
 # How long refresh_quietly(wait=True) (after etl load / rollback) waits for another writer.
 LAZY_REFRESH_TIMEOUT_S = 2.0
 
 
-def calendar_years(periods: Sequence[Period]) -> list[int] | None:
-    """The years when every period is a whole calendar year, else None."""
-    years = [p.start.year for p in periods]
-    whole = all(
-        (p.start, p.end) == (date(y, 1, 1), date(y, 12, 31))
-        for p, y in zip(periods, years, strict=True)
-    )
-    return years if whole else None
+# The ranges kept, as (first month, last month) within a year: every year to date (1-m月, so
+# the year, 1-6月, the first quarter and January), the other quarters and the other months:
+# every period the dashboard's picker offers.
+RANGES: tuple[tuple[int, int], ...] = (
+    *((1, m) for m in range(1, 13)),
+    (4, 6),
+    (7, 9),
+    (10, 12),
+    *((m, m) for m in range(2, 13)),
+)
+_KEPT = frozenset(RANGES)
+
+
+def range_key(first: int, last: int) -> int:
+    """A range's number (column r): first month * 16 + last month."""
+    return first * 16 + last
+
+
+def summary_ranges(periods: Sequence[Period]) -> list[tuple[int, int, int]] | None:
+    """(year, first month, last month) of each period when every one is a kept range (RANGES:
+    whole months inside one calendar year), else None."""
+    out = []
+    for p in periods:
+        y, f, m = p.start.year, p.start.month, p.end.month
+        if (
+            p.end.year != y
+            or (f, m) not in _KEPT
+            or (p.start, p.end)
+            != (
+                Period.months(y, f, m).start,
+                Period.months(y, f, m).end,
+            )
+        ):
+            return None
+        out.append((y, f, m))
+    return out
 
 
 # --------------------------------------------------------------------------- marking changes
 
 
-def mark_dirty(conn: Connection, pairs: Iterable[tuple[int, str]]) -> None:
-    """Note (year, indicator) pairs whose facts changed, inside the changing transaction."""
-    rows = [{"y": int(y), "indicator_code": str(c)} for y, c in sorted(set(pairs))]
+def mark_dirty(conn: Connection, marks: Iterable[tuple[int, str, str]]) -> None:
+    """Note (year, indicator, region) triples whose facts changed, inside the changing
+    transaction (a region's summary rows come from its own facts only)."""
+    rows = [
+        {"y": int(y), "indicator_code": str(c), "region_code": str(r)}
+        for y, c, r in sorted(set(marks))
+    ]
     if rows:
         conn.execute(summary_dirty.insert(), rows)
         if get_meta(conn, SUMMARY_READY_KEY) == READY:
             set_meta(conn, SUMMARY_READY_KEY, PENDING)
 
 
-def pairs_of(frame: pd.DataFrame) -> set[tuple[int, str]]:
-    """The (year, indicator) pairs of facts given as a frame with period_start, period_end and
-    indicator_code (both years of a period that spans a year end: such a fact is in no yearly
-    row, and marking it costs nothing)."""
+def marks_of(frame: pd.DataFrame) -> set[tuple[int, str, str]]:
+    """The (year, indicator, region) triples of facts given as a frame with period_start,
+    period_end, indicator_code and region_code (both years of a period that spans a year end:
+    such a fact is in no kept range, and marking it costs nothing)."""
     if frame.empty:
         return set()
     spans = pd.MultiIndex.from_arrays([frame["period_start"], frame["period_end"]])
     codes, uniques = pd.factorize(spans)
-    return pairs_of_spans(codes, list(uniques), frame["indicator_code"])
+    return marks_of_spans(codes, list(uniques), frame["indicator_code"], frame["region_code"])
 
 
-def pairs_of_spans(
-    span: np.ndarray, spans: Sequence[tuple], indicator_codes
-) -> set[tuple[int, str]]:
+def marks_of_spans(
+    span: np.ndarray, spans: Sequence[tuple], indicator_codes, region_codes
+) -> set[tuple[int, str, str]]:
     """The same from each row's period as a code into `spans` ((start, end) pairs)."""
     ind = pd.Categorical(indicator_codes)
-    n = max(len(ind.categories), 1)
-    keys = np.unique(np.asarray(span, dtype=np.int64) * n + ind.codes)
-    out: set[tuple[int, str]] = set()
+    reg = pd.Categorical(region_codes)
+    n_i, n_r = max(len(ind.categories), 1), max(len(reg.categories), 1)
+    keys = np.unique((np.asarray(span, dtype=np.int64) * n_i + ind.codes) * n_r + reg.codes)
+    years = {k: (pd.Timestamp(a).year, pd.Timestamp(b).year) for k, (a, b) in enumerate(spans)}
+    out: set[tuple[int, str, str]] = set()
     for k in keys.tolist():
-        start, end = spans[k // n]
-        code = ind.categories[k % n]
-        out.add((pd.Timestamp(start).year, code))
-        out.add((pd.Timestamp(end).year, code))
+        first, last = years[k // (n_i * n_r)]
+        code, region = ind.categories[(k // n_r) % n_i], reg.categories[k % n_r]
+        out.add((first, code, region))
+        out.add((last, code, region))
     return out
 
 
@@ -129,29 +170,35 @@ def refresh_in(conn: Connection) -> int:
     """`refresh` inside the caller's write transaction."""
     state = get_meta(conn, SUMMARY_READY_KEY)
     if state not in (READY, PENDING):
-        conn.execute(grains_year.delete())
+        conn.execute(range_grains.delete())
         conn.execute(summary_dirty.delete())
-        years = _fact_years(conn)
-        written = _rebuild(conn, {y: None for y in years})
+        written = _rebuild_all(conn, _fact_years(conn))
         set_meta(conn, SUMMARY_READY_KEY, READY)
         return written
     pending = conn.execute(
-        sa.select(summary_dirty.c.y, summary_dirty.c.indicator_code).distinct()
+        sa.select(
+            summary_dirty.c.y, summary_dirty.c.indicator_code, summary_dirty.c.region_code
+        ).distinct()
     ).all()
     if not pending:
         set_meta(conn, SUMMARY_READY_KEY, READY)
         return 0
-    by_year: dict[int, set[str]] = {}
-    for y, code in pending:
-        by_year.setdefault(int(y), set()).add(code)
-    for y, codes in by_year.items():
-        conn.execute(
-            grains_year.delete().where(
-                grains_year.c.y == y,
-                grains_year.c.indicator_code.in_(sorted(codes)),
-            )
-        )
-    written = _rebuild(conn, {y: sorted(c) for y, c in by_year.items()})
+    # per year: the indicators and regions marked (recomputing their every pair is a superset
+    # of the marks, so right; a year marked for many regions is recomputed for all of them)
+    by_year: dict[int, tuple[set[str], set[str]]] = {}
+    for y, code, region in pending:
+        codes, regions = by_year.setdefault(int(y), (set(), set()))
+        codes.add(code)
+        regions.add(region)
+    plan: dict[int, tuple[list[str], list[str] | None]] = {}
+    for y, (codes, regions) in by_year.items():
+        some = sorted(regions) if len(regions) <= MAX_REGIONS_MARKED else None
+        where = [range_grains.c.y == y, range_grains.c.indicator_code.in_(sorted(codes))]
+        if some is not None:
+            where.append(range_grains.c.region_code.in_(some))
+        conn.execute(range_grains.delete().where(*where))
+        plan[y] = (sorted(codes), some)
+    written = _rebuild(conn, plan)
     conn.execute(summary_dirty.delete())
     set_meta(conn, SUMMARY_READY_KEY, READY)
     return written
@@ -166,82 +213,134 @@ def _fact_years(conn: Connection) -> list[int]:
     return list(range(pd.Timestamp(lo).year, pd.Timestamp(hi).year + 1))
 
 
-# The roll-up's own grains statement over every region, inserted as it comes out of the database
-# (the year is that of the latest date of the grain, always inside its calendar year); sorted
-# so that one indicator's rows sit together on disk.
+# The roll-up's own grains statement over every region, inserted as it comes out of the database,
+# each period (pidx) being months p_f..p_m of year p_y. Sorted so that a read touches little of
+# the table on disk: ranges of a quarter or more by range, then region and year (a page asks for
+# one range over several years); the single months after January together, by region and year
+# (a monthly trend asks for many months of a few regions).
 _INSERT = """
-INSERT INTO grains_year
-    (y, region_code, indicator_code, is_stock, grain, batch_id, n, value, approx, rate, as_of)
-SELECT CAST(EXTRACT(YEAR FROM g.as_of) AS SMALLINT), g.region_code, g.indicator_code,
-       i.kind = 'stock', g.grain, g.batch_id, g.n, g.value, g.approx, g.rate, g.as_of
-FROM ({grains}) g
-JOIN indicators i ON i.code = g.indicator_code
-ORDER BY g.indicator_code, 1, g.region_code
+INSERT INTO range_grains
+    (y, f, m, r, region_code, indicator_code, is_stock, grain, batch_ids, n, value, approx, rate,
+     as_of)
+SELECT * FROM (
+    SELECT (CAST(:p_y AS SMALLINT[]))[g.pidx + 1] AS y, (CAST(:p_f AS SMALLINT[]))[g.pidx + 1] AS f,
+           (CAST(:p_m AS SMALLINT[]))[g.pidx + 1] AS m, (CAST(:p_r AS INTEGER[]))[g.pidx + 1] AS r,
+           g.region_code, g.indicator_code, i.kind = 'stock' AS is_stock, g.grain,
+           {distinct} AS batch_ids, g.n, g.value, g.approx, g.rate, g.as_of
+    FROM ({grains}) g
+    JOIN indicators i ON i.code = g.indicator_code
+) x
+ORDER BY CASE WHEN x.f = x.m AND x.f > 1 THEN 0 ELSE x.r END, x.region_code, x.y, x.r,
+         x.indicator_code
 """
+# each batch once (a year of monthly facts from one file lists that file once)
+_DISTINCT = {
+    "duckdb": "list_sort(list_distinct(g.batch_ids))",
+    "generic": "ARRAY(SELECT DISTINCT b FROM unnest(g.batch_ids) AS b ORDER BY b)",
+}
 
 
 @cache
-def _insert_statement(dialect: str, parts: tuple[bool, bool]) -> sa.TextClause:
+def _insert_statement(dialect: str, parts: tuple[bool, bool], some_regions: bool) -> sa.TextClause:
     from lawstats.rollup import _sql, grains_text
 
-    return _sql(_INSERT.format(grains=grains_text(dialect, parts, False)))
+    grains = grains_text(dialect, parts, some_regions)
+    return _sql(_INSERT.format(grains=grains, distinct=_DISTINCT[dialect]))
 
 
-def _rebuild(conn: Connection, years: dict[int, list[str] | None]) -> int:
-    """Insert the grain rows of these years (None: every indicator) from the facts, with the
-    roll-up's own statement over every region, inside the database."""
+def _rebuild(conn: Connection, years: dict[int, tuple[list[str] | None, list[str] | None]]) -> int:
+    """Insert the grain rows of these years (indicators, regions; None: every one) from the
+    facts, with the roll-up's own statement, inside the database: one statement per year for
+    some regions, per year and range for every region (little memory at national scale)."""
+    written = 0
+    for y, (codes, regions) in sorted(years.items()):
+        pieces = [RANGES] if regions is not None else [[r] for r in RANGES]
+        for ranges in pieces:
+            periods = [Period.months(y, f, m) for f, m in ranges]
+            written += _insert(conn, periods, codes, regions)
+    return written
+
+
+def _rebuild_all(conn: Connection, years: list[int]) -> int:
+    """Every row, written in the table's sort order (_INSERT) in pieces that each hold little in
+    memory (a whole build at once needs about 10 GB at national scale; this, under 1 GB): the
+    single months after January province by province, then each other range over all years."""
+    if not years:
+        return 0
+    regions = sorted({r for (r,) in conn.execute(sa.select(facts.c.region_code).distinct())})
+    by_province: dict[str, list[str]] = {}
+    for code in regions:
+        by_province.setdefault(code[:2], []).append(code)
+    written = 0
+    singles = [(f, m) for f, m in RANGES if f == m and f > 1]
+    for codes in by_province.values():
+        periods = [Period.months(y, f, m) for y in years for f, m in singles]
+        written += _insert(conn, periods, None, codes)
+    for f, m in sorted((r for r in RANGES if r not in singles), key=lambda r: range_key(*r)):
+        written += _insert(conn, [Period.months(y, f, m) for y in years], None, None)
+    return written
+
+
+def _insert(
+    conn: Connection,
+    periods: list[Period],
+    wanted: list[str] | None,
+    regions: list[str] | None,
+) -> int:
+    """One INSERT ... SELECT of the grains of these periods (indicators, regions: None = all)."""
     from lawstats.rollup import period_params
 
     kinds = dict(conn.execute(sa.select(indicators.c.code, indicators.c.kind)).all())
+    codes = sorted(kinds) if wanted is None else [c for c in wanted if c in kinds]
+    flows = [c for c in codes if kinds[c] != "stock"]
+    stocks = [c for c in codes if kinds[c] == "stock"]
+    if not flows and not stocks:
+        return 0
     dialect = "duckdb" if conn.dialect.name == "duckdb" else "generic"
-    written = 0
-    # one statement per group of years asking for the same indicators
-    groups: dict[tuple[str, ...], list[int]] = {}
-    for y, codes in sorted(years.items()):
-        key = tuple(sorted(kinds)) if codes is None else tuple(c for c in codes if c in kinds)
-        groups.setdefault(key, []).append(y)
-    for codes, ys in groups.items():
-        flows = [c for c in codes if kinds[c] != "stock"]
-        stocks = [c for c in codes if kinds[c] == "stock"]
-        if not flows and not stocks:
-            continue
-        periods = [Period.of_year(y) for y in ys]
-        params = {**period_params(periods), "grain_codes": flows, "stock_codes": stocks}
-        statement = _insert_statement(dialect, (bool(flows), bool(stocks)))
-        written += conn.execute(statement, params).rowcount or 0
-    return written
+    params = {
+        **period_params(periods),
+        "p_y": [p.start.year for p in periods],
+        "p_f": [p.start.month for p in periods],
+        "p_m": [p.end.month for p in periods],
+        "p_r": [range_key(p.start.month, p.end.month) for p in periods],
+        "grain_codes": flows,
+        "stock_codes": stocks,
+    }
+    if regions is not None:
+        params["regions"] = list(regions)
+    statement = _insert_statement(dialect, (bool(flows), bool(stocks)), regions is not None)
+    return conn.execute(statement, params).rowcount or 0
 
 
 # --------------------------------------------------------------------------- reading
 
 
 _READ = """
-WITH periods AS (
-    SELECT unnest(CAST(:p_idx AS INTEGER[])) AS pidx,
-           unnest(CAST(:p_year AS INTEGER[])) AS y
-)
-SELECT p.pidx, s.region_code, s.indicator_code, s.grain, s.batch_id, s.n, s.value,
-       s.approx, s.rate, s.as_of
-FROM grains_year s
-JOIN periods p ON p.y = s.y
-WHERE s.y >= :lo AND s.y <= :hi
+SELECT CAST(array_position(CAST(:p_key AS INTEGER[]), {key}) - 1 AS INTEGER) AS pidx,
+       s.region_code, s.indicator_code, s.grain, {batches}s.n, s.value, s.approx, s.rate, s.as_of
+FROM range_grains s
+WHERE s.r IN :rs AND s.y >= :lo AND s.y <= :hi
+  AND array_position(CAST(:p_key AS INTEGER[]), {key}) IS NOT NULL
+  AND (SELECT value FROM meta WHERE key = :ready_key) = :ready
   AND s.indicator_code IN :codes
-  AND s.region_code IN (SELECT unnest(CAST(:regions AS VARCHAR[])))
-  AND ((NOT s.is_stock AND s.indicator_code IN :grain_codes)
-       OR (s.is_stock AND s.indicator_code IN :stock_codes))
+  AND s.region_code IN :region_list
 """
 
 
 @cache
-def _read_statement() -> sa.TextClause:
+def _read_statement(batches: bool = True) -> sa.TextClause:
     from lawstats.rollup import positions_statement
 
-    # typed: an empty list must still compare with VARCHAR; :codes is a plain IN list, which
-    # DuckDB prunes on disk
-    return positions_statement(_READ).bindparams(
+    # typed: an empty list must still compare with VARCHAR; plain IN lists, which DuckDB prunes
+    # on disk (the table is in range, region, year order). A row's kind (is_stock) needs no
+    # check: the summary is rebuilt whenever the catalog changes.
+    text = _READ.replace("{batches}", "s.batch_ids, " if batches else "").replace(
+        "{key}", "CAST(s.y AS INTEGER) * 1000 + s.r"
+    )
+    return positions_statement(text, batches).bindparams(
         sa.bindparam("codes", expanding=True, type_=sa.String),
-        sa.bindparam("grain_codes", expanding=True, type_=sa.String),
-        sa.bindparam("stock_codes", expanding=True, type_=sa.String),
+        sa.bindparam("rs", expanding=True, type_=sa.Integer),
+        sa.bindparam("region_list", expanding=True, type_=sa.String),
     )
 
 
@@ -257,33 +356,74 @@ def read_grain_positions(
     code_list: Sequence[str],
     grain_codes: Sequence[str],
     stock_codes: Sequence[str],
+    batches: bool = True,
 ) -> tuple[dict[str, np.ndarray] | None, bool]:
     """rollup.read_grain_positions from the summary. Returns (rows or None when the summary cannot
     answer, whether a refresh would let it answer next time): None for periods that are not
-    whole calendar years, or when it is not built or changes are pending."""
+    kept ranges (summary_ranges), or when it is not built or changes are pending."""
     from lawstats.rollup import _fetch_columns
 
-    years = calendar_years(periods)
-    if not ENABLED or not years:
-        return None, False
-    if not is_fresh(conn):
-        return None, True
+    ranges = summary_ranges(periods)
+    if not ENABLED or not ranges or len(set(ranges)) < len(ranges):
+        return None, False  # (a period asked twice: the facts answer, see :p_key)
+    years = [y for y, _, _ in ranges]
     params = {
-        "p_idx": list(range(len(years))),
-        "p_year": years,
+        "p_key": [y * 1000 + range_key(f, m) for y, f, m in ranges],  # its position: pidx
+        "rs": sorted({range_key(f, m) for _, f, m in ranges}),
         "lo": min(years),
         "hi": max(years),
         "regions": list(region_codes),
+        "region_list": list(region_codes),
         "code_list": list(code_list),
         "codes": [*grain_codes, *stock_codes],
-        "grain_codes": list(grain_codes),
-        "stock_codes": list(stock_codes),
+        "ready_key": SUMMARY_READY_KEY,
+        "ready": READY,
     }
-    return _fetch_columns(conn, _read_statement(), params), False
+    # the statement answers only while the summary is built and nothing is pending (its own
+    # check, in the same snapshot); an empty answer may mean either, so the facts give it (a
+    # second look at the state could see a refresh committed in between)
+    rows = _fetch_columns(conn, _read_statement(batches), params)
+    if len(rows["pidx"]) == 0:
+        return None, not is_fresh(conn)
+    return rows, False
+
+
+# The app server refreshes in a background thread (app.py turns this on); a command or a test
+# refreshes in line, so it never leaves a thread behind at exit.
+BACKGROUND = False
+_background: threading.Thread | None = None
+_background_guard = threading.Lock()
+
+
+def refresh_later(engine: Engine) -> None:
+    """refresh_quietly(wait=False), in a background thread when BACKGROUND, so neither the read
+    that found changes pending nor the upload that made them waits for it; one such thread at a
+    time (not a daemon: a server that stops lets it finish its transaction)."""
+    global _background
+    if not BACKGROUND:
+        refresh_quietly(engine, wait=False)
+        return
+    with _background_guard:
+        if _background is not None and _background.is_alive():
+            return  # it takes the newer marks too, or the next read starts another
+        _background = threading.Thread(
+            target=refresh_quietly,
+            args=(engine,),
+            kwargs={"wait": False},
+            name="lawstats-summary-refresh",
+        )
+        _background.start()
+
+
+def wait_for_background(timeout: float = 60.0) -> None:
+    """Wait for the background refresh (tests; a clean shutdown)."""
+    thread = _background
+    if thread is not None:
+        thread.join(timeout)
 
 
 def refresh_quietly(engine: Engine, *, wait: bool = True) -> None:
-    """Refresh so that the next yearly read is fast; a failure never fails the caller (logged).
+    """Refresh so that the next read is fast; a failure never fails the caller (logged).
 
     `wait=False` (after a dashboard read found changes pending): give up at once when another
     thread or process is writing, so a viewer never waits behind a load; the next read tries
@@ -294,9 +434,9 @@ def refresh_quietly(engine: Engine, *, wait: bool = True) -> None:
     try:
         refresh(engine, timeout=LAZY_REFRESH_TIMEOUT_S if wait else 0.0)
     except LockTimeout:
-        log.info("yearly summary not refreshed: another process is writing")
+        log.info("summary not refreshed: another process is writing")
     except Exception:  # noqa: BLE001 - the facts answered the read; the failure is logged
-        log.exception("yearly summary refresh failed; reads use the facts")
+        log.exception("summary refresh failed; reads use the facts")
     finally:
         if not wait:
             _process_write_lock.release()

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from lawstats import summary
-from lawstats.batches import BatchInfo, create_batch
 from lawstats.catalog import Catalog, load_catalog
 from lawstats.regions import RegionTable, load_regions
 from lawstats.store import batches, ensure_schema, fact_id_seq, facts, set_meta, transaction, wipe
@@ -99,21 +98,83 @@ def generate_indicator(
     return frame, values
 
 
+# Facts are generated indicator by indicator, staged, then written in upload order: month by
+# month, city by city (batch order), each file's rows by indicator and county, as a store that
+# took real monthly files holds them on disk.
+_STAGE = sa.Table(
+    "_lawstats_synth_stage",
+    sa.MetaData(),
+    *(sa.Column(c.name, c.type) for c in facts.c if c.name not in ("id", "is_current")),
+    prefixes=["TEMPORARY"],
+)
+
+
 def _insert(conn: Connection, frame: pd.DataFrame) -> None:
-    """INSERT ... SELECT from a registered DataFrame, ids drawn from the facts sequence."""
+    """Stage one indicator's facts (INSERT ... SELECT from a registered DataFrame)."""
+    _insert_from(conn, _STAGE, frame, [sa.column(c) for c in frame.columns], list(frame.columns))
+
+
+def _write_staged(conn: Connection) -> None:
+    """The staged facts into the facts table in upload order, ids from the facts sequence."""
+    names = [c.name for c in _STAGE.c]
+    src = sa.select(fact_id_seq.next_value(), *_STAGE.c, sa.true()).order_by(
+        _STAGE.c.batch_id, _STAGE.c.indicator_code, _STAGE.c.region_code
+    )
+    conn.execute(facts.insert().from_select(["id", *names, "is_current"], src))
+    _STAGE.drop(conn)
+
+
+def _insert_from(conn: Connection, table: sa.Table, frame: pd.DataFrame, columns, names) -> None:
     raw = conn.connection.driver_connection
     view = "_lawstats_synth_frame"
     raw.register(view, frame)
     try:
-        cols = [c for c in frame.columns]
-        src = sa.select(
-            fact_id_seq.next_value(),
-            *[sa.column(c) for c in cols],
-            sa.true(),
-        ).select_from(sa.table(view))
-        conn.execute(facts.insert().from_select(["id", *cols, "is_current"], src))
+        src = sa.select(*columns).select_from(sa.table(view))
+        conn.execute(table.insert().from_select(names, src))
     finally:
         raw.unregister(view)
+
+
+def _monthly_batches(
+    conn: Connection, counties: Sequence[str], starts: np.ndarray, n_codes: int, seed: int
+) -> np.ndarray:
+    """One batch per city and month, as a bureau's monthly files arrive (numbered in upload
+    order: month by month); returns each county x month's batch id (county-major)."""
+    regions = load_regions()
+    cities = [regions.get(c).parent_code or c for c in counties]
+    city_codes, city_of = np.unique(np.asarray(cities, dtype=object), return_inverse=True)
+    per_city = np.bincount(city_of, minlength=len(city_codes))
+    m, k = len(starts), len(city_codes)
+    month = np.repeat(np.arange(m), k)
+    city = np.tile(np.arange(k), m)
+    labels = np.array([f"{t.year}年{t.month}月" for t in pd.DatetimeIndex(starts)], dtype=object)
+    names = [regions.get(c).name for c in city_codes]
+    frame = pd.DataFrame(
+        {
+            "id": 1 + month * k + city,
+            "file_name": [
+                f"合成数据 {names[c]} {labels[i]}（程序生成）"
+                for i, c in zip(month, city, strict=True)
+            ],
+            "sha256": [
+                hashlib.sha256(f"synthetic:{seed}:{city_codes[c]}:{labels[i]}".encode()).hexdigest()
+                for i, c in zip(month, city, strict=True)
+            ],
+            "source_type": "demo",
+            "uploaded_by": "synth",
+            "uploaded_at": pd.Timestamp.now().floor("s"),
+            "status": "active",
+            "period_label": labels[month],
+            "context_code": city_codes[city],
+            "facts_written": per_city[city] * n_codes,
+            "facts_superseded": 0,
+            "facts_unchanged": 0,
+            "note": "Synthetic national-scale data from `python -m etl synth`; not real statistics.",
+            "is_demo": True,
+        }
+    )
+    _insert_from(conn, batches, frame, [sa.column(c) for c in frame.columns], list(frame.columns))
+    return (1 + np.arange(m)[None, :] * k + city_of[:, None]).reshape(-1).astype("int32")
 
 
 def build_synthetic(
@@ -125,7 +186,8 @@ def build_synthetic(
     seed: int = DEFAULT_SEED,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
-    """Replace the database with synthetic facts (marked as demo data); one batch per year."""
+    """Replace the database with synthetic facts (marked as demo data); one batch per city and
+    month, as the monthly files of a real bureau."""
     if engine.dialect.name != "duckdb":
         raise ValueError("the synthetic database is DuckDB only")
     catalog = load_catalog()
@@ -133,28 +195,14 @@ def build_synthetic(
     wipe(engine)
     ensure_schema(engine)
     codes = [i.code for i in catalog if not i.is_ratio]
-    # wholes before their parts, then indicator order on disk (fast single-indicator reads)
+    # wholes before their parts (a part is drawn as a share of its whole)
     order = sorted(codes, key=lambda c: (c in _PARTS, c))
     starts, _ = _months(last_year, months)
-    years = sorted({int(str(s)[:4]) for s in starts})
     written = 0
     with transaction(engine) as conn:
-        batch_of: dict[int, int] = {}
-        for year in years:
-            batch_of[year] = create_batch(
-                conn,
-                BatchInfo(
-                    file_name=f"合成数据 全国 {year}年（程序生成）",
-                    sha256=hashlib.sha256(f"synthetic:{seed}:{year}".encode()).hexdigest(),
-                    source_type="demo",
-                    uploaded_by="synth",
-                    period_label=f"{year}年",
-                    note="Synthetic national-scale data from `python -m etl synth`; not real statistics.",
-                    is_demo=True,
-                ),
-            )
+        _STAGE.create(conn)
+        batch_ids = _monthly_batches(conn, counties, starts, len(order), seed)
         wholes: dict[str, np.ndarray] = {}
-        per_year = np.array([batch_of[int(str(s)[:4])] for s in starts], dtype="int32")
         for i, code in enumerate(order):
             frame, values = generate_indicator(
                 code,
@@ -167,15 +215,13 @@ def build_synthetic(
             )
             if any(code == whole for whole, _, _ in _PARTS.values()):
                 wholes[code] = values
-            frame["batch_id"] = np.tile(per_year, len(counties))
+            frame["batch_id"] = batch_ids
             _insert(conn, frame)
             written += len(frame)
             if progress:
                 progress(i + 1, len(order))
-        for year, bid in batch_of.items():
-            n = len(counties) * int(sum(1 for s in starts if int(str(s)[:4]) == year)) * len(order)
-            conn.execute(batches.update().where(batches.c.id == bid).values(facts_written=n))
-        summary.invalidate(conn)  # bulk-built: the yearly summary is rebuilt whole
+        _write_staged(conn)
+        summary.invalidate(conn)  # bulk-built: the summary is rebuilt whole
         summary.refresh_in(conn)
         set_meta(conn, "is_demo", "true")
         set_meta(conn, "is_synthetic", "true")

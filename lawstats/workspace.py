@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from etl.load import LoadResult, load_bytes
 from etl.problems import ERROR, Problem
-from lawstats import store
+from lawstats import store, summary
 from lawstats.auth import User
 from lawstats.catalog import Catalog, load_catalog
 from lawstats.periods import Period
@@ -140,6 +140,8 @@ def commit(
         strict=not confirm_warnings,
         on_wait=on_wait,
     )
+    if result.status == "loaded":
+        summary.refresh_later(engine)  # the dashboard's summary, in the background
     if result.status == "loaded" and remember and options.mapping:
         used = used_mapping(result, options)
         if used:
@@ -545,9 +547,11 @@ def rollback(engine: Engine, user: User | None, batch_id: int, reason: str) -> d
         raise WorkspaceError(*refusal)
     try:
         with store.transaction(engine) as conn:
-            return rollback_batch(conn, int(batch_id), actor=user.username, reason=reason[:500])
+            undone = rollback_batch(conn, int(batch_id), actor=user.username, reason=reason[:500])
     except RollbackError as exc:
         raise WorkspaceError(exc.message_zh, exc.message_en) from exc
+    summary.refresh_later(engine)
+    return undone
 
 
 # --------------------------------------------------------------------------- missing reports (催报)

@@ -25,6 +25,17 @@ def require_or_skip(available: bool, what: str) -> None:
     pytest.skip(f"{what} not available (set it up to run this test; see README 'Tests')")
 
 
+@pytest.fixture(autouse=True)
+def _summary_refreshed_in_line():
+    """app.py (run by AppTest) turns on the background refresh: each test ends with none running
+    and the in-line refresh of commands restored."""
+    yield
+    from lawstats import summary
+
+    summary.wait_for_background()
+    summary.BACKGROUND = False
+
+
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store_url(request, tmp_path) -> str:
     """A URL of an empty store, once per backend."""

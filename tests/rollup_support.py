@@ -63,11 +63,11 @@ def roll(
 ) -> pd.DataFrame:
     """The product's roll-up of exactly these facts for one period (RESULT_COLUMNS).
 
-    For a calendar year it is computed twice, from the facts and from the yearly summary
-    (lawstats.summary), and both must agree."""
+    For a year-to-date range (a calendar year, 1-6月...) it is computed twice, from the facts and
+    from the summary (lawstats.summary), and both must agree."""
     replace_facts(engine, raw)
     got = series_from_facts(engine, targets, [period], codes)
-    if summary.calendar_years([period]):
+    if summary.summary_ranges([period]):
         summary.refresh(engine)
         with engine.connect() as conn:
             assert summary.is_fresh(conn)
@@ -77,7 +77,7 @@ def roll(
 
 
 def series_from_facts(engine: Engine, *args) -> pd.DataFrame:
-    """rollup.series with the yearly summary switched off."""
+    """rollup.series with the summary switched off."""
     summary.ENABLED = False
     try:
         return rollup.series(engine, *args)

@@ -48,6 +48,9 @@ def read(at: AppTest, text: str = TEXT) -> AppTest:
 
 
 def facts(db: str) -> list[tuple]:
+    from lawstats import summary
+
+    summary.wait_for_background()  # its read-write connection would refuse a read-only one
     con = duckdb.connect(db, read_only=True)
     try:
         return con.execute(

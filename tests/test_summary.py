@@ -1,11 +1,13 @@
-"""The yearly summary (lawstats.summary): same figures as the facts, kept right through every
+"""The summary (lawstats.summary): same figures as the facts, kept right through every
 kind of write, never used while stale."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -17,7 +19,7 @@ from lawstats.periods import Period
 from lawstats.store import (
     connect,
     get_engine,
-    grains_year,
+    range_grains,
     read_frame,
     summary_dirty,
     transaction,
@@ -47,8 +49,9 @@ def recomputed(engine) -> pd.DataFrame:
 
 
 def _ordered(df: pd.DataFrame) -> pd.DataFrame:
-    keys = ["y", "region_code", "indicator_code", "grain", "batch_id"]
-    df = df.astype({"y": int, "grain": int, "batch_id": int, "n": int, "value": float})
+    keys = ["y", "f", "m", "region_code", "indicator_code", "grain"]
+    df = df.astype({"y": int, "f": int, "m": int, "grain": int, "n": int, "value": float})
+    df["batch_ids"] = [tuple(int(b) for b in ids) for ids in df["batch_ids"]]
     return df.sort_values(keys).reset_index(drop=True)
 
 
@@ -56,13 +59,15 @@ def stored(conn) -> pd.DataFrame:
     df = read_frame(
         conn,
         sa.select(
-            grains_year.c.y,
-            grains_year.c.region_code,
-            grains_year.c.indicator_code,
-            grains_year.c.grain,
-            grains_year.c.batch_id,
-            grains_year.c.n,
-            grains_year.c.value,
+            range_grains.c.y,
+            range_grains.c.f,
+            range_grains.c.m,
+            range_grains.c.region_code,
+            range_grains.c.indicator_code,
+            range_grains.c.grain,
+            range_grains.c.batch_ids,
+            range_grains.c.n,
+            range_grains.c.value,
         ),
     )
     return _ordered(df)
@@ -128,6 +133,7 @@ def test_every_write_keeps_the_summary_right(engine):
     assert not fresh(engine)
     # a read through the engine uses the facts, then refreshes for the next one
     assert value(engine, TIANSHUI) == 210.0
+    summary.wait_for_background()
     assert fresh(engine)
     assert_summary_is_right(engine)
     assert value(engine, TIANSHUI) == 210.0
@@ -136,6 +142,7 @@ def test_every_write_keeps_the_summary_right(engine):
         rollback_batch(conn, second.batch_id, actor="tester", reason="wrong file")
     assert not fresh(engine)
     assert value(engine, TIANSHUI) == 180.0
+    summary.wait_for_background()
     assert fresh(engine)
     assert_summary_is_right(engine)
 
@@ -145,7 +152,7 @@ def test_every_write_keeps_the_summary_right(engine):
     assert_summary_is_right(engine)
     assert value(engine, TIANSHUI) is None
     with connect(engine) as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(grains_year)).scalar_one() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(range_grains)).scalar_one() == 0
 
 
 def test_a_refused_write_leaves_no_marks(engine):
@@ -177,22 +184,49 @@ def test_summary_answers_as_the_facts_do_on_the_demo(demo_db):
 ASK = ([QINZHOU], ["mediation_cases"], ["mediation_cases"], [])  # regions, code list, flows, stocks
 
 
-def test_other_periods_do_not_use_the_summary(engine):
+def test_the_pickers_periods_use_the_summary_other_periods_the_facts(engine):
     with transaction(engine) as conn:
         write_facts(conn, info(), frame(*months(QINZHOU, "mediation_cases", [10.0] * 12)))
     summary.refresh(engine)
     with connect(engine) as conn:
         for periods in (
-            [Period.months(2024, 1, 6)],
-            [Period.quarter(2024, 1)],
-            [Y24, Period.month(2024, 1)],
+            [Period.months(2024, 2, 5)],
+            [Y24, Period.months(2024, 2, 6)],
+            [Period(date(2023, 12, 1), date(2024, 2, 29))],
+            [Y24, Y24],
         ):
             rows, refresh = summary.read_grain_positions(conn, periods, *ASK)
             assert rows is None and not refresh
-        rows, refresh = summary.read_grain_positions(conn, [Y24], *ASK)
-        assert rows is not None and list(rows["value"]) == [120.0]
-        assert (list(rows["region_pos"]), list(rows["code_pos"])) == ([0], [0])
+        for periods, values in (
+            ([Y24], [120.0]),
+            ([Period.months(2024, 1, 6)], [60.0]),
+            ([Period.quarter(2024, 1), Y24, Period.month(2024, 1)], [30.0, 120.0, 10.0]),
+            (
+                [Period.quarter(2024, 3), Period.month(2024, 7), Period.quarter(2023, 3)],
+                [30.0, 10.0],
+            ),
+        ):
+            rows, refresh = summary.read_grain_positions(conn, periods, *ASK)
+            assert rows is not None and not refresh
+            order = np.argsort(rows["pidx"])
+            assert list(rows["value"][order]) == values
+            assert list(rows["region_pos"]) == [0] * len(values)
     assert value(engine, QINZHOU, Period.months(2024, 1, 6)) == 60.0
+    assert value(engine, QINZHOU, Period.quarter(2024, 2)) == 30.0
+    assert value(engine, QINZHOU, Period.months(2024, 2, 5)) == 40.0
+
+
+def test_the_kept_ranges_are_every_period_the_picker_offers():
+    from lawstats import dashboard
+
+    for year in (2023, 2024):
+        for kind in dashboard.PERIOD_KINDS:
+            for part in range(1, 13):
+                try:
+                    period = dashboard.make_period(kind, year, part)
+                except (ValueError, KeyError):
+                    continue
+                assert summary.summary_ranges([period]), (kind, part)
 
 
 # Fact rows change only in these modules, each of which marks the summary (or rebuilds it).
@@ -276,11 +310,13 @@ def _read_while_held(engine, hold) -> None:
         assert started.wait(20)
         assert value(engine, QINZHOU) == 150.0  # from the facts
         assert holder.is_alive()  # the read did not wait for the writer to finish
+        summary.wait_for_background()  # its refresh gave up at once
         assert not fresh(engine)  # and did not refresh behind its back
     finally:
         release.set()
         holder.join(20)
     assert value(engine, QINZHOU) == 150.0
+    summary.wait_for_background()
     assert fresh(engine)  # the next read refreshed it
 
 
@@ -313,3 +349,120 @@ def test_a_read_never_waits_behind_another_servers_writer():
             release.wait(20)
 
     _read_while_held(engine, hold)
+
+
+def test_a_refresh_recomputes_only_the_regions_marked(engine):
+    """A region's summary rows come from its own facts: a county's file re-reads that county."""
+    twelve = [10.0] * 12
+    with transaction(engine) as conn:
+        write_facts(
+            conn,
+            info(),
+            frame(
+                *months(QINZHOU, "mediation_cases", twelve),
+                *months(MAIJI, "mediation_cases", twelve),
+            ),
+        )
+    summary.refresh(engine)
+    with transaction(engine) as conn:
+        write_facts(
+            conn,
+            info("b.xlsx", "b" * 64),
+            frame((QINZHOU, Period.month(2024, 5), "mediation_cases", 30.0)),
+        )
+    with connect(engine) as conn:
+        marks = conn.execute(sa.select(summary_dirty)).all()
+    assert {(m.y, m.indicator_code, m.region_code) for m in marks} == {
+        (2024, "mediation_cases", QINZHOU)
+    }
+    # one row per kept range of 2024 for 秦州区 only (every range of a monthly flow: one grain)
+    assert summary.refresh(engine) == len(summary.RANGES)
+    assert_summary_is_right(engine)
+    assert value(engine, QINZHOU) == 140.0 and value(engine, MAIJI) == 120.0
+    assert value(engine, TIANSHUI, Period.quarter(2024, 2)) == 80.0
+
+
+def test_an_empty_summary_answer_is_left_to_the_facts(engine):
+    """No rows may mean "no data" or "not ready" (a refresh may commit between two looks): the
+    facts decide, so a read never takes an empty answer for the truth."""
+    with transaction(engine) as conn:
+        write_facts(conn, info(), frame(*months(QINZHOU, "mediation_cases", [10.0] * 12)))
+    summary.refresh(engine)
+    with connect(engine) as conn:
+        rows, refresh = summary.read_grain_positions(
+            conn, [Y24], ["650000"], ["mediation_cases"], ["mediation_cases"], []
+        )
+    assert rows is None and not refresh
+    assert value(engine, "650000") is None
+
+
+def test_a_county_year_from_monthly_files_names_every_file(engine):
+    """Twelve monthly files: one summary row per range (not per file), every file behind the
+    figure, the same both ways; the sparkline years of the overview skip the lookup."""
+    for m in range(1, 13):
+        with transaction(engine) as conn:
+            write_facts(
+                conn,
+                info(f"{m}.xlsx", f"{m:064d}"),
+                frame((QINZHOU, Period.month(2024, m), "mediation_cases", float(m))),
+            )
+    summary.refresh(engine)
+    with connect(engine) as conn:
+        kept = stored(conn)
+    year = kept[(kept.f == 1) & (kept.m == 12)]
+    assert len(year) == 1 and year.iloc[0]["batch_ids"] == tuple(range(1, 13))
+    via_summary = rollup.figures(engine, [TIANSHUI], Y24, ["mediation_cases"])
+    via_facts = series_from_facts(engine, [TIANSHUI], [Y24], ["mediation_cases"])
+    assert via_summary.iloc[0]["batch_ids"] == via_facts.iloc[0]["batch_ids"] == tuple(range(1, 13))
+    assert rollup.figures(engine, [TIANSHUI], Period.quarter(2024, 2), ["mediation_cases"]).iloc[0][
+        "batch_ids"
+    ] == (4, 5, 6)
+    periods = [Period.year(y) for y in range(2021, 2025)]
+    frame_, spark = rollup.figures_and_series(engine, [TIANSHUI], periods, ["mediation_cases"])
+    assert frame_.iloc[0]["batch_ids"] == tuple(range(1, 13))
+    assert list(spark["batch_ids"]) == [(), (), (), tuple(range(1, 13))]
+    plain = rollup.series(engine, [TIANSHUI], [Y24], ["mediation_cases"], batches=False)
+    assert plain.iloc[0]["batch_ids"] == () and plain.iloc[0]["value"] == 78.0
+
+
+def test_a_store_from_an_earlier_version_gets_a_new_summary(tmp_path):
+    """The first summary table (grains_year) is dropped; a summary table of another shape is
+    replaced by an empty one that is rebuilt before it answers."""
+    import duckdb
+
+    from lawstats.store import SUMMARY_READY_KEY, get_meta
+
+    db = tmp_path / "old.duckdb"
+    engine = get_engine(db)
+    with transaction(engine) as conn:
+        write_facts(conn, info(), frame(*months(QINZHOU, "mediation_cases", [10.0] * 12)))
+    summary.refresh(engine)
+    engine.dispose()
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE grains_year (y SMALLINT)")
+    con.execute("DROP TABLE summary_dirty")
+    con.execute("CREATE TABLE summary_dirty (y SMALLINT, indicator_code VARCHAR)")
+    con.close()
+    from lawstats import store
+
+    store._schema_ready.clear()
+    engine = get_engine(db)
+    with connect(engine) as conn:
+        tables = set(sa.inspect(conn).get_table_names())
+        assert "grains_year" not in tables
+        assert get_meta(conn, SUMMARY_READY_KEY) == summary.REBUILD
+    assert value(engine, QINZHOU) == 120.0  # from the facts
+    summary.wait_for_background()
+    assert fresh(engine)
+    assert_summary_is_right(engine)
+
+
+def test_the_server_refreshes_in_the_background(engine, monkeypatch):
+    """With BACKGROUND (app.py), a read that finds changes pending answers from the facts and
+    leaves the refresh to a thread; a command (the default) refreshes in line."""
+    _stale_store(engine)
+    monkeypatch.setattr(summary, "BACKGROUND", True)
+    assert value(engine, QINZHOU) == 150.0
+    summary.wait_for_background()
+    assert fresh(engine)
+    assert_summary_is_right(engine)
