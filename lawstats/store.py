@@ -171,13 +171,13 @@ sa.Index(
 # anything else (missing, rebuild): to be rebuilt whole before it answers reads
 SUMMARY_READY_KEY = "range_grains_ready"
 SUMMARY_READY, SUMMARY_PENDING, SUMMARY_REBUILD = "1", "pending", "0"
-# (year, indicator, region) triples whose facts changed since the summary was refreshed
+# the years, indicators and regions whose facts changed since the summary was refreshed
 summary_dirty = sa.Table(
     "summary_dirty",
     metadata,
     sa.Column("y", sa.SmallInteger, nullable=False),
-    sa.Column("indicator_code", sa.String(64), nullable=False),
-    sa.Column("region_code", sa.String(12), nullable=False),
+    sa.Column("indicator_code", sa.String(64)),  # an indicator changed this year, or
+    sa.Column("region_code", sa.String(12)),  # a region changed this year
 )
 
 # --------------------------------------------------------------------------- tables: accounts (#6)
@@ -595,7 +595,8 @@ def _renew_summary_table(conn: Connection) -> None:
     columns gets a new, empty one, rebuilt from the facts before it answers a read."""
     inspector = sa.inspect(conn)
     for table in (range_grains, summary_dirty):
-        if {c["name"] for c in inspector.get_columns(table.name)} != set(table.c.keys()):
+        have = {(c["name"], bool(c["nullable"])) for c in inspector.get_columns(table.name)}
+        if have != {(c.name, bool(c.nullable)) for c in table.c}:
             table.drop(conn)
             table.create(conn)
             set_meta(conn, SUMMARY_READY_KEY, SUMMARY_REBUILD)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import cache
 
 import numpy as np
@@ -44,6 +44,7 @@ from lawstats.store import (
     SUMMARY_REBUILD,
     LockTimeout,
     _process_write_lock,
+    bulk_insert,
     facts,
     get_meta,
     indicators,
@@ -106,25 +107,28 @@ def summary_ranges(periods: Sequence[Period]) -> list[tuple[int, int, int]] | No
 # --------------------------------------------------------------------------- marking changes
 
 
-def mark_dirty(conn: Connection, marks: Iterable[tuple[int, str, str]]) -> None:
-    """Note (year, indicator, region) triples whose facts changed, inside the changing
-    transaction (a region's summary rows come from its own facts only)."""
-    rows = [
-        {"y": int(y), "indicator_code": str(c), "region_code": str(r)}
-        for y, c, r in sorted(set(marks))
-    ]
-    if rows:
-        conn.execute(summary_dirty.insert(), rows)
-        if get_meta(conn, SUMMARY_READY_KEY) == READY:
-            set_meta(conn, SUMMARY_READY_KEY, PENDING)
+_MARK_COLUMNS = ["y", "indicator_code", "region_code"]
 
 
-def marks_of(frame: pd.DataFrame) -> set[tuple[int, str, str]]:
-    """The (year, indicator, region) triples of facts given as a frame with period_start,
-    period_end, indicator_code and region_code (both years of a period that spans a year end:
-    such a fact is in no kept range, and marking it costs nothing)."""
+def mark_dirty(conn: Connection, marks: pd.DataFrame) -> None:
+    """Note what changed, inside the changing transaction: per year, the indicators (rows with
+    a code and no region) and the regions (a region and no code) of the facts written or
+    retired (marks: a frame with _MARK_COLUMNS, as marks_of makes it). A region's summary rows
+    come from its own facts only; a refresh recomputes every marked indicator of a year for
+    every marked region of that year (a superset of the changes, so right)."""
+    if marks.empty:
+        return
+    bulk_insert(conn, summary_dirty, marks[_MARK_COLUMNS])
+    if get_meta(conn, SUMMARY_READY_KEY) == READY:
+        set_meta(conn, SUMMARY_READY_KEY, PENDING)
+
+
+def marks_of(frame: pd.DataFrame) -> pd.DataFrame:
+    """The marks of facts given as a frame with period_start, period_end, indicator_code and
+    region_code (both years of a period that spans a year end: such a fact is in no kept
+    range, and marking it costs nothing)."""
     if frame.empty:
-        return set()
+        return pd.DataFrame(columns=_MARK_COLUMNS)
     spans = pd.MultiIndex.from_arrays([frame["period_start"], frame["period_end"]])
     codes, uniques = pd.factorize(spans)
     return marks_of_spans(codes, list(uniques), frame["indicator_code"], frame["region_code"])
@@ -132,20 +136,24 @@ def marks_of(frame: pd.DataFrame) -> set[tuple[int, str, str]]:
 
 def marks_of_spans(
     span: np.ndarray, spans: Sequence[tuple], indicator_codes, region_codes
-) -> set[tuple[int, str, str]]:
+) -> pd.DataFrame:
     """The same from each row's period as a code into `spans` ((start, end) pairs)."""
-    ind = pd.Categorical(indicator_codes)
-    reg = pd.Categorical(region_codes)
-    n_i, n_r = max(len(ind.categories), 1), max(len(reg.categories), 1)
-    keys = np.unique((np.asarray(span, dtype=np.int64) * n_i + ind.codes) * n_r + reg.codes)
-    years = {k: (pd.Timestamp(a).year, pd.Timestamp(b).year) for k, (a, b) in enumerate(spans)}
-    out: set[tuple[int, str, str]] = set()
-    for k in keys.tolist():
-        first, last = years[k // (n_i * n_r)]
-        code, region = ind.categories[(k // n_r) % n_i], reg.categories[k % n_r]
-        out.add((first, code, region))
-        out.add((last, code, region))
-    return out
+    span = np.asarray(span, dtype=np.int64)
+    first = np.array([pd.Timestamp(a).year for a, _ in spans], dtype=np.int64)
+    last = np.array([pd.Timestamp(b).year for _, b in spans], dtype=np.int64)
+    # the (year, span) pairs first: a file has a few periods, not a row's worth
+    pieces = []
+    for column, values in (("indicator_code", indicator_codes), ("region_code", region_codes)):
+        codes, uniques = pd.factorize(values)
+        n = max(len(uniques), 1)
+        keys = np.unique(span * n + codes)
+        used_span, used_code = keys // n, keys % n
+        for years in (first, last):
+            pieces.append(
+                pd.DataFrame({"y": years[used_span], column: np.asarray(uniques)[used_code]})
+            )
+    out = pd.concat(pieces, ignore_index=True).drop_duplicates()
+    return out.reindex(columns=_MARK_COLUMNS).reset_index(drop=True)
 
 
 def invalidate(conn: Connection) -> None:
@@ -183,13 +191,15 @@ def refresh_in(conn: Connection) -> int:
     if not pending:
         set_meta(conn, SUMMARY_READY_KEY, READY)
         return 0
-    # per year: the indicators and regions marked (recomputing their every pair is a superset
-    # of the marks, so right; a year marked for many regions is recomputed for all of them)
+    # per year: the indicators and regions marked (a year marked for many regions is
+    # recomputed for all of them)
     by_year: dict[int, tuple[set[str], set[str]]] = {}
     for y, code, region in pending:
         codes, regions = by_year.setdefault(int(y), (set(), set()))
-        codes.add(code)
-        regions.add(region)
+        if code is not None:
+            codes.add(code)
+        if region is not None:
+            regions.add(region)
     plan: dict[int, tuple[list[str], list[str] | None]] = {}
     for y, (codes, regions) in by_year.items():
         some = sorted(regions) if len(regions) <= MAX_REGIONS_MARKED else None

@@ -126,8 +126,8 @@ def test_every_write_keeps_the_summary_right(engine):
     assert second.superseded == 1
     assert not fresh(engine)
     with connect(engine) as conn:
-        pending = conn.execute(sa.select(summary_dirty.c.y, summary_dirty.c.indicator_code)).all()
-    assert set(pending) == {(2024, "mediation_cases")}
+        pending = conn.execute(sa.select(summary_dirty)).all()
+    assert set(pending) == {(2024, "mediation_cases", None), (2024, None, QINZHOU)}
     with connect(engine) as conn:
         assert value(conn, TIANSHUI) == 210.0
     assert not fresh(engine)
@@ -373,7 +373,8 @@ def test_a_refresh_recomputes_only_the_regions_marked(engine):
     with connect(engine) as conn:
         marks = conn.execute(sa.select(summary_dirty)).all()
     assert {(m.y, m.indicator_code, m.region_code) for m in marks} == {
-        (2024, "mediation_cases", QINZHOU)
+        (2024, "mediation_cases", None),
+        (2024, None, QINZHOU),
     }
     # one row per kept range of 2024 for 秦州区 only (every range of a monthly flow: one grain)
     assert summary.refresh(engine) == len(summary.RANGES)
