@@ -591,8 +591,8 @@ def ensure_schema(engine: Engine) -> None:
 
 
 def _renew_summary_table(conn: Connection) -> None:
-    """The summary is derived data: a store made by an earlier version whose table has other
-    columns gets a new, empty one, rebuilt from the facts before it answers a read."""
+    """The summary is derived data: a store made by an earlier version whose tables have other
+    columns (or nullability) gets new, empty ones, rebuilt from the facts before it answers."""
     inspector = sa.inspect(conn)
     for table in (range_grains, summary_dirty):
         have = {(c["name"], bool(c["nullable"])) for c in inspector.get_columns(table.name)}

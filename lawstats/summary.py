@@ -13,8 +13,10 @@ while changes are pending) are read from the facts.
 
 Correct by construction, never trusted blindly:
 - every change of facts (lawstats.batches.write_facts, rollback_batch; the synthetic and demo
-  builders) marks its (year, indicator) pairs in `summary_dirty` inside its own transaction;
-- `refresh` recomputes the marked pairs from the facts and clears the marks in one transaction;
+  builders) marks the years, indicators and regions it touched in `summary_dirty` inside its
+  own transaction;
+- `refresh` recomputes the marked regions' rows from the facts and clears the marks in one
+  transaction;
 - a read uses the summary only when meta `range_grains_ready` says it is built and nothing is
   pending (every mark sets it to pending in the same transaction); otherwise it reads the
   facts, as before. The read statement checks it itself, in the same snapshot.
@@ -90,15 +92,7 @@ def summary_ranges(periods: Sequence[Period]) -> list[tuple[int, int, int]] | No
     out = []
     for p in periods:
         y, f, m = p.start.year, p.start.month, p.end.month
-        if (
-            p.end.year != y
-            or (f, m) not in _KEPT
-            or (p.start, p.end)
-            != (
-                Period.months(y, f, m).start,
-                Period.months(y, f, m).end,
-            )
-        ):
+        if p.end.year != y or (f, m) not in _KEPT or p != Period.months(y, f, m):
             return None
         out.append((y, f, m))
     return out
@@ -180,7 +174,7 @@ def refresh_in(conn: Connection) -> int:
     if state not in (READY, PENDING):
         conn.execute(range_grains.delete())
         conn.execute(summary_dirty.delete())
-        written = _rebuild_all(conn, _fact_years(conn))
+        written = _rebuild_all(conn, _fact_years(conn), _kinds(conn))
         set_meta(conn, SUMMARY_READY_KEY, READY)
         return written
     pending = conn.execute(
@@ -208,7 +202,7 @@ def refresh_in(conn: Connection) -> int:
             where.append(range_grains.c.region_code.in_(some))
         conn.execute(range_grains.delete().where(*where))
         plan[y] = (sorted(codes), some)
-    written = _rebuild(conn, plan)
+    written = _rebuild(conn, plan, _kinds(conn))
     conn.execute(summary_dirty.delete())
     set_meta(conn, SUMMARY_READY_KEY, READY)
     return written
@@ -258,7 +252,16 @@ def _insert_statement(dialect: str, parts: tuple[bool, bool], some_regions: bool
     return _sql(_INSERT.format(grains=grains, distinct=_DISTINCT[dialect]))
 
 
-def _rebuild(conn: Connection, years: dict[int, tuple[list[str] | None, list[str] | None]]) -> int:
+def _kinds(conn: Connection) -> dict[str, str]:
+    """Each indicator's kind (flow, stock, ratio), as the store's catalog table says."""
+    return dict(conn.execute(sa.select(indicators.c.code, indicators.c.kind)).all())
+
+
+def _rebuild(
+    conn: Connection,
+    years: dict[int, tuple[list[str] | None, list[str] | None]],
+    kinds: dict[str, str],
+) -> int:
     """Insert the grain rows of these years (indicators, regions; None: every one) from the
     facts, with the roll-up's own statement, inside the database: one statement per year for
     some regions, per year and range for every region (little memory at national scale)."""
@@ -267,11 +270,11 @@ def _rebuild(conn: Connection, years: dict[int, tuple[list[str] | None, list[str
         pieces = [RANGES] if regions is not None else [[r] for r in RANGES]
         for ranges in pieces:
             periods = [Period.months(y, f, m) for f, m in ranges]
-            written += _insert(conn, periods, codes, regions)
+            written += _insert(conn, periods, codes, regions, kinds)
     return written
 
 
-def _rebuild_all(conn: Connection, years: list[int]) -> int:
+def _rebuild_all(conn: Connection, years: list[int], kinds: dict[str, str]) -> int:
     """Every row, written in the table's sort order (_INSERT) in pieces that each hold little in
     memory (a whole build at once needs about 10 GB at national scale; this, under 1 GB): the
     single months after January province by province, then each other range over all years."""
@@ -285,9 +288,9 @@ def _rebuild_all(conn: Connection, years: list[int]) -> int:
     singles = [(f, m) for f, m in RANGES if f == m and f > 1]
     for codes in by_province.values():
         periods = [Period.months(y, f, m) for y in years for f, m in singles]
-        written += _insert(conn, periods, None, codes)
+        written += _insert(conn, periods, None, codes, kinds)
     for f, m in sorted((r for r in RANGES if r not in singles), key=lambda r: range_key(*r)):
-        written += _insert(conn, [Period.months(y, f, m) for y in years], None, None)
+        written += _insert(conn, [Period.months(y, f, m) for y in years], None, None, kinds)
     return written
 
 
@@ -296,11 +299,11 @@ def _insert(
     periods: list[Period],
     wanted: list[str] | None,
     regions: list[str] | None,
+    kinds: dict[str, str],
 ) -> int:
     """One INSERT ... SELECT of the grains of these periods (indicators, regions: None = all)."""
     from lawstats.rollup import period_params
 
-    kinds = dict(conn.execute(sa.select(indicators.c.code, indicators.c.kind)).all())
     codes = sorted(kinds) if wanted is None else [c for c in wanted if c in kinds]
     flows = [c for c in codes if kinds[c] != "stock"]
     stocks = [c for c in codes if kinds[c] == "stock"]

@@ -13,7 +13,16 @@ from sqlalchemy.engine import Connection, Engine
 from lawstats import summary
 from lawstats.catalog import Catalog, load_catalog
 from lawstats.regions import RegionTable, load_regions
-from lawstats.store import batches, ensure_schema, fact_id_seq, facts, set_meta, transaction, wipe
+from lawstats.store import (
+    batches,
+    bulk_insert,
+    ensure_schema,
+    fact_id_seq,
+    facts,
+    set_meta,
+    transaction,
+    wipe,
+)
 
 DEFAULT_SEED = 20240601
 # parts that must not exceed their whole: (part, whole, low share, high share)
@@ -109,11 +118,6 @@ _STAGE = sa.Table(
 )
 
 
-def _insert(conn: Connection, frame: pd.DataFrame) -> None:
-    """Stage one indicator's facts (INSERT ... SELECT from a registered DataFrame)."""
-    _insert_from(conn, _STAGE, frame, [sa.column(c) for c in frame.columns], list(frame.columns))
-
-
 def _write_staged(conn: Connection) -> None:
     """The staged facts into the facts table in upload order, ids from the facts sequence."""
     names = [c.name for c in _STAGE.c]
@@ -122,17 +126,6 @@ def _write_staged(conn: Connection) -> None:
     )
     conn.execute(facts.insert().from_select(["id", *names, "is_current"], src))
     _STAGE.drop(conn)
-
-
-def _insert_from(conn: Connection, table: sa.Table, frame: pd.DataFrame, columns, names) -> None:
-    raw = conn.connection.driver_connection
-    view = "_lawstats_synth_frame"
-    raw.register(view, frame)
-    try:
-        src = sa.select(*columns).select_from(sa.table(view))
-        conn.execute(table.insert().from_select(names, src))
-    finally:
-        raw.unregister(view)
 
 
 def _monthly_batches(
@@ -173,7 +166,7 @@ def _monthly_batches(
             "is_demo": True,
         }
     )
-    _insert_from(conn, batches, frame, [sa.column(c) for c in frame.columns], list(frame.columns))
+    bulk_insert(conn, batches, frame)
     return (1 + np.arange(m)[None, :] * k + city_of[:, None]).reshape(-1).astype("int32")
 
 
@@ -216,7 +209,7 @@ def build_synthetic(
             if any(code == whole for whole, _, _ in _PARTS.values()):
                 wholes[code] = values
             frame["batch_id"] = batch_ids
-            _insert(conn, frame)
+            bulk_insert(conn, _STAGE, frame)  # one indicator's facts, staged
             written += len(frame)
             if progress:
                 progress(i + 1, len(order))
