@@ -1,11 +1,18 @@
 """法治统计看板 · entry point: navigation by role, login/logout, the language switch (each page shows the demo banner)."""
 
+from pathlib import Path
+
 import streamlit as st
 
-from lawstats import auth_ui, summary, ui
+from lawstats.store import summary
+from lawstats.ui import auth_ui
+from lawstats.ui import common as ui
+from lawstats.ui.gate import through_app
 
 # this long-lived server refreshes the dashboard's summary in the background, off a viewer's request
 summary.BACKGROUND = True
+# absolute, so they resolve the same when a page file runs first (see lawstats/ui/gate.py)
+PAGES = Path(__file__).resolve().parent / "pages"
 
 st.set_page_config(page_title="法治统计看板", page_icon="⚖️", layout="wide")
 ui.language_switch()
@@ -16,27 +23,30 @@ auth_ui.sidebar_account(user)
 # Reading pages: everyone who may view (anyone when viewing is public, else logged-in users).
 view_pages = [
     st.Page(
-        "views/overview.py", title=ui.tr("nav_overview"), icon=":material/dashboard:", default=True
+        PAGES / "overview.py",
+        title=ui.tr("nav_overview"),
+        icon=":material/dashboard:",
+        default=True,
     ),
-    st.Page("views/trends.py", title=ui.tr("nav_trends"), icon=":material/trending_up:"),
-    st.Page("views/rankings.py", title=ui.tr("nav_rankings"), icon=":material/leaderboard:"),
-    st.Page("views/targets.py", title=ui.tr("tg_nav"), icon=":material/flag:"),
-    st.Page("views/assessment.py", title=ui.tr("asm_nav"), icon=":material/military_tech:"),
-    st.Page("views/methodology.py", title=ui.tr("nav_methodology"), icon=":material/menu_book:"),
-    st.Page("views/report.py", title=ui.tr("report_nav"), icon=":material/description:"),
+    st.Page(PAGES / "trends.py", title=ui.tr("nav_trends"), icon=":material/trending_up:"),
+    st.Page(PAGES / "rankings.py", title=ui.tr("nav_rankings"), icon=":material/leaderboard:"),
+    st.Page(PAGES / "targets.py", title=ui.tr("tg_nav"), icon=":material/flag:"),
+    st.Page(PAGES / "assessment.py", title=ui.tr("asm_nav"), icon=":material/military_tech:"),
+    st.Page(PAGES / "methodology.py", title=ui.tr("nav_methodology"), icon=":material/menu_book:"),
+    st.Page(PAGES / "report.py", title=ui.tr("report_nav"), icon=":material/description:"),
 ]
 # Pages that write data: analysts (for their regions) and admins. Each page checks the role again.
 work_pages = [
-    st.Page("views/upload.py", title=ui.tr("nav_upload"), icon=":material/upload_file:"),
-    st.Page("views/backfill.py", title=ui.tr("backfill_nav"), icon=":material/article:"),
-    st.Page("views/data.py", title=ui.tr("nav_data"), icon=":material/folder_managed:"),
+    st.Page(PAGES / "upload.py", title=ui.tr("nav_upload"), icon=":material/upload_file:"),
+    st.Page(PAGES / "backfill.py", title=ui.tr("backfill_nav"), icon=":material/article:"),
+    st.Page(PAGES / "data.py", title=ui.tr("nav_data"), icon=":material/folder_managed:"),
 ]
 admin_pages = [
-    st.Page("views/admin.py", title=ui.tr("nav_admin"), icon=":material/admin_panel_settings:"),
+    st.Page(PAGES / "admin.py", title=ui.tr("nav_admin"), icon=":material/admin_panel_settings:"),
 ]
 # Always present, so the page a login happens on still exists after it: log in / my account.
 account_page = st.Page(
-    "views/login.py",
+    PAGES / "login.py",
     title=ui.tr("auth_nav_login" if user is None else "auth_nav_account"),
     icon=":material/key:",
     url_path="login",
@@ -52,4 +62,5 @@ else:
         sections[ui.tr("nav_section_admin")] = admin_pages
     sections[ui.tr("nav_section_account")] = [account_page]
 page = st.navigation(sections)
-page.run()
+with through_app():
+    page.run()

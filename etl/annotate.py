@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from etl.problems import ERROR, Problem
 from etl.readers import MAX_UNPACKED_BYTES, ReadError, read_workbook
-from lawstats.exports import safe_cell
+from lawstats.domain.safecell import safe_cell
 
 ISSUES_SHEET = "问题清单"
 ERROR_FILL = PatternFill("solid", start_color="FFF4B6B6", end_color="FFF4B6B6")

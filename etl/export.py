@@ -9,11 +9,11 @@ import openpyxl
 from sqlalchemy.engine import Engine
 
 from etl.template import CODE_HEADER, DATA_SHEET, HEADER_ROW, write_template
-from lawstats.catalog import Catalog, load_catalog
-from lawstats.formatting import json_number
-from lawstats.periods import Period
-from lawstats.regions import RegionTable, load_regions
-from lawstats.rollup import figures
+from lawstats.domain.catalog import Catalog, load_catalog
+from lawstats.domain.formatting import json_number
+from lawstats.domain.periods import Period
+from lawstats.domain.regions import RegionTable, load_regions
+from lawstats.store.rollup import figures
 
 
 def export_city_template(

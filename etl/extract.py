@@ -34,10 +34,10 @@ from etl.layout import (
 from etl.problems import Report, make_problem
 from etl.readers import MAX_UNPACKED_BYTES, ReadError, Workbook, col_letter, read_workbook
 from etl.template import META_SHEET, read_template_meta
-from lawstats.catalog import Catalog, load_catalog
-from lawstats.periods import Period, PeriodError, find_period, parse_period
-from lawstats.regions import RegionTable, load_regions
-from lawstats.text import normalize_text
+from lawstats.domain.catalog import Catalog, load_catalog
+from lawstats.domain.periods import Period, PeriodError, find_period, parse_period
+from lawstats.domain.regions import RegionTable, load_regions
+from lawstats.domain.text import normalize_text
 
 
 @dataclass

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from etl.cells import normalize_unit, parse_header_unit, unit_multiplier
-from lawstats.catalog import Catalog
-from lawstats.text import normalize_name
+from lawstats.domain.catalog import Catalog
+from lawstats.domain.text import normalize_name
 
 # A leaf that only says "how many of the parent": 调解组织 › 个数 is the number of organisations.
 GENERIC_LEAVES = frozenset(

@@ -20,9 +20,9 @@ from etl.headers import (
 )
 from etl.readers import Sheet, col_letter
 from etl.template import TemplateMeta, header_text
-from lawstats.catalog import Catalog
-from lawstats.periods import Period, PeriodError, parse_period
-from lawstats.text import normalize_name, normalize_text
+from lawstats.domain.catalog import Catalog
+from lawstats.domain.periods import Period, PeriodError, parse_period
+from lawstats.domain.text import normalize_name, normalize_text
 
 LAYOUTS = ("wide", "long", "matrix", "template")
 UNRECOGNISED = "unrecognised"  # a table below or beside another whose header names no indicator

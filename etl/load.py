@@ -19,7 +19,11 @@ from sqlalchemy.engine import Connection, Engine
 from etl.extract import FactColumns, gc_paused, period_span
 from etl.problems import Problem, Report, make_problem
 from lawstats import settings
-from lawstats.batches import (
+from lawstats.domain.catalog import Catalog, load_catalog
+from lawstats.domain.periods import Period
+from lawstats.domain.regions import RegionTable, load_regions
+from lawstats.store import connect, transaction
+from lawstats.store.revisions import (
     FACT_COLUMNS,
     BatchInfo,
     active_batch_with_hash,
@@ -27,10 +31,6 @@ from lawstats.batches import (
     set_batch_warnings,
     write_facts,
 )
-from lawstats.catalog import Catalog, load_catalog
-from lawstats.periods import Period
-from lawstats.regions import RegionTable, load_regions
-from lawstats.store import connect, transaction
 
 LARGE_CHANGE_PCT = 50.0
 # below this size a ±50% move is ordinary noise (1 -> 2 offices), not worth a warning
@@ -185,7 +185,7 @@ def check_large_changes(
     conn: Connection, extraction, frame: pd.DataFrame, catalog: Catalog, regions: RegionTable
 ) -> list[Problem]:
     """Warn where a figure moves more than ±50% against the stored same period last year."""
-    from lawstats.rollup import figures
+    from lawstats.store.rollup import figures
 
     if frame.empty or not _has_previous_year(conn, frame):
         return []

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from etl.readers import Workbook, col_letter
-from lawstats.catalog import Catalog
-from lawstats.periods import Period, parse_period
-from lawstats.regions import RegionTable
+from lawstats.domain.catalog import Catalog
+from lawstats.domain.periods import Period, parse_period
+from lawstats.domain.regions import RegionTable
 
 TEMPLATE_MARKER = "法治统计看板报表模板 v1"
 META_SHEET = "_meta"

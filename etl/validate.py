@@ -14,8 +14,8 @@ import pandas as pd
 from etl.cells import COUNT_UNITS, ERROR, INVALID, OK
 from etl.extract import CandidateFact, Extraction, FactColumns, period_span
 from etl.problems import Problem, Report, format_number, make_problem
-from lawstats.catalog import Catalog, load_catalog
-from lawstats.regions import RegionTable, load_regions
+from lawstats.domain.catalog import Catalog, load_catalog
+from lawstats.domain.regions import RegionTable, load_regions
 from lawstats.settings import DATA_DIR
 
 if TYPE_CHECKING:
@@ -344,7 +344,7 @@ def check_previous_year_columns(
     figures, rolled up as the dashboard shows them; partial roll-ups are not compared). A warning
     per differing cell; each column records how many rows it compared (for the load report).
     Needs a connection: etl.load calls it where it compares with last year."""
-    from lawstats.rollup import figures
+    from lawstats.store.rollup import figures
 
     catalog = catalog or load_catalog()
     regions = regions or load_regions()

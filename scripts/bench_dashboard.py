@@ -9,7 +9,7 @@ as the units' levels at the range's last month, one row per region/indicator and
 sides open the database per call, as the app does (NullPool); runs alternate (ours, raw, ours,
 raw...) so that load from other processes hits both alike. The raw queries do not state
 coverage, approximate flags, batches, own-figure precedence or month tiling: that is the
-roll-up's extra work. Ours read the summary (lawstats.summary) where it answers, as the app
+roll-up's extra work. Ours read the summary (lawstats.store.summary) where it answers, as the app
 does; one case reads the facts, as the first read after an upload does until the summary is
 refreshed.
 """
@@ -127,7 +127,7 @@ def raw(db: str, sql: str, params: dict) -> None:
 
 def from_facts(read):
     """A read as it runs while the summary is pending (after an upload, until it is refreshed)."""
-    from lawstats import summary
+    from lawstats.store import summary
 
     summary.ENABLED = False
     try:
@@ -163,11 +163,11 @@ def main() -> int:
 
     import duckdb
 
-    from lawstats import dashboard
-    from lawstats.catalog import load_catalog
-    from lawstats.periods import Period
-    from lawstats.rollup import figures
+    from lawstats.analysis import dashboard
+    from lawstats.domain.catalog import load_catalog
+    from lawstats.domain.periods import Period
     from lawstats.store import get_engine
+    from lawstats.store.rollup import figures
 
     # the app's reads use the summary once it is up to date: bring it there (a database made
     # by an earlier version is rebuilt), as scripts/start does, in its own process (so the
@@ -282,19 +282,19 @@ def main() -> int:
             at.query_params[k] = v
         return at
 
-    apptest("views/methodology.py", {}).run()  # imports (plotly, pages) once, outside the timings
+    apptest("pages/methodology.py", {}).run()  # imports (plotly, pages) once, outside the timings
     renders = []
     for page, params in [
-        ("views/overview.py", {"region": PROVINCE, "period": f"{YEAR}年"}),
+        ("pages/overview.py", {"region": PROVINCE, "period": f"{YEAR}年"}),
         (
-            "views/trends.py",
+            "pages/trends.py",
             {"region": PROVINCE, "period": f"{YEAR}年", "indicator": "mediation_cases"},
         ),
         (
-            "views/rankings.py",
+            "pages/rankings.py",
             {"region": PROVINCE, "period": f"{YEAR}年", "indicator": "mediation_cases"},
         ),
-        ("views/methodology.py", {}),
+        ("pages/methodology.py", {}),
     ]:
         st.cache_data.clear()
         at = apptest(page, params)

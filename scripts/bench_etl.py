@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from lawstats.catalog import load_catalog  # noqa: E402
-from lawstats.regions import load_regions  # noqa: E402
+from lawstats.domain.catalog import load_catalog  # noqa: E402
+from lawstats.domain.regions import load_regions  # noqa: E402
 
 ROWS, COLS = 3000, 120
 
@@ -108,8 +108,8 @@ def main() -> None:
     from etl.load import facts_frame, load_bytes
     from etl.readers import read_workbook
     from etl.validate import validate
-    from lawstats.batches import BatchInfo, write_facts
     from lawstats.store import get_engine, transaction
+    from lawstats.store.revisions import BatchInfo, write_facts
 
     data = make_workbook()
     changed = changed_copy(data)

@@ -30,7 +30,7 @@ def _summary_refreshed_in_line():
     """app.py (run by AppTest) turns on the background refresh: each test ends with none running
     and the in-line refresh of commands restored."""
     yield
-    from lawstats import summary
+    from lawstats.store import summary
 
     summary.wait_for_background()
     summary.BACKGROUND = False
@@ -59,7 +59,7 @@ def engine(store_url):
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> str:
     """A DuckDB file with the full demo data, built once per test session."""
-    from lawstats.demodb import build_demo
+    from lawstats.demo.database import build_demo
     from lawstats.store import get_engine
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"

@@ -1,7 +1,7 @@
 """The pandas roll-up that served the dashboard before the rules moved into SQL: the test oracle.
 
 Kept verbatim (apart from imports) so that tests/test_rollup_sql.py can check that
-lawstats.rollup's one-statement SQL roll-up states exactly the same figures on random fact sets.
+lawstats.store.rollup's one-statement SQL roll-up states exactly the same figures on random fact sets.
 Not used by the product.
 """
 
@@ -14,11 +14,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from lawstats.catalog import Catalog, Indicator, load_catalog
-from lawstats.periods import Period
-from lawstats.regions import RegionTable, load_regions
-from lawstats.rollup import RESULT_COLUMNS, needed_codes
+from lawstats.domain.catalog import Catalog, Indicator, load_catalog
+from lawstats.domain.periods import Period
+from lawstats.domain.regions import RegionTable, load_regions
 from lawstats.store import connect, facts, read_frame
+from lawstats.store.rollup import RESULT_COLUMNS, needed_codes
 
 RAW_COLUMNS = [
     "region_code",

@@ -10,9 +10,17 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from lawstats import rollup, summary
-from lawstats.periods import Period
-from lawstats.store import bulk_insert, facts, get_engine, months_between, transaction, wipe
+from lawstats.domain.periods import Period
+from lawstats.store import (
+    bulk_insert,
+    facts,
+    get_engine,
+    months_between,
+    rollup,
+    summary,
+    transaction,
+    wipe,
+)
 from tests.conftest import pg_url, require_or_skip
 from tests.rollup_reference import RAW_COLUMNS
 
@@ -64,7 +72,7 @@ def roll(
     """The product's roll-up of exactly these facts for one period (RESULT_COLUMNS).
 
     For a year-to-date range (a calendar year, 1-6月...) it is computed twice, from the facts and
-    from the summary (lawstats.summary), and both must agree."""
+    from the summary (lawstats.store.summary), and both must agree."""
     replace_facts(engine, raw)
     got = series_from_facts(engine, targets, [period], codes)
     if summary.summary_ranges([period]):

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from etl.cli import main as etl_main
-from lawstats import assessment as asm
-from lawstats import bulletin
-from lawstats import targets as tg
-from lawstats.periods import Period
+from lawstats.analysis import assessment as asm
+from lawstats.analysis import targets as tg
+from lawstats.domain.periods import Period
+from lawstats.reports import bulletin
 from tests.test_targets import add_facts
 
 TIANSHUI = "620500"

@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from etl.cli import main as etl_main
-from lawstats import auth, store
-from lawstats.auth import User
+from lawstats import store
+from lawstats.store import auth
+from lawstats.store.auth import User
 
 TIANSHUI, QINZHOU, MAIJI, LANZHOU, CHENGGUAN = "620500", "620502", "620503", "620100", "620102"
 PW = "correct horse 1"
@@ -291,7 +292,7 @@ def test_users_cli(tmp_path, monkeypatch, capsys):
 
 
 def test_demo_accounts_only_on_demo_databases(engine):
-    from lawstats import demodb
+    from lawstats.demo import database as demodb
 
     demodb.ensure_demo_accounts(engine)  # not a demo database: nothing
     assert auth.count_users(engine, active_only=False) == 0

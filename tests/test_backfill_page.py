@@ -6,12 +6,12 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lawstats import auth
-from lawstats.store import get_engine
-from lawstats.strings import t
+from lawstats.i18n import t
+from lawstats.store import auth, get_engine
 from tests.conftest import ROOT
+from tests.page_support import page_alone
 
-PAGE = "views/backfill.py"
+PAGE = "pages/backfill.py"
 TEXT = (
     "天水市2024年工作总结\n"
     "2024年，全市共调解民间纠纷13287件，调解成功率98.6%。"
@@ -48,7 +48,7 @@ def read(at: AppTest, text: str = TEXT) -> AppTest:
 
 
 def facts(db: str) -> list[tuple]:
-    from lawstats import summary
+    from lawstats.store import summary
 
     summary.wait_for_background()  # its read-write connection would refuse a read-only one
     con = duckdb.connect(db, read_only=True)
@@ -68,7 +68,7 @@ def editor_frame(at: AppTest):
 
 
 def test_page_needs_an_analyst(db):
-    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
+    at = page_alone(PAGE, default_timeout=60)
     at.run()
     needed = t("auth_login_needed", "zh", role=t("auth_role_analyst", "zh"))
     assert any(needed in w.value for w in at.warning)
@@ -76,7 +76,7 @@ def test_page_needs_an_analyst(db):
 
 
 def test_viewer_is_refused(db):
-    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
+    at = page_alone(PAGE, default_timeout=60)
     at.session_state["auth_user"] = "viv"
     at.run()
     assert at.error and "bf_read" not in [b.key for b in at.button]
@@ -118,7 +118,7 @@ def test_analyst_reviews_and_commits_one_report_text_batch(db):
     # the overview marks the figures as coming from report text
     at.query_params["region"] = "620500"
     at.query_params["period"] = "2024年"
-    at.switch_page("views/overview.py").run()
+    at.switch_page("pages/overview.py").run()
     assert not at.exception, [e.value for e in at.exception]
     flagged = [c.value for c in at.caption if t("backfill_flag_report_text", "zh") in c.value]
     assert len(flagged) == 2  # 调解矛盾纠纷件数 and 司法所工作人员数

@@ -18,7 +18,8 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from lawstats import demodb, store
+from lawstats import store
+from lawstats.demo import database as demodb
 from tests.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,

@@ -201,9 +201,9 @@ def test_v_facts_with_plain_duckdb(demo_db):
 def test_demo_refuses_to_overwrite_real_data(tmp_path, capsys):
     import pandas as pd
 
-    from lawstats.batches import BatchInfo, write_facts
-    from lawstats.periods import Period
+    from lawstats.domain.periods import Period
     from lawstats.store import get_engine, transaction
+    from lawstats.store.revisions import BatchInfo, write_facts
 
     path = tmp_path / "real.duckdb"
     engine = get_engine(str(path))

@@ -10,13 +10,14 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from lawstats import dashboard, exports
-from lawstats.batches import BatchInfo, write_facts
-from lawstats.catalog import load_catalog
-from lawstats.periods import Period
-from lawstats.regions import load_regions
-from lawstats.rollup import figures
+from lawstats.analysis import dashboard
+from lawstats.domain import safecell as exports
+from lawstats.domain.catalog import load_catalog
+from lawstats.domain.periods import Period
+from lawstats.domain.regions import load_regions
 from lawstats.store import get_engine, transaction
+from lawstats.store.revisions import BatchInfo, write_facts
+from lawstats.store.rollup import figures
 
 TIANSHUI = "620500"
 QINZHOU, MAIJI, QINGSHUI, QINAN = "620502", "620503", "620521", "620522"
@@ -242,7 +243,7 @@ def test_methodology_lists_every_indicator_with_formula():
 
 
 def test_synthetic_small_database(tmp_path):
-    from lawstats.synthetic import build_synthetic, synthetic_counties
+    from lawstats.demo.synthetic import build_synthetic, synthetic_counties
 
     engine = get_engine(str(tmp_path / "synth.duckdb"))
     res = build_synthetic(engine, months=13, county_limit=4)
@@ -258,7 +259,7 @@ def test_synthetic_small_database(tmp_path):
 def test_synthetic_batches_are_monthly_files_stored_in_upload_order(tmp_path):
     """One batch per city and month, as real files arrive; the facts lie on disk in that
     order (the benchmark's raw queries and ours then read a realistic table)."""
-    from lawstats.synthetic import build_synthetic, synthetic_counties
+    from lawstats.demo.synthetic import build_synthetic, synthetic_counties
 
     engine = get_engine(str(tmp_path / "synth.duckdb"))
     res = build_synthetic(engine, months=14, county_limit=30)

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lawstats import demo
-from lawstats.catalog import load_catalog
+from lawstats.demo import facts as demo
+from lawstats.domain.catalog import load_catalog
 
 CATALOG = load_catalog()
 KIND = {i.code: i.kind for i in CATALOG}

@@ -17,8 +17,8 @@ from etl.headers import comparison_header
 from etl.load import load_bytes
 from etl.readers import ReadError, _read_calamine, read_workbook
 from etl.validate import check_previous_year_columns, validate
-from lawstats.periods import Period
-from lawstats.regions import load_regions
+from lawstats.domain.periods import Period
+from lawstats.domain.regions import load_regions
 from lawstats.store import connect, read_frame
 from tests.data.make_messy import patch_declared_size, rezip
 

@@ -12,9 +12,9 @@ from etl.extract import extract_file, find_region_context
 from etl.headers import match_header
 from etl.template import TEMPLATE_MARKER, write_template
 from etl.validate import validate
-from lawstats.catalog import load_catalog
-from lawstats.periods import Period
-from lawstats.regions import load_regions
+from lawstats.domain.catalog import load_catalog
+from lawstats.domain.periods import Period
+from lawstats.domain.regions import load_regions
 
 MESSY = Path(__file__).parent / "data" / "messy"
 TIANSHUI = ["620502", "620503", "620521", "620522", "620523", "620524", "620525"]

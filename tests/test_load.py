@@ -96,8 +96,8 @@ def test_new_values_supersede_and_rollback_restores(engine):
     assert second.status == "loaded"
     assert (second.facts_written, second.facts_superseded, second.facts_unchanged) == (1, 1, 20)
     assert current_value(engine, "620502", "mediation_cases") == 130
-    from lawstats.batches import batch_diff, rollback_batch
     from lawstats.store import transaction
+    from lawstats.store.revisions import batch_diff, rollback_batch
 
     with connect(engine) as conn:
         diff = batch_diff(conn, second.batch_id)

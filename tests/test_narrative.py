@@ -20,7 +20,7 @@ from etl.narrative.review import (
     map_unrecognised,
     reviewed_document,
 )
-from lawstats.periods import Period
+from lawstats.domain.periods import Period
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data" / "narrative"
@@ -638,10 +638,10 @@ def test_candidates_json_matches_the_cli():
 
 
 def test_overview_cards_flag_report_text_figures(store_url, tmp_path):
-    from lawstats import dashboard
-    from lawstats.queries import batch_ids_of_source
-    from lawstats.rollup import figures
+    from lawstats.analysis import dashboard
     from lawstats.store import get_engine
+    from lawstats.store.queries import batch_ids_of_source
+    from lawstats.store.rollup import figures
 
     _result, _doc, path = _reviewed(tmp_path, TEXT)
     assert etl_main(["load", str(path), "--db", store_url]) == 0

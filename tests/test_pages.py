@@ -8,10 +8,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl.cli import main as etl_main
-from lawstats.strings import t
+from lawstats.i18n import t
 from tests.conftest import ROOT
 
-PAGES = ["views/overview.py", "views/trends.py", "views/rankings.py", "views/methodology.py"]
+PAGES = ["pages/overview.py", "pages/trends.py", "pages/rankings.py", "pages/methodology.py"]
 TIANSHUI = "620500"
 
 
@@ -52,8 +52,7 @@ def test_direct_page_link_cannot_bypass_login(tmp_path, monkeypatch, page):
     (A folder named pages/ next to app.py would make Streamlit run page files directly on a
     first deep link, skipping this gate: the page scripts live in views/ for that reason.)
     """
-    from lawstats import auth
-    from lawstats.store import get_engine
+    from lawstats.store import auth, get_engine
 
     path = tmp_path / "private.duckdb"
     monkeypatch.setenv("LAWSTATS_DB_URL", str(path))
@@ -67,7 +66,7 @@ def test_direct_page_link_cannot_bypass_login(tmp_path, monkeypatch, page):
 
 
 def test_methodology_on_empty_db_still_lists_indicators(empty_db):
-    at = app("views/methodology.py")
+    at = app("pages/methodology.py")
     assert (
         at.dataframe
         and "调解成功件数 ÷ 调解矛盾纠纷件数 × 100" in at.dataframe[1].value.to_string()
@@ -81,7 +80,7 @@ def _show(db: str, capsys, region: str, period: str) -> dict:
 
 
 def test_overview_figures_equal_etl_show(demo_copy, capsys):
-    at = app("views/overview.py", region=TIANSHUI, period="2024年")
+    at = app("pages/overview.py", region=TIANSHUI, period="2024年")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["调解矛盾纠纷件数"] == "1.33 万 件"  # 13,287 件 shown short
     assert metrics["调解成功率"] == "98.6%"
@@ -93,7 +92,7 @@ def test_overview_figures_equal_etl_show(demo_copy, capsys):
 
 
 def test_overview_filter_changes_figures(demo_copy):
-    at = app("views/overview.py", region=TIANSHUI, period="2024年")
+    at = app("pages/overview.py", region=TIANSHUI, period="2024年")
     before = {m.label: m.value for m in at.metric}
     at.selectbox(key="period_year").set_value(2023).run()
     after = {m.label: m.value for m in at.metric}
@@ -105,13 +104,13 @@ def test_overview_filter_changes_figures(demo_copy):
 
 
 def test_overview_english(demo_copy):
-    at = app("views/overview.py", region=TIANSHUI, period="2024年", lang="en")
+    at = app("pages/overview.py", region=TIANSHUI, period="2024年", lang="en")
     labels = [m.label for m in at.metric]
     assert "Disputes mediated" in labels
 
 
 def test_rankings_table_and_normalisation(demo_copy, capsys):
-    at = app("views/rankings.py", region=TIANSHUI, period="2024年", indicator="mediation_cases")
+    at = app("pages/rankings.py", region=TIANSHUI, period="2024年", indicator="mediation_cases")
     table = at.dataframe[0].value
     assert list(table.columns[:2]) == ["排名", "地区"]
     top = table.iloc[0]
@@ -125,13 +124,13 @@ def test_rankings_table_and_normalisation(demo_copy, capsys):
 
 def test_rankings_rate_ceiling_note(demo_copy):
     at = app(
-        "views/rankings.py", region=TIANSHUI, period="2024年", indicator="mediation_success_rate"
+        "pages/rankings.py", region=TIANSHUI, period="2024年", indicator="mediation_success_rate"
     )
     assert any("天花板效应" in w.value for w in at.warning)
 
 
 def test_rankings_drill_down_and_breadcrumb(demo_copy):
-    at = app("views/rankings.py", region=TIANSHUI, period="2024年", indicator="mediation_cases")
+    at = app("pages/rankings.py", region=TIANSHUI, period="2024年", indicator="mediation_cases")
     at.selectbox(key="drill").set_value("620502").run()
     assert at.query_params["region"] == "620502"
     assert at.selectbox(key="region").value == "620502"
@@ -140,14 +139,14 @@ def test_rankings_drill_down_and_breadcrumb(demo_copy):
 
 
 def test_trends_yearly_and_monthly(demo_copy):
-    at = app("views/trends.py", region=TIANSHUI, period="2024年", indicator="mediation_cases")
+    at = app("pages/trends.py", region=TIANSHUI, period="2024年", indicator="mediation_cases")
     assert "调解矛盾纠纷件数" in texts(at) or at.get("plotly_chart")
     at.segmented_control(key="series_kind").set_value("monthly").run()
     assert not at.exception
 
 
 def test_period_kinds_from_url(demo_copy, capsys):
-    at = app("views/overview.py", region=TIANSHUI, period="2024年1-6月")
+    at = app("pages/overview.py", region=TIANSHUI, period="2024年1-6月")
     assert at.segmented_control(key="period_kind").value == "ytd"
     metrics = {m.label: m.value for m in at.metric}
     shown = _show(demo_copy, capsys, "天水市", "2024年1-6月")
@@ -156,10 +155,10 @@ def test_period_kinds_from_url(demo_copy, capsys):
 
 def test_chosen_region_and_period_survive_a_page_change(demo_copy):
     """Streamlit drops widget state and the query string on a page change; the choice stays."""
-    at = app("views/overview.py")
+    at = app("pages/overview.py")
     at.selectbox(key="region").set_value("620502").run()
-    at.switch_page("views/trends.py").run()
+    at.switch_page("pages/trends.py").run()
     assert not at.exception
     assert at.selectbox(key="region").value == "620502"
-    at.switch_page("views/rankings.py").run()
+    at.switch_page("pages/rankings.py").run()
     assert at.selectbox(key="region").value == "620502"

@@ -1,4 +1,4 @@
-"""Tests for lawstats.periods: spellings, rejections, labels, last-year ranges, free-text search."""
+"""Tests for lawstats.domain.periods: spellings, rejections, labels, last-year ranges, free-text search."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lawstats.periods import Period, PeriodError, find_period, format_period, parse_period
+from lawstats.domain.periods import Period, PeriodError, find_period, format_period, parse_period
 
 D = dt.date
 Y2024 = (D(2024, 1, 1), D(2024, 12, 31))

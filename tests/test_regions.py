@@ -1,4 +1,4 @@
-"""Tests for lawstats.regions: the region table, totals labels and the name resolver."""
+"""Tests for lawstats.domain.regions: the region table, totals labels and the name resolver."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lawstats.regions import (
+from lawstats.domain.regions import (
     STATUSES,
     TOTAL_LABELS,
     Region,

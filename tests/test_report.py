@@ -13,13 +13,13 @@ import pytest
 from docx import Document
 
 from etl.cli import main as etl_main
-from lawstats import report as rp
-from lawstats import report_export as rx
-from lawstats import report_text as rt
-from lawstats.batches import BatchInfo, write_facts
-from lawstats.catalog import load_catalog
-from lawstats.periods import Period
+from lawstats.domain.catalog import load_catalog
+from lawstats.domain.periods import Period
+from lawstats.reports import report as rp
+from lawstats.reports import report_export as rx
+from lawstats.reports import report_text as rt
 from lawstats.store import get_engine, transaction
+from lawstats.store.revisions import BatchInfo, write_facts
 from tests.conftest import require_or_skip
 
 TIANSHUI = "620500"
@@ -282,13 +282,15 @@ def test_target_statements_from_progress():
 
 def test_no_targets_means_no_target_statement(small):
     engine, _ = small
-    report = build(engine, progress_fn=None)  # the real lawstats.targets, no targets stored
+    report = build(
+        engine, progress_fn=None
+    )  # the real lawstats.analysis.targets, no targets stored
     assert report.targets == [] and not any("目标" in s.text for s in report.sentences())
     assert "目标" not in rx.to_text(report)
 
 
 def test_targets_module_feeds_the_report(small):
-    targets = pytest.importorskip("lawstats.targets")
+    targets = pytest.importorskip("lawstats.analysis.targets")
     engine, _ = small
     targets.save_targets(
         engine,

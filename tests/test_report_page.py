@@ -10,13 +10,12 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from lawstats import auth
-from lawstats.batches import BatchInfo, write_facts
-from lawstats.store import facts, get_engine, read_frame, transaction
-from lawstats.strings import t
+from lawstats.i18n import t
+from lawstats.store import auth, facts, get_engine, read_frame, transaction
+from lawstats.store.revisions import BatchInfo, write_facts
 from tests.conftest import ROOT
 
-PAGE = "views/report.py"
+PAGE = "pages/report.py"
 TIANSHUI = "620500"
 QINZHOU = "620502"
 

@@ -1,6 +1,6 @@
 """Roll-up rules with hand-computed answers: flow vs stock vs ratio, over months and over counties.
 
-Every case runs the product's roll-up (lawstats.rollup) on a store holding exactly the facts given,
+Every case runs the product's roll-up (lawstats.store.rollup) on a store holding exactly the facts given,
 on DuckDB and on PostgreSQL.
 """
 
@@ -11,9 +11,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from lawstats.catalog import load_catalog
-from lawstats.periods import Period
-from lawstats.rollup import change_of, with_previous
+from lawstats.domain.catalog import load_catalog
+from lawstats.domain.periods import Period
+from lawstats.store.rollup import change_of, with_previous
 from tests.rollup_support import BACKENDS, backend_store, roll, rows
 
 TIANSHUI = "620500"

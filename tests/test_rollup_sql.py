@@ -17,9 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lawstats import demo, rollup
-from lawstats.catalog import load_catalog
-from lawstats.periods import Period
+from lawstats.demo import facts as demo
+from lawstats.domain.catalog import load_catalog
+from lawstats.domain.periods import Period
+from lawstats.store import rollup
 from tests import rollup_reference as reference
 from tests.rollup_support import BACKENDS, backend_store, replace_facts, roll, rows
 

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from etl.export import export_city_template
 from etl.load import load_bytes
-from lawstats.demo import DEMO_CITIES
-from lawstats.periods import Period
+from lawstats.demo.facts import DEMO_CITIES
+from lawstats.domain.periods import Period
 from lawstats.store import connect, get_engine, read_frame
 
 FACTS = sa.text(

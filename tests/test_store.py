@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from lawstats.batches import BatchInfo, batch_diff, rollback_batch, write_facts
-from lawstats.periods import Period
-from lawstats.rollup import figures
+from lawstats.domain.periods import Period
 from lawstats.store import V_FACTS_COLUMNS, connect, data_version, read_frame, transaction
+from lawstats.store.revisions import BatchInfo, batch_diff, rollback_batch, write_facts
+from lawstats.store.rollup import figures
 
 Y = Period.year(2024)
 
@@ -136,7 +136,7 @@ def test_rollback_of_a_middle_batch_hands_history_to_the_later_one(engine):
 
 
 def test_rollback_twice_is_refused(engine):
-    from lawstats.batches import RollbackError
+    from lawstats.store.revisions import RollbackError
 
     with transaction(engine) as conn:
         b = write_facts(conn, info(), frame(("620502", Y, "mediation_cases", 1.0))).batch_id

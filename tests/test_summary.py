@@ -1,4 +1,4 @@
-"""The summary (lawstats.summary): same figures as the facts, kept right through every
+"""The summary (lawstats.store.summary): same figures as the facts, kept right through every
 kind of write, never used while stale."""
 
 from __future__ import annotations
@@ -12,18 +12,19 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from lawstats import rollup, summary
-from lawstats.batches import rollback_batch, write_facts
-from lawstats.catalog import load_catalog
-from lawstats.periods import Period
+from lawstats.domain.catalog import load_catalog
+from lawstats.domain.periods import Period
 from lawstats.store import (
     connect,
     get_engine,
     range_grains,
     read_frame,
+    rollup,
+    summary,
     summary_dirty,
     transaction,
 )
+from lawstats.store.revisions import rollback_batch, write_facts
 from tests.conftest import ROOT
 from tests.rollup_support import series_from_facts
 from tests.test_store import frame, info
@@ -169,7 +170,7 @@ def test_summary_answers_as_the_facts_do_on_the_demo(demo_db):
     assert fresh(engine)  # built with the demo
     with connect(engine) as conn:
         regions = [r for (r,) in conn.execute(sa.text("SELECT DISTINCT region_code FROM facts"))]
-    from lawstats.regions import load_regions
+    from lawstats.domain.regions import load_regions
 
     table = load_regions()
     targets = sorted({a.code for r in regions for a in table.path(r)} | set(regions))
@@ -217,7 +218,7 @@ def test_the_pickers_periods_use_the_summary_other_periods_the_facts(engine):
 
 
 def test_the_kept_ranges_are_every_period_the_picker_offers():
-    from lawstats import dashboard
+    from lawstats.analysis import dashboard
 
     for year in (2023, 2024):
         for kind in dashboard.PERIOD_KINDS:
@@ -230,7 +231,7 @@ def test_the_kept_ranges_are_every_period_the_picker_offers():
 
 
 # Fact rows change only in these modules, each of which marks the summary (or rebuilds it).
-_FACT_WRITERS = {"lawstats/batches.py", "lawstats/synthetic.py"}
+_FACT_WRITERS = {"lawstats/store/revisions.py", "lawstats/demo/synthetic.py"}
 _MUTATION = re.compile(
     r"facts\.(update|insert|delete)\(|bulk_insert\([^)]*\bfacts\b|"
     r"(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+facts\b",
@@ -240,7 +241,7 @@ _MUTATION = re.compile(
 
 def test_facts_change_only_where_the_summary_is_told():
     offenders = []
-    for folder in ("lawstats", "etl", "views", "scripts"):
+    for folder in ("lawstats", "etl", "pages", "scripts"):
         for path in (ROOT / folder).rglob("*.py"):
             rel = path.relative_to(ROOT).as_posix()
             if rel in _FACT_WRITERS:

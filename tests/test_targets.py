@@ -13,12 +13,12 @@ import sqlalchemy as sa
 
 from etl.cli import main as etl_main
 from lawstats import store
-from lawstats import targets as tg
-from lawstats.auth import User
-from lawstats.batches import BatchInfo, write_facts
-from lawstats.catalog import load_catalog
-from lawstats.periods import Period
-from lawstats.regions import load_regions
+from lawstats.analysis import targets as tg
+from lawstats.domain.catalog import load_catalog
+from lawstats.domain.periods import Period
+from lawstats.domain.regions import load_regions
+from lawstats.store.auth import User
+from lawstats.store.revisions import BatchInfo, write_facts
 
 TIANSHUI = "620500"
 QINZHOU = "620502"

@@ -7,16 +7,16 @@ import shutil
 
 import pytest
 
-from lawstats import assessment as asm
-from lawstats import targets as tg
-from lawstats.periods import Period
+from lawstats.analysis import assessment as asm
+from lawstats.analysis import targets as tg
+from lawstats.domain.periods import Period
+from lawstats.i18n import t
 from lawstats.store import get_engine
-from lawstats.strings import t
 from tests.test_pages import app
 
 TIANSHUI = "620500"
-TARGETS = "views/targets.py"
-ASSESSMENT = "views/assessment.py"
+TARGETS = "pages/targets.py"
+ASSESSMENT = "pages/assessment.py"
 
 
 def as_user(at, username: str):
@@ -191,14 +191,14 @@ def test_editor_rows_round_trip():
 
 
 def test_trend_chart_draws_the_years_target(demo_copy):
-    at = app("views/trends.py", region=TIANSHUI, period="2025年", indicator="mediation_cases")
+    at = app("pages/trends.py", region=TIANSHUI, period="2025年", indicator="mediation_cases")
     layout = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]
     lines = [sh for sh in layout.get("shapes", []) if sh.get("y0") == sh.get("y1")]
     assert [sh["y0"] for sh in lines] == [14000]
     labels = [a["text"] for a in layout.get("annotations", [])]
     assert "2025年目标 ≥ 14,000 件" in labels
     half = app(
-        "views/trends.py", region=TIANSHUI, period="2025年1-6月", indicator="mediation_cases"
+        "pages/trends.py", region=TIANSHUI, period="2025年1-6月", indicator="mediation_cases"
     )
     layout = json.loads(half.get("plotly_chart")[0].proto.spec)["layout"]
     assert [sh["y0"] for sh in layout.get("shapes", [])] == [7000]  # 序时目标: half the year
@@ -215,7 +215,7 @@ def test_assessment_page_on_demo_equals_the_library(demo_copy):
     assert ranking["县区"].tolist() == a.totals["region_name"].tolist()
     assert ranking["总分"].tolist() == a.totals["total"].tolist()
     assert set(ranking.columns) == {"名次", "县区", "总分", "上期名次", "名次变化"}
-    from lawstats.bulletin import summary_sentences
+    from lawstats.reports.bulletin import summary_sentences
 
     for s in summary_sentences(a):
         assert s in markdown(at)

@@ -1,4 +1,4 @@
-"""Tests for lawstats.text: full-width, pinyin noise, traditional characters, whitespace."""
+"""Tests for lawstats.domain.text: full-width, pinyin noise, traditional characters, whitespace."""
 
 from __future__ import annotations
 
@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lawstats.text import normalize_name, normalize_text, strip_pinyin, to_halfwidth, to_simplified
+from lawstats.domain.text import (
+    normalize_name,
+    normalize_text,
+    strip_pinyin,
+    to_halfwidth,
+    to_simplified,
+)
 
 
 @pytest.mark.parametrize(

@@ -9,15 +9,18 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from lawstats import auth, demodb, store
-from lawstats.periods import parse_period
-from lawstats.rollup import figures
-from lawstats.strings import t
+from lawstats import store
+from lawstats.demo import database as demodb
+from lawstats.domain.periods import parse_period
+from lawstats.i18n import t
+from lawstats.store import auth
+from lawstats.store.rollup import figures
 from tests.conftest import ROOT
+from tests.page_support import page_alone
 from tests.test_workspace import MESSY, QINZHOU, TIANSHUI, tianshui_rows, wide_xlsx
 
 PW = "page test pw 1"
-UPLOAD, DATA, ADMIN = "views/upload.py", "views/data.py", "views/admin.py"
+UPLOAD, DATA, ADMIN = "pages/upload.py", "pages/data.py", "pages/admin.py"
 
 
 @pytest.fixture
@@ -46,7 +49,11 @@ def demo_copy(demo_db, tmp_path, monkeypatch):
 def run(
     page: str | None = None, user: str | None = None, script: str = "app.py", **params: str
 ) -> AppTest:
-    at = AppTest.from_file(str(ROOT / script), default_timeout=90)
+    at = (
+        AppTest.from_file(str(ROOT / script), default_timeout=90)
+        if script == "app.py"
+        else page_alone(script)
+    )
     if user:
         at.session_state["auth_user"] = user
     for key, value in params.items():
@@ -119,7 +126,7 @@ def test_public_viewing_by_setting(real_db, monkeypatch):
 
 def test_demo_database_is_public_and_tells_how_to_log_in(demo_copy):
     assert run().metric  # app.py shows the overview's figures without a login
-    at = run("views/login.py")
+    at = run("pages/login.py")
     hint = t(
         "auth_demo_hint",
         username=demodb.DEMO_ADMIN_USERNAME,
@@ -174,7 +181,7 @@ def test_login_form(real_db):
 
 
 def test_account_page_changes_own_password(real_db):
-    at = run("views/login.py", user="viewer")
+    at = run("pages/login.py", user="viewer")
     assert at.title[0].value == t("auth_account_title")
     current, new, again = at.text_input
     current.input("wrong one")
@@ -341,7 +348,7 @@ def test_mapping_an_unknown_column(real_db):
     assert at.checkbox(key=next(c.key for c in at.checkbox if c.key.startswith("remember_"))).value
     button(at, t("up_commit")).click().run()
     ok(at)
-    from lawstats import workspace as ws
+    from lawstats.workflow import workspace as ws
 
     assert ws.list_spellings(real_db)["spelling"].tolist() == ["化解矛盾数（件）"]
 
@@ -350,7 +357,7 @@ def test_mapping_an_unknown_column(real_db):
 
 
 def test_missing_reports_and_template_tabs(real_db):
-    from lawstats import workspace as ws
+    from lawstats.workflow import workspace as ws
 
     user = auth.get_user(real_db, "tianshui")
     five = wide_xlsx(tianshui_rows(counties=["秦州区", "麦积区", "清水县", "秦安县", "甘谷县"]))

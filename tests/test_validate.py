@@ -10,8 +10,8 @@ import pytest
 from etl.extract import CandidateFact, ColumnMap, ExtractedRow, ExtractedTable, Extraction
 from etl.problems import PROBLEM_TYPES, Problem, Report, make_problem
 from etl.validate import read_parts, validate
-from lawstats.catalog import load_catalog
-from lawstats.periods import Period
+from lawstats.domain.catalog import load_catalog
+from lawstats.domain.periods import Period
 
 MESSY = Path(__file__).parent / "data" / "messy"
 Y2024 = Period.year(2024)

@@ -12,10 +12,11 @@ import sqlalchemy as sa
 
 from etl.annotate import ISSUES_SHEET, annotate, annotated_name
 from etl.problems import make_problem
-from lawstats import auth, store
-from lawstats import workspace as ws
-from lawstats.periods import parse_period
-from lawstats.rollup import figures
+from lawstats import store
+from lawstats.domain.periods import parse_period
+from lawstats.store import auth
+from lawstats.store.rollup import figures
+from lawstats.workflow import workspace as ws
 from tests.conftest import ROOT
 
 MESSY = ROOT / "tests" / "data" / "messy"
@@ -464,7 +465,7 @@ def test_missing_reports(engine, people):
 
 
 def test_missing_export_is_neutralised():
-    from lawstats import exports
+    from lawstats.domain import safecell as exports
 
     frame = ws.missing_summary(
         __import__("pandas").DataFrame(

@@ -16,7 +16,9 @@ from etl.extract import CandidateFact, CellRefs, Extraction, FactColumns, Same
 from etl.load import facts_frame
 from etl.problems import Report
 from etl.validate import validate
-from lawstats.batches import (
+from lawstats.domain.periods import Period
+from lawstats.store import connect, facts, read_frame, transaction
+from lawstats.store.revisions import (
     FACT_KEY,
     BatchInfo,
     classify,
@@ -24,8 +26,6 @@ from lawstats.batches import (
     rollback_batch,
     write_facts,
 )
-from lawstats.periods import Period
-from lawstats.store import connect, facts, read_frame, transaction
 
 Y23, Y24 = Period.year(2023), Period.year(2024)
 H1 = Period.month_range(2024, 1, 6)
@@ -383,9 +383,9 @@ def test_warnings_found_in_the_store_are_kept_with_the_batch(engine):
 def test_large_batch_uses_the_staged_join_on_both_backends(engine):
     """From _STAGE_AT rows PostgreSQL stages the keys in a temporary table (COPY) and DuckDB
     joins a registered frame: a reload of 2,520 facts with every seventh one changed."""
-    from lawstats.batches import _STAGE_AT
-    from lawstats.catalog import load_catalog
-    from lawstats.regions import load_regions
+    from lawstats.domain.catalog import load_catalog
+    from lawstats.domain.regions import load_regions
+    from lawstats.store.revisions import _STAGE_AT
 
     counties = [r.code for r in load_regions() if r.level == "county"][:60]
     codes = [i.code for i in load_catalog()][:42]

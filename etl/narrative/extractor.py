@@ -19,9 +19,9 @@ from etl.narrative import rules
 from etl.narrative.numbers import Figure, find_figures
 from etl.narrative.reader import normalize_document, normalize_line
 from etl.narrative.timeexpr import Clock, TimeRef, find_report_date, find_time_refs, infer_year
-from lawstats.catalog import Catalog, Indicator, load_catalog
-from lawstats.periods import Period, PeriodError, find_period, parse_period
-from lawstats.regions import RegionTable, load_regions
+from lawstats.domain.catalog import Catalog, Indicator, load_catalog
+from lawstats.domain.periods import Period, PeriodError, find_period, parse_period
+from lawstats.domain.regions import RegionTable, load_regions
 
 
 class ExtractError(ValueError):

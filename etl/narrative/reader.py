@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 from etl.readers import decode_text
 from lawstats import settings
-from lawstats.text import strip_pinyin, to_simplified
+from lawstats.domain.text import strip_pinyin, to_simplified
 
 
 class ReadError(ValueError):

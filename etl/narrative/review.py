@@ -24,9 +24,9 @@ from etl.cells import OK
 from etl.extract import CandidateFact, ExtractedTable, Extraction
 from etl.narrative.extractor import Candidate, NarrativeResult, Unrecognised
 from etl.problems import ERROR, PROBLEM_TYPES, ProblemType, Report, make_problem
-from lawstats.catalog import Catalog, load_catalog
-from lawstats.periods import Period, PeriodError
-from lawstats.regions import RegionTable, load_regions
+from lawstats.domain.catalog import Catalog, load_catalog
+from lawstats.domain.periods import Period, PeriodError
+from lawstats.domain.regions import RegionTable, load_regions
 
 FORMAT = "lawstats.reviewed_text/1"
 SOURCE_TYPE = "report_text"
@@ -338,7 +338,7 @@ def learned_spellings(engine: Engine) -> dict[str, str]:
     """Spellings analysts taught (the learned-spellings table), as written -> code, latest wins.
 
     As written, not as header keys: prose is matched character by character."""
-    from lawstats.workspace import list_spellings
+    from lawstats.workflow.workspace import list_spellings
 
     frame = list_spellings(engine)
     active = frame[frame["active"].astype(bool)].sort_values("id")
@@ -483,7 +483,7 @@ class ReviewError(ValueError):
 
 def decisions_from_rows(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """The analyst's edits as overrides of the reviewed document (accept, region, period...)."""
-    from lawstats.periods import parse_period
+    from lawstats.domain.periods import parse_period
 
     out: dict[str, dict[str, Any]] = {}
     for row in rows:

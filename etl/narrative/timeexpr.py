@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from lawstats.periods import Period, PeriodError
+from lawstats.domain.periods import Period, PeriodError
 
 _CN_MONTH = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 

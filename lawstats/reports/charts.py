@@ -1,0 +1,161 @@
+"""Plotly figure builders for the dashboard (no Streamlit): trends, rankings, year-to-date comparisons."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from lawstats.domain.catalog import Indicator
+
+COLOURS = {"good": "#1a7f37", "bad": "#cf222e", "neutral": "#6e7781"}
+PALETTE = ["#b22222", "#1f6feb", "#1a7f37", "#bf8700", "#8250df", "#0a7480", "#cf222e", "#57606a"]
+FONT = "WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, sans-serif"
+
+
+def _layout(fig: go.Figure, title: str, y_title: str, height: int = 380) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.0, "font": {"size": 15}},
+        font={"family": FONT, "size": 12},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 48, "b": 10},
+        yaxis_title=y_title,
+        legend={"orientation": "h", "y": -0.15},
+        separators=".,",
+        hovermode="closest",
+    )
+    return fig
+
+
+def trend_chart(
+    frame: pd.DataFrame,
+    ind: Indicator,
+    names: dict[str, str],
+    *,
+    x: str = "period",
+    title: str = "",
+    target: float | None = None,
+    target_label: str = "",
+) -> go.Figure:
+    """Lines: one per region over periods; `target` draws a dashed line (hook for the targets issue)."""
+    fig = go.Figure()
+    for i, (code, part) in enumerate(frame.groupby("region_code", sort=False)):
+        fig.add_trace(
+            go.Scatter(
+                x=part[x].tolist(),
+                y=part["value"].tolist(),
+                mode="lines+markers",
+                name=names.get(code, code),
+                customdata=[code] * len(part),
+                line={"color": PALETTE[i % len(PALETTE)], "width": 2},
+                hovertemplate="%{x}<br>%{fullData.name}: %{y:,}<extra></extra>",
+            )
+        )
+    if target is not None:
+        fig.add_hline(
+            y=target, line_dash="dash", line_color=COLOURS["neutral"], annotation_text=target_label
+        )
+    fig.update_xaxes(type="category")
+    return _layout(fig, title, ind.unit)
+
+
+def ranking_chart(
+    table: pd.DataFrame, ind: Indicator, *, title: str = "", unit: str = ""
+) -> go.Figure:
+    """Horizontal bars sorted best first; region codes in customdata so a click can drill down."""
+    t = table[table["value"].notna()]
+    colours = [COLOURS["bad"] if s else PALETTE[0] for s in t["small"]]
+    fig = go.Figure(
+        go.Bar(
+            x=t["value"].tolist(),
+            y=t["name"].tolist(),
+            orientation="h",
+            customdata=t["region_code"].tolist(),
+            marker_color=colours,
+            text=[f"{v:,.{max(ind.decimals, 0) if unit == ind.unit else 2}f}" for v in t["value"]],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:,}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", type="category")
+    height = max(300, 26 * len(t) + 80)
+    fig = _layout(fig, title, "", height=height)
+    fig.update_xaxes(title=unit)
+    return fig
+
+
+def ytd_chart(
+    frame: pd.DataFrame, names: dict[str, str], labels: tuple[str, str], *, title: str = ""
+) -> go.Figure:
+    """Grouped bars: year to date against the same range last year, one pair per region."""
+    x = [names.get(c, c) for c in frame["region_code"]]
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=x, y=frame["previous"].tolist(), name=labels[1], marker_color=COLOURS["neutral"]
+            ),
+            go.Bar(
+                x=x,
+                y=frame["value"].tolist(),
+                name=labels[0],
+                marker_color=PALETTE[0],
+                customdata=frame["region_code"].tolist(),
+            ),
+        ]
+    )
+    fig.update_layout(barmode="group")
+    return _layout(fig, title, "")
+
+
+# Target status colours (lawstats.analysis.targets.STATUSES order): done, on track, behind, missed, no data.
+STATUS_COLOURS = ("#1a7f37", "#8fd19e", "#f0b429", "#cf222e", "#d0d7de")
+
+
+def status_heatmap(
+    cells: pd.DataFrame,
+    rows: list[str],
+    columns: list[str],
+    statuses: tuple[str, ...],
+    labels: dict[str, str],
+    *,
+    title: str = "",
+) -> go.Figure:
+    """Region x indicator grid coloured by target status; hover shows each cell's explanation.
+
+    cells: one row per target with `row`, `col` (labels in rows/columns), `status`, `text`.
+    A grid cell without a target stays blank.
+    """
+    pos = {s: i for i, s in enumerate(statuses)}
+    z = [[None] * len(columns) for _ in rows]
+    hover = [[""] * len(columns) for _ in rows]
+    text = [[""] * len(columns) for _ in rows]
+    ri = {r: i for i, r in enumerate(rows)}
+    ci = {c: j for j, c in enumerate(columns)}
+    for c in cells.itertuples(index=False):
+        i, j = ri[c.row], ci[c.col]
+        z[i][j] = pos[c.status]
+        hover[i][j] = c.text
+        text[i][j] = labels[c.status]
+    n = len(statuses)
+    scale = []
+    for k, colour in enumerate(STATUS_COLOURS[:n]):
+        scale += [[k / n, colour], [(k + 1) / n, colour]]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=columns,
+            y=rows,
+            text=text,
+            texttemplate="%{text}",
+            customdata=hover,
+            hovertemplate="%{customdata}<extra></extra>",
+            colorscale=scale,
+            zmin=-0.5,
+            zmax=n - 0.5,
+            showscale=False,
+            xgap=2,
+            ygap=2,
+        )
+    )
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category", tickangle=-30)
+    return _layout(fig, title, "", height=max(260, 44 * len(rows) + 160))

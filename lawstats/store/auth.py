@@ -1,0 +1,464 @@
+"""Local accounts and roles: argon2 password hashes, region-scoped write permission, login throttle.
+
+Roles, weakest first: viewer (reads), analyst (writes for its assigned regions and everything
+below them), admin (everything). Permission is default deny: an unknown role, an inactive
+account or a region outside the assignment may not write. Passwords are never stored, logged
+or put in an error message; a failed login never says whether the user name exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy.engine import Connection, Engine
+
+from lawstats import settings, store
+
+ROLES = ("viewer", "analyst", "admin")
+ROLE_NAMES = {
+    "viewer": ("查看者", "viewer"),
+    "analyst": ("统计员", "analyst"),
+    "admin": ("管理员", "administrator"),
+}
+MAX_USERNAME = 64
+MIN_PASSWORD = 8
+
+_hasher = PasswordHasher()
+# Verified against when the user name is unknown, so both cases cost the same time.
+_DUMMY_HASH = _hasher.hash("lawstats-no-such-user")
+
+
+class AuthError(store.StoreError):
+    """An account operation was refused (message in Chinese and English)."""
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    display_name: str
+    role: str
+    regions: tuple[str, ...]
+    active: bool
+
+    def has_role(self, role: str) -> bool:
+        """True if this active user's role is `role` or a stronger one."""
+        if not self.active or self.role not in ROLES or role not in ROLES:
+            return False
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+    def can_write(self, region_code: str) -> bool:
+        """May this user write figures for the region? Admin always; analyst within its regions."""
+        if not self.active:
+            return False
+        if self.role == "admin":
+            return True
+        if self.role != "analyst" or not self.regions:
+            return False
+        from lawstats.domain.regions import load_regions
+
+        table = load_regions()
+        return any(table.is_within(str(region_code), a) for a in self.regions)
+
+    def allowed_regions(self) -> set[str] | None:
+        """Regions this user may write: None = no restriction (admin); else the assigned ones
+        and all their descendants (empty for viewers and inactive accounts: default deny)."""
+        if self.active and self.role == "admin":
+            return None
+        if not self.active or self.role != "analyst":
+            return set()
+        from lawstats.domain.regions import load_regions
+
+        table = load_regions()
+        out: set[str] = set()
+        for code in self.regions:
+            if code in table:
+                out.add(code)
+                out.update(r.code for r in table.descendants(code))
+        return out
+
+    def role_name(self, lang: str = "zh") -> str:
+        zh, en = ROLE_NAMES.get(self.role, (self.role, self.role))
+        return en if lang == "en" else zh
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user row with its bookkeeping, for the admin page and `etl users list`."""
+
+    user: User
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    last_login_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """`user` on success; otherwise `status` is 'invalid' or 'locked' (never 'no such user')."""
+
+    user: User | None
+    status: str  # ok | invalid | locked
+    retry_after_s: int = 0
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def normalize_username(username: str) -> str:
+    return (username or "").strip().lower()
+
+
+def _check_username(username: str) -> str:
+    name = normalize_username(username)
+    if (
+        not name
+        or len(name) > MAX_USERNAME
+        or any(c.isspace() or not c.isprintable() for c in name)
+    ):
+        raise AuthError(
+            f"用户名须为 1–{MAX_USERNAME} 个字符，不含空格",
+            f"a user name has 1–{MAX_USERNAME} characters and no spaces",
+        )
+    return name
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise AuthError(
+            f"未知角色 {role!r}，可选：{'、'.join(ROLES)}",
+            f"unknown role {role!r}; choose one of {', '.join(ROLES)}",
+        )
+    return role
+
+
+def check_password_policy(password: str) -> None:
+    """Refuse passwords shorter than MIN_PASSWORD (the CLI and the admin page apply this)."""
+    if len(password or "") < MIN_PASSWORD:
+        raise AuthError(
+            f"密码至少 {MIN_PASSWORD} 个字符",
+            f"a password needs at least {MIN_PASSWORD} characters",
+        )
+
+
+def _check_password(password: str) -> None:
+    if not password:
+        raise AuthError("密码不能为空", "the password may not be empty")
+
+
+def _check_regions(codes: Iterable[str]) -> tuple[str, ...]:
+    from lawstats.domain.regions import load_regions
+
+    table = load_regions()
+    out: list[str] = []
+    for code in codes:
+        code = str(code).strip()
+        if not code:
+            continue
+        if code not in table:
+            raise AuthError(f"未知地区代码 {code}", f"unknown region code {code}")
+        if code not in out:
+            out.append(code)
+    return tuple(out)
+
+
+def resolve_regions(texts: Iterable[str]) -> tuple[str, ...]:
+    """Region codes from codes or names as people write them (秦州区, 天水市秦州区, 620502)."""
+    from lawstats.domain.regions import load_regions
+
+    table = load_regions()
+    codes: list[str] = []
+    for text in texts:
+        text = str(text).strip()
+        if not text:
+            continue
+        if text in table:
+            codes.append(text)
+            continue
+        res = table.resolve(text)
+        if not res.ok:
+            raise AuthError(f"无法确定地区“{text}”", f"cannot resolve region {text!r}")
+        codes.append(res.code)
+    return _check_regions(codes)
+
+
+def hash_password(password: str) -> str:
+    _check_password(password)
+    return _hasher.hash(password)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _user_from_row(row) -> User:
+    regions = tuple(c for c in (row.regions or "").split(",") if c)
+    return User(
+        username=row.username,
+        display_name=row.display_name,
+        role=row.role,
+        regions=regions,
+        active=bool(row.active),
+    )
+
+
+def get_user(engine: Engine, username: str) -> User | None:
+    """The account (active or not), or None."""
+    name = normalize_username(username)
+    if not name:
+        return None
+    with store.connect(engine) as conn:
+        row = conn.execute(sa.select(store.users).where(store.users.c.username == name)).first()
+    return _user_from_row(row) if row is not None else None
+
+
+def list_accounts(engine: Engine) -> list[Account]:
+    with store.connect(engine) as conn:
+        rows = conn.execute(sa.select(store.users).order_by(store.users.c.username)).all()
+    return [
+        Account(
+            user=_user_from_row(r),
+            created_at=r.created_at,
+            created_by=r.created_by,
+            updated_at=r.updated_at,
+            last_login_at=r.last_login_at,
+        )
+        for r in rows
+    ]
+
+
+def count_users(engine: Engine, *, role: str | None = None, active_only: bool = True) -> int:
+    q = sa.select(sa.func.count()).select_from(store.users)
+    if role is not None:
+        q = q.where(store.users.c.role == role)
+    if active_only:
+        q = q.where(store.users.c.active.is_(True))
+    with store.connect(engine) as conn:
+        return int(conn.execute(q).scalar_one())
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _require(conn: Connection, name: str):
+    row = conn.execute(sa.select(store.users).where(store.users.c.username == name)).first()
+    if row is None:
+        raise AuthError(f"没有用户 {name}", f"no user {name}")
+    return row
+
+
+def add_user(
+    engine: Engine,
+    username: str,
+    password: str,
+    role: str,
+    regions: Iterable[str] = (),
+    display_name: str | None = None,
+    actor: str = "cli",
+) -> User:
+    """Create an account (argon2 hash); refuses an existing user name."""
+    name = _check_username(username)
+    _check_role(role)
+    codes = _check_regions(regions)
+    password_hash = hash_password(password)
+    shown = (display_name or "").strip()[:64] or name
+    now = store.now()
+    with store.transaction(engine, bump_version=False) as conn:
+        exists = conn.execute(
+            sa.select(store.users.c.username).where(store.users.c.username == name)
+        ).first()
+        if exists is not None:
+            raise AuthError(f"用户 {name} 已存在", f"user {name} already exists")
+        conn.execute(
+            store.users.insert().values(
+                username=name,
+                display_name=shown,
+                password_hash=password_hash,
+                role=role,
+                regions=",".join(codes),
+                active=True,
+                created_at=now,
+                created_by=actor,
+                updated_at=now,
+            )
+        )
+        store.audit(conn, actor, "user_add", name, role=role, regions=list(codes))
+    return User(name, shown, role, codes, True)
+
+
+def _update(engine: Engine, username: str, actor: str, action: str, values: dict, **detail) -> User:
+    name = normalize_username(username)
+    with store.transaction(engine, bump_version=False) as conn:
+        before = _require(conn, name)
+        if _removes_last_admin(conn, before, values):
+            raise AuthError(
+                "不能停用或降级最后一个管理员",
+                "cannot disable or demote the last active administrator",
+            )
+        conn.execute(
+            store.users.update()
+            .where(store.users.c.username == name)
+            .values(updated_at=store.now(), **values)
+        )
+        store.audit(conn, actor, action, name, **detail)
+        row = _require(conn, name)
+    return _user_from_row(row)
+
+
+def _removes_last_admin(conn: Connection, before, values: dict) -> bool:
+    if before.role != "admin" or not before.active:
+        return False
+    stays = values.get("role", "admin") == "admin" and values.get("active", True)
+    if stays:
+        return False
+    others = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(store.users)
+        .where(
+            store.users.c.role == "admin",
+            store.users.c.active.is_(True),
+            store.users.c.username != before.username,
+        )
+    ).scalar_one()
+    return int(others) == 0
+
+
+def set_role(
+    engine: Engine,
+    username: str,
+    role: str,
+    regions: Iterable[str] | None = None,
+    actor: str = "cli",
+) -> User:
+    """Change the role (and, if given, the assigned regions)."""
+    _check_role(role)
+    values: dict = {"role": role}
+    detail: dict = {"role": role}
+    if regions is not None:
+        codes = _check_regions(regions)
+        values["regions"] = ",".join(codes)
+        detail["regions"] = list(codes)
+    return _update(engine, username, actor, "user_set_role", values, **detail)
+
+
+def set_regions(engine: Engine, username: str, regions: Iterable[str], actor: str = "cli") -> User:
+    codes = _check_regions(regions)
+    return _update(
+        engine,
+        username,
+        actor,
+        "user_set_regions",
+        {"regions": ",".join(codes)},
+        regions=list(codes),
+    )
+
+
+def set_active(engine: Engine, username: str, active: bool, actor: str = "cli") -> User:
+    action = "user_enable" if active else "user_disable"
+    return _update(engine, username, actor, action, {"active": bool(active)})
+
+
+def set_display_name(engine: Engine, username: str, display_name: str, actor: str = "cli") -> User:
+    shown = (display_name or "").strip()[:64] or normalize_username(username)
+    return _update(
+        engine, username, actor, "user_rename", {"display_name": shown}, display_name=shown
+    )
+
+
+def set_password(engine: Engine, username: str, password: str, actor: str = "cli") -> User:
+    """Replace the password hash (the password itself goes nowhere else)."""
+    return _update(
+        engine, username, actor, "user_passwd", {"password_hash": hash_password(password)}
+    )
+
+
+def change_own_password(engine: Engine, username: str, current: str, new: str) -> User:
+    """A user's own password change: the current password must be right (throttled like a login)."""
+    check_password_policy(new)
+    if login(engine, username, current, via="password_change").user is None:
+        raise AuthError("当前密码不正确", "the current password is wrong")
+    return set_password(engine, username, new, actor=normalize_username(username))
+
+
+# --------------------------------------------------------------------------- logging in
+
+
+def _throttle_key(username: str) -> str:
+    return normalize_username(username)[:MAX_USERNAME]
+
+
+def _locked_for(conn: Connection, key: str, now: datetime) -> int:
+    row = conn.execute(
+        sa.select(store.login_attempts.c.locked_until).where(store.login_attempts.c.username == key)
+    ).first()
+    if row is None or row.locked_until is None or row.locked_until <= now:
+        return 0
+    return max(1, int((row.locked_until - now).total_seconds()))
+
+
+def _record_failure(conn: Connection, key: str, now: datetime) -> None:
+    t = store.login_attempts
+    window = timedelta(seconds=settings.login_lock_s())
+    row = conn.execute(sa.select(t).where(t.c.username == key)).first()
+    if row is None or row.first_failure_at < now - window:
+        conn.execute(t.delete().where(t.c.username == key))
+        conn.execute(t.insert().values(username=key, failures=1, first_failure_at=now))
+        failures = 1
+    else:
+        failures = int(row.failures) + 1
+        conn.execute(t.update().where(t.c.username == key).values(failures=failures))
+    if failures >= settings.login_max_failures():
+        conn.execute(t.update().where(t.c.username == key).values(locked_until=now + window))
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def login(engine: Engine, username: str, password: str, *, via: str = "password") -> LoginResult:
+    """Check a user name and password; throttles repeated failures per typed user name.
+
+    Records the outcome in the audit log (never the password). An unknown user, a wrong password
+    and a disabled account all give status 'invalid'.
+    """
+    key = _throttle_key(username)
+    now = store.now()
+    with store.transaction(engine, bump_version=False) as conn:
+        wait = _locked_for(conn, key, now) if key else 0
+        if wait:
+            store.audit(conn, key or "?", "login_locked", key, via=via)
+            return LoginResult(None, "locked", wait)
+        row = (
+            conn.execute(sa.select(store.users).where(store.users.c.username == key)).first()
+            if key
+            else None
+        )
+        ok = _verify(row.password_hash if row is not None else _DUMMY_HASH, password or "")
+        if not ok or row is None or not row.active:
+            if key:
+                _record_failure(conn, key, now)
+            store.audit(conn, key or "?", "login_failed", key, via=via)
+            return LoginResult(None, "invalid")
+        values: dict = {"last_login_at": now}
+        if _hasher.check_needs_rehash(row.password_hash):
+            values["password_hash"] = _hasher.hash(password)
+        conn.execute(store.users.update().where(store.users.c.username == key).values(**values))
+        conn.execute(store.login_attempts.delete().where(store.login_attempts.c.username == key))
+        store.audit(conn, key, "login", key, via=via)
+        return LoginResult(_user_from_row(row), "ok")
+
+
+def authenticate(engine: Engine, username: str, password: str) -> User | None:
+    """The active user for these credentials, or None (wrong, unknown, disabled or throttled)."""
+    return login(engine, username, password).user
+
+
+def record_logout(engine: Engine, username: str) -> None:
+    with store.transaction(engine, bump_version=False) as conn:
+        store.audit(conn, username, "logout", username)

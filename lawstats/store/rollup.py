@@ -1,0 +1,1157 @@
+"""Statistics semantics in one place: how flows, stocks and ratios roll up over time and regions.
+
+Rules (README "Roll-up rules"):
+- flow: a region's figure for a period is its own fact for exactly that period if stored, else the
+  sum of its finer facts that tile the period (months, quarters...). A region without its own
+  figure gets the sum of its children.
+- stock: the latest level inside the period (as of its last date); over children: the sum of
+  each child's latest level.
+- ratio: recomputed as numerator / denominator x 100 from the rolled-up parts; a rate reported
+  without its parts is kept as reported and flagged, never averaged or summed.
+- coverage: a figure built from children says how many reporting county-level units it covers
+  (6/7), and whether every month of the period was there; a sum over fewer units is never
+  presented as complete.
+- year over year compares the same date range one year earlier; a ratio changes in percentage
+  points, everything else in percent.
+
+How it runs: one query per call (any number of periods) makes the database reduce the facts to
+per-region candidates ("grains": the exact-period fact, each tiling length with its month count,
+the latest stock level); no fact row leaves the database. The choice among them and the roll-up
+over the region tree then work on those few rows with numpy, vectorised, in this module only.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from lawstats.domain.catalog import Catalog, Indicator, load_catalog
+from lawstats.domain.periods import Period
+from lawstats.domain.regions import RegionTable, load_regions
+from lawstats.store import connect, is_duckdb, summary
+
+RESULT_COLUMNS = [
+    "region_code",
+    "indicator_code",
+    "value",
+    "is_approximate",
+    "is_reported_rate",
+    "derived",
+    "units_reported",
+    "units_expected",
+    "months_covered",
+    "months_expected",
+    "as_of",
+    "batch_ids",
+]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One rolled-up figure with everything a screen or a report needs to state it honestly."""
+
+    region_code: str
+    indicator_code: str
+    period: Period
+    value: float | None
+    is_approximate: bool
+    is_reported_rate: bool
+    derived: bool
+    units_reported: int
+    units_expected: int
+    months_covered: int
+    months_expected: int
+    batch_ids: tuple[int, ...]
+
+    @property
+    def complete(self) -> bool:
+        return (
+            self.units_reported >= self.units_expected
+            and self.months_covered >= self.months_expected
+        )
+
+
+# --------------------------------------------------------------------------- reading the facts
+
+# The database reduces the facts to "grains": per period, region and indicator, the candidates for
+# a region's own figure. Flows and reported rates: one row per period length (months; -1 = the
+# exact period) with the count, sum, flags, last date and the list of the facts' batches (a
+# county's year is one row however many monthly files it came in). Stocks: the latest level
+# inside the period. Static text, bound parameters only; periods and code lists arrive as arrays.
+# Relies on the store's invariant of at most one current fact per (region, period, indicator).
+_PERIODS = """
+WITH periods AS (
+    SELECT unnest(CAST(:p_idx AS INTEGER[])) AS pidx,
+           unnest(CAST(:p_start AS DATE[])) AS p_start,
+           unnest(CAST(:p_end AS DATE[])) AS p_end
+)
+"""
+
+
+def _fill(template: str, **parts: str) -> str:
+    """A statement template with its {name} parts filled (static SQL text only)."""
+    for name, text in parts.items():
+        template = template.replace("{" + name + "}", text)
+    return template
+
+
+# Flows and rates per period: `{p}` is the relation carrying pidx/p_start/p_end, `{source}` the
+# FROM and WHERE that pair each fact with its period.
+_FLOW_GRAINS_TEMPLATE = """
+SELECT {p}.pidx, f.region_code, f.indicator_code,
+       CASE WHEN f.period_start = {p}.p_start AND f.period_end = {p}.p_end THEN -1
+            ELSE f.period_months END AS grain,
+       {batches}count(*) AS n,
+       sum(f.value) AS value,
+       bool_or(f.is_approximate) AS approx,
+       bool_or(f.is_reported_rate) AS rate,
+       max(f.period_end) AS as_of
+{source}
+  AND (f.period_months > 0 OR (f.period_start = {p}.p_start AND f.period_end = {p}.p_end))
+GROUP BY {p}.pidx, f.region_code, f.indicator_code,
+         CASE WHEN f.period_start = {p}.p_start AND f.period_end = {p}.p_end THEN -1
+              ELSE f.period_months END
+"""
+_FLOW_GRAINS = _fill(
+    _FLOW_GRAINS_TEMPLATE,
+    source="""FROM facts f
+JOIN periods p ON f.period_start >= p.p_start AND f.period_end <= p.p_end
+WHERE f.is_current AND f.value IS NOT NULL
+  AND f.period_start >= :lo AND f.period_end <= :hi
+  AND f.indicator_code IN :grain_codes{regions}""",
+    p="p",
+)
+# DuckDB: the latest level in one pass (arg_max on end date, then start date: k orders both);
+# `{columns}` and `{source}` select the facts, `{join}` pairs them with their periods.
+_STOCK_LATEST_TEMPLATE = """
+SELECT {p}.pidx, f.region_code, f.indicator_code, 0 AS grain,
+       {batch_one}1 AS n,
+       arg_max(f.value, f.k) AS value,
+       arg_max(f.is_approximate, f.k) AS approx,
+       arg_max(f.is_reported_rate, f.k) AS rate,
+       max(f.period_end) AS as_of
+FROM (
+    SELECT {columns},
+           (period_end - DATE '1900-01-01') * 100000 + (period_start - DATE '1900-01-01') AS k
+    {source}
+) f
+{join}
+GROUP BY {p}.pidx, f.region_code, f.indicator_code
+"""
+_STOCK_LATEST_DUCKDB = _fill(
+    _STOCK_LATEST_TEMPLATE,
+    columns="""region_code, indicator_code, period_start, period_end, value, is_approximate,
+           is_reported_rate, batch_id""",
+    source="""FROM facts
+    WHERE is_current AND value IS NOT NULL
+      AND period_start >= :lo AND period_end <= :hi
+      AND indicator_code IN :stock_codes{regions_unaliased}""",
+    join="JOIN periods p ON f.period_start >= p.p_start AND f.period_end <= p.p_end",
+    p="p",
+)
+# Any other SQL database (PostgreSQL): the same rows through a window function.
+_STOCK_LATEST_GENERIC = """
+SELECT pidx, region_code, indicator_code, 0 AS grain, {batch_one}1 AS n, value, approx, rate,
+       as_of
+FROM (
+    SELECT p.pidx, f.region_code, f.indicator_code, f.batch_id, f.value,
+           f.is_approximate AS approx, f.is_reported_rate AS rate, f.period_end AS as_of,
+           row_number() OVER (
+               PARTITION BY p.pidx, f.region_code, f.indicator_code
+               ORDER BY f.period_end DESC, f.period_start DESC
+           ) AS rn
+    FROM facts f
+    JOIN periods p ON f.period_start >= p.p_start AND f.period_end <= p.p_end
+    WHERE f.is_current AND f.value IS NOT NULL
+      AND f.period_start >= :lo AND f.period_end <= :hi
+      AND f.indicator_code IN :stock_codes{regions}
+) latest
+WHERE rn = 1
+"""
+
+
+# DuckDB, when each period lies inside one calendar year and no two share a year (a year, or the
+# same range in several years, the usual case): a fact's period follows from its year by list
+# lookup, instead of joining every fact with every period. Same rows as above.
+_BY_YEAR = """
+    SELECT CAST(:y_idx AS INTEGER[])[year(period_start) - :y0 + 1] AS pidx,
+           CAST(:y_start AS DATE[])[year(period_start) - :y0 + 1] AS p_start,
+           CAST(:y_end AS DATE[])[year(period_start) - :y0 + 1] AS p_end,
+           region_code, indicator_code, period_start, period_end, period_months, value,
+           is_approximate, is_reported_rate, batch_id
+    FROM facts
+    WHERE is_current AND value IS NOT NULL
+      AND period_start >= :lo AND period_end <= :hi
+      AND indicator_code IN :{codes}{regions_unaliased}
+"""
+_FLOW_GRAINS_BY_YEAR = _fill(
+    _FLOW_GRAINS_TEMPLATE,
+    source="FROM ("
+    + _fill(_BY_YEAR, codes="grain_codes")
+    + ") f\nWHERE f.pidx IS NOT NULL AND f.period_start >= f.p_start AND f.period_end <= f.p_end",
+    p="f",
+)
+_STOCK_LATEST_BY_YEAR = _fill(
+    _STOCK_LATEST_TEMPLATE,
+    columns="*",
+    source="FROM ("
+    + _fill(_BY_YEAR, codes="stock_codes")
+    + ") y\n    WHERE pidx IS NOT NULL AND period_start >= p_start AND period_end <= p_end",
+    join="",
+    p="f",
+)
+
+
+def by_year(periods: Sequence[Period]) -> bool:
+    """Each period inside one calendar year, no two in the same year (see _BY_YEAR)."""
+    years = [p.start.year for p in periods]
+    return all(p.end.year == p.start.year for p in periods) and len(set(years)) == len(years)
+
+
+def _by_year_params(periods: Sequence[Period]) -> dict:
+    y0 = min(p.start.year for p in periods)
+    span = max(p.start.year for p in periods) - y0 + 1
+    idx: list[int | None] = [None] * span
+    starts: list = [None] * span
+    ends: list = [None] * span
+    for i, p in enumerate(periods):
+        idx[p.start.year - y0], starts[p.start.year - y0], ends[p.start.year - y0] = (
+            i,
+            p.start,
+            p.end,
+        )
+    return {
+        "y0": y0,
+        "y_idx": idx,
+        "y_start": starts,
+        "y_end": ends,
+        "lo": min(p.start for p in periods),
+        "hi": max(p.end for p in periods),
+    }
+
+
+def _sql(text: str) -> sa.TextClause:
+    """Indicator lists bind as IN (...) lists: DuckDB prunes row groups on constant filters."""
+    names = [n for n in ("grain_codes", "stock_codes") if f":{n}" in text]
+    return sa.text(text).bindparams(*(sa.bindparam(n, expanding=True) for n in names))
+
+
+# a grain's batches, as a list (one id per fact; duplicates allowed): flows, then stocks (the
+# latest level's batch); left out of statements whose caller shows no provenance
+_BATCH_LIST = {
+    "duckdb": ("list(f.batch_id) AS batch_ids, ", "[arg_max(f.batch_id, f.k)] AS batch_ids, "),
+    "generic": ("array_agg(f.batch_id) AS batch_ids, ", "ARRAY[batch_id] AS batch_ids, "),
+}
+
+_REGION_FILTER = "\n  AND {f}region_code IN (SELECT unnest(CAST(:regions AS VARCHAR[])))"
+
+
+def grains_text(
+    dialect: str,
+    parts: tuple[bool, bool],
+    some_regions: bool,
+    year_lookup: bool = False,
+    batches: bool = True,
+) -> str:
+    """The grains statement's text (static SQL, bound parameters only); without `some_regions`
+    it reads every region (the summary's build, lawstats.store.summary); `year_lookup`: the DuckDB
+    form for periods in distinct calendar years (by_year); without `batches` no batch_ids."""
+    if year_lookup:
+        flows, stocks, head = _FLOW_GRAINS_BY_YEAR, _STOCK_LATEST_BY_YEAR, ""
+    else:
+        flows, head = _FLOW_GRAINS, _PERIODS
+        stocks = _STOCK_LATEST_DUCKDB if dialect == "duckdb" else _STOCK_LATEST_GENERIC
+    pieces = [p for p, on in zip((flows, stocks), parts, strict=True) if on]
+    text = head + "UNION ALL".join(pieces)
+    flows_list, stock_list = _BATCH_LIST[dialect] if batches else ("", "")
+    text = text.replace("{batches}", flows_list).replace("{batch_one}", stock_list)
+    return text.replace("{regions}", _REGION_FILTER.format(f="f.") if some_regions else "").replace(
+        "{regions_unaliased}", _REGION_FILTER.format(f="") if some_regions else ""
+    )
+
+
+# (flows and rates?, stocks?): a part without indicators is left out of a statement, not scanned
+GRAIN_PARTS = ((True, True), (True, False), (False, True))
+
+
+# The read path's form of the grains: region and indicator as positions in the lists the caller
+# holds (the scope's regions, the indicators asked), so no code string leaves the database.
+_POSITIONS = """
+SELECT g.pidx,
+       CAST(array_position(CAST(:regions AS VARCHAR[]), g.region_code) - 1 AS INTEGER) AS region_pos,
+       CAST(array_position(CAST(:code_list AS VARCHAR[]), g.indicator_code) - 1 AS INTEGER)
+           AS code_pos,
+       g.grain, {batches}g.n, g.value, g.approx, g.rate, g.as_of
+FROM ({grains}) g
+"""
+
+
+def positions_statement(grains: str, batches: bool = True) -> sa.TextClause:
+    """`grains` (text with :regions) wrapped to return region_pos and code_pos."""
+    text = _POSITIONS.replace("{batches}", "g.batch_ids, " if batches else "")
+    return _sql(text.format(grains=grains))
+
+
+POSITIONS_SQL = {
+    (dialect, parts, lookup, batches): positions_statement(
+        grains_text(dialect, parts, True, lookup, batches), batches
+    )
+    for dialect, lookup in (("duckdb", False), ("duckdb", True), ("generic", False))
+    for parts in GRAIN_PARTS
+    for batches in (True, False)
+}
+
+
+def read_grain_positions(
+    conn: Connection,
+    periods: Sequence[Period],
+    region_codes: Sequence[str],
+    code_list: Sequence[str],
+    grain_codes: Sequence[str],
+    stock_codes: Sequence[str],
+    batches: bool = True,
+) -> dict[str, np.ndarray]:
+    """The grain rows (grains_text) of the given regions and indicators for each period, with
+    region_pos / code_pos (positions in region_codes / code_list) in place of the codes;
+    without `batches`, every row's batch list is empty."""
+    parts = (bool(grain_codes), bool(stock_codes))
+    if not any(parts):
+        empty = {c: np.zeros(0, dtype=object) for c in _POSITION_COLUMNS}
+        return {**empty, "batch_offsets": np.zeros(1, dtype=np.int64)}
+    dialect = "duckdb" if conn.dialect.name == "duckdb" else "generic"
+    lookup = dialect == "duckdb" and by_year(periods)
+    params = {
+        **(_by_year_params(periods) if lookup else period_params(periods)),
+        "regions": list(region_codes),
+        "code_list": list(code_list),
+        "grain_codes": list(grain_codes),
+        "stock_codes": list(stock_codes),
+    }
+    return _fetch_columns(conn, POSITIONS_SQL[dialect, parts, lookup, batches], params)
+
+
+def period_params(periods: Sequence[Period]) -> dict:
+    """The bound parameters of the periods CTE (grains_text) and the date bounds of the scan."""
+    return {
+        "p_idx": list(range(len(periods))),
+        "p_start": [p.start for p in periods],
+        "p_end": [p.end for p in periods],
+        "lo": min(p.start for p in periods),
+        "hi": max(p.end for p in periods),
+    }
+
+
+def _fetch_columns(
+    conn: Connection, statement: sa.Executable, params: dict
+) -> dict[str, np.ndarray]:
+    """A grains query's result as one numpy array per column; the list column `batch_ids` comes
+    flattened, with `batch_offsets` (row i's batches: batch_ids[offsets[i]:offsets[i + 1]]).
+    DuckDB hands its result over as Arrow (columns, no Python objects per row)."""
+    result = conn.execute(statement, params)
+    out = _fetch_arrays(conn, result)
+    if "batch_offsets" not in out:  # a statement without batch lists
+        n = len(out["pidx"]) if "pidx" in out else 0
+        out["batch_offsets"] = np.zeros(n + 1, dtype=np.int64)
+        out["batch_ids"] = np.zeros(0, dtype=np.int64)
+    return out
+
+
+def _fetch_arrays(conn: Connection, result) -> dict[str, np.ndarray]:
+    if is_duckdb(conn):
+        with warnings.catch_warnings():
+            # "an extra copy of the rows": cheaper than fetchnumpy's array per list element
+            warnings.simplefilter("ignore", UserWarning)
+            table = result.cursor.to_arrow_table()
+        result.close()
+        out: dict[str, np.ndarray] = {}
+        for name in table.column_names:
+            column = table.column(name)
+            array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+            if pa.types.is_list(array.type):
+                out["batch_offsets"] = array.offsets.to_numpy().astype(np.int64)
+                out[name] = array.values.to_numpy(zero_copy_only=False).astype(np.int64)
+            else:
+                out[name] = array.to_numpy(zero_copy_only=False)
+        return out
+    names = list(result.keys())
+    rows = result.fetchall()
+    out = {
+        name: _objects(r[i] for r in rows) if rows else np.zeros(0, dtype=object)
+        for i, name in enumerate(names)
+        if name != "batch_ids"
+    }
+    if "batch_ids" in names:
+        lists = [r[names.index("batch_ids")] or [] for r in rows]
+        out["batch_offsets"] = np.r_[0, np.cumsum([len(x) for x in lists], dtype=np.int64)]
+        out["batch_ids"] = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64)
+    return out
+
+
+_POSITION_COLUMNS = [
+    "pidx",
+    "region_pos",
+    "code_pos",
+    "grain",
+    "batch_ids",
+    "n",
+    "value",
+    "approx",
+    "rate",
+    "as_of",
+]
+
+
+# --------------------------------------------------------------------------- the region scope
+
+
+@dataclass(frozen=True)
+class _RegionIndex:
+    """Per region: depth (province = 1) and the reporting county-level units at or below it."""
+
+    depth: dict[str, int]
+    units_expected: dict[str, int]
+
+
+@lru_cache(maxsize=4)
+def _region_index(regions: RegionTable) -> _RegionIndex:
+    depth = {r.code: len(regions.path(r.code)) for r in regions}
+    expected = dict.fromkeys(depth, 0)
+    for r in regions:
+        if r.reports and not regions.children(r.code):
+            node: str | None = r.code
+            while node is not None:
+                expected[node] += 1
+                node = regions.get(node).parent_code
+    return _RegionIndex(depth, expected)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The targets and every region below them, as arrays the roll-up indexes into."""
+
+    codes: pd.Index  # scope regions
+    depth: np.ndarray  # depth of each scope region
+    units: np.ndarray  # units a region's own figure counts for (reporting units below, >= 1)
+    ancestors: tuple[np.ndarray, ...]  # parent, grandparent...: scope position or -1
+    pair_start: (
+        np.ndarray
+    )  # scope position -> slice of pair_target (targets whose subtree holds it)
+    pair_target: np.ndarray
+    target_pos: np.ndarray  # scope position of each target
+    target_depth: np.ndarray
+
+
+@lru_cache(maxsize=256)
+def _scope(regions: RegionTable, targets: tuple[str, ...]) -> _Scope:
+    index = _region_index(regions)
+    subtrees = [[t, *(d.code for d in regions.descendants(t))] for t in targets]
+    codes = pd.Index(list(dict.fromkeys(c for sub in subtrees for c in sub)), dtype=object)
+    pos = {c: i for i, c in enumerate(codes)}
+    lineage = [[pos.get(a.code, -1) for a in regions.ancestors(c)] for c in codes]
+    generations = max((len(x) for x in lineage), default=0)
+    ancestors = tuple(
+        np.array([x[g] if g < len(x) else -1 for x in lineage], dtype=np.int64)
+        for g in range(generations)
+    )
+    pair_region = np.array([pos[c] for sub in subtrees for c in sub], dtype=np.int64)
+    pair_target = np.array([t for t, sub in enumerate(subtrees) for _ in sub], dtype=np.int64)
+    order = np.argsort(pair_region, kind="stable")
+    counts = np.bincount(pair_region, minlength=len(codes))
+    depth = np.array([index.depth[c] for c in codes], dtype=np.int64)
+    target_pos = np.array([pos[t] for t in targets], dtype=np.int64)
+    return _Scope(
+        codes=codes,
+        depth=depth,
+        units=np.array([max(index.units_expected[c], 1) for c in codes], dtype=np.int64),
+        ancestors=ancestors,
+        pair_start=np.concatenate([[0], np.cumsum(counts)]),
+        pair_target=pair_target[order],
+        target_pos=target_pos,
+        target_depth=depth[target_pos],
+    )
+
+
+# --------------------------------------------------------------------------- the roll-up
+
+_FLOW, _STOCK, _RATE = 0, 1, 2  # indicator kinds as the arrays carry them
+
+
+def _groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(order that sorts keys stably, start of each run of equal keys in that order)."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]][: len(keys)])
+    return order, starts
+
+
+def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For counts [2, 0, 3]: owners [0, 0, 2, 2, 2] and offsets [0, 1, 0, 1, 2]."""
+    owners = np.repeat(np.arange(len(counts)), counts)
+    firsts = np.cumsum(counts) - counts
+    return owners, np.arange(len(owners)) - firsts[owners]
+
+
+@dataclass
+class _Own:
+    """Each region's own figure per period and indicator (one chosen grain)."""
+
+    period: np.ndarray
+    region: np.ndarray
+    code: np.ndarray
+    n: np.ndarray
+    value: np.ndarray
+    approx: np.ndarray
+    rate: np.ndarray
+    as_of: np.ndarray  # days since 1970-01-01
+    months: np.ndarray
+    batch_start: np.ndarray  # slice of batch_ids holding this figure's batches
+    batch_count: np.ndarray
+    batch_ids: np.ndarray
+
+
+def _own_figures(
+    grains: dict[str, np.ndarray],
+    scope: _Scope,
+    n_codes: int,
+    kinds: np.ndarray,
+    months: np.ndarray,
+) -> _Own:
+    """Choose each region's own figure: exact period, else finest complete tiling, else most months.
+
+    `grains` as read_grain_positions returns them (positions in the scope and the code list; one
+    row per period, region, indicator and grain, its batches as slices of `batch_ids`)."""
+    n_regions = len(scope.codes)
+    region = np.asarray(grains["region_pos"], dtype=np.int64)
+    code = np.asarray(grains["code_pos"], dtype=np.int64)
+    grain = grains["grain"].astype(np.int64)
+    offsets = grains["batch_offsets"]
+    # a rate stands only for exactly the period it was reported for
+    keep = np.flatnonzero(
+        (region >= 0) & (code >= 0) & ((kinds[np.maximum(code, 0)] != _RATE) | (grain == -1))
+    )
+    region, code, grain = region[keep], code[keep], grain[keep]
+    period = grains["pidx"].astype(np.int64)[keep]
+    n = grains["n"].astype(np.int64)[keep]
+
+    # exact period (-1) or stock (0) first, then complete tilings, most months, finest grain
+    key = (period * n_regions + region) * n_codes + code
+    wanted = months[period]
+    covered = np.where(grain > 0, n * grain, 0)
+    tier = np.where(grain <= 0, 3, np.where(covered >= wanted, 2, 1))
+    score = tier * 10**15 + covered * 10**4 - grain
+    pick_order = np.lexsort((score, key))
+    picked_keys = key[pick_order]
+    chosen = pick_order[np.r_[picked_keys[1:] != picked_keys[:-1], True][: len(picked_keys)]]
+    row = keep[chosen]
+    return _Own(
+        period=period[chosen],
+        region=region[chosen],
+        code=code[chosen],
+        n=n[chosen],
+        value=grains["value"].astype(np.float64)[row],
+        approx=grains["approx"].astype(bool)[row],
+        rate=grains["rate"].astype(bool)[row],
+        as_of=_days(grains["as_of"][row]),
+        months=np.where(
+            grain[chosen] > 0, np.minimum(covered[chosen], wanted[chosen]), wanted[chosen]
+        ),
+        batch_start=offsets[row],
+        batch_count=offsets[row + 1] - offsets[row],
+        batch_ids=np.asarray(grains["batch_ids"], dtype=np.int64),
+    )
+
+
+def _days(column: np.ndarray) -> np.ndarray:
+    """Dates (datetime64 from DuckDB, date objects from other drivers) as days since 1970-01-01."""
+    return np.asarray(column, dtype="datetime64[D]").astype(np.int64)
+
+
+@dataclass
+class _Units:
+    """Figures to roll up over regions: own flows and stocks, and ratio parts as pairs."""
+
+    period: np.ndarray
+    region: np.ndarray
+    code: np.ndarray  # the wanted indicator (a ratio for pairs)
+    value: np.ndarray
+    num: np.ndarray
+    den: np.ndarray
+    approx: np.ndarray
+    rate: np.ndarray
+    derived: np.ndarray
+    months: np.ndarray
+    as_of: np.ndarray
+    sources: tuple[np.ndarray, np.ndarray]  # own-figure rows behind each unit (-1: none)
+
+
+def _units(
+    own: _Own, plain: np.ndarray, ratios: list[tuple[int, int, int]], n_regions: int
+) -> _Units:
+    take = np.flatnonzero(np.isin(own.code, plain))
+    parts = [
+        dict(
+            period=own.period[take],
+            region=own.region[take],
+            code=own.code[take],
+            value=own.value[take],
+            num=np.full(len(take), np.nan),
+            den=np.full(len(take), np.nan),
+            approx=own.approx[take],
+            rate=own.rate[take],
+            derived=own.n[take] > 1,
+            months=own.months[take],
+            as_of=own.as_of[take],
+            src1=take,
+            src2=np.full(len(take), -1),
+        )
+    ]
+    place = own.period * n_regions + own.region
+    for ratio, numerator, denominator in ratios:
+        nums = np.flatnonzero(own.code == numerator)
+        dens = np.flatnonzero(own.code == denominator)
+        _, i, j = np.intersect1d(place[nums], place[dens], assume_unique=True, return_indices=True)
+        a, b = nums[i], dens[j]
+        parts.append(
+            dict(
+                period=own.period[a],
+                region=own.region[a],
+                code=np.full(len(a), ratio),
+                value=np.full(len(a), np.nan),
+                num=own.value[a],
+                den=own.value[b],
+                approx=own.approx[a] | own.approx[b],
+                rate=np.zeros(len(a), dtype=bool),
+                derived=np.ones(len(a), dtype=bool),
+                months=np.minimum(own.months[a], own.months[b]),
+                as_of=np.maximum(own.as_of[a], own.as_of[b]),
+                src1=a,
+                src2=b,
+            )
+        )
+    cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return _Units(
+        period=cat["period"],
+        region=cat["region"],
+        code=cat["code"],
+        value=cat["value"],
+        num=cat["num"],
+        den=cat["den"],
+        approx=cat["approx"],
+        rate=cat["rate"],
+        derived=cat["derived"],
+        months=cat["months"],
+        as_of=cat["as_of"],
+        sources=(cat["src1"], cat["src2"]),
+    )
+
+
+def _contributions(units: _Units, scope: _Scope, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
+    """(unit row, target) pairs: the topmost own figures in each target's subtree.
+
+    A region's own figure beats the sum of its children at every level, so a unit counts for a
+    target unless an ancestor between it and the target (inclusive) has its own figure.
+    """
+    n_regions = len(scope.codes)
+    base = (units.period * n_codes + units.code) * n_regions
+    have = np.sort(base + units.region)
+    blocked_at = np.zeros(len(units.region), dtype=np.int64)  # depth of the deepest own ancestor
+    for generation in scope.ancestors:
+        ancestor = generation[units.region]
+        found = (ancestor >= 0) & np.isin(base + ancestor, have, assume_unique=False)
+        blocked_at = np.where(found, np.maximum(blocked_at, scope.depth[ancestor]), blocked_at)
+    counts = np.diff(scope.pair_start)[units.region]
+    rows, offsets = _expand(counts)
+    targets = scope.pair_target[scope.pair_start[units.region[rows]] + offsets]
+    keep = blocked_at[rows] < scope.target_depth[targets]
+    return rows[keep], targets[keep]
+
+
+def _reduce(ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    return ufunc.reduceat(values, starts) if len(starts) else values[:0]
+
+
+def _batch_lists(
+    own: _Own,
+    sources: list[tuple[np.ndarray, np.ndarray]],
+    n_groups: int,
+    wanted: np.ndarray | None = None,
+) -> list[tuple[int, ...]]:
+    """Sorted distinct batch ids per group, from (group, own-figure row) pairs; only for the
+    groups `wanted` says (a mask; None: all), the others get ()."""
+    group = np.concatenate([g for g, _ in sources]) if sources else np.zeros(0, dtype=np.int64)
+    row = np.concatenate([s for _, s in sources]) if sources else np.zeros(0, dtype=np.int64)
+    if wanted is not None:
+        group, row = group[wanted[group]], row[wanted[group]]
+    owners, offsets = _expand(own.batch_count[row])
+    batch = own.batch_ids[own.batch_start[row[owners]] + offsets]
+    width = int(batch.max()) + 1 if len(batch) else 1
+    pairs = np.unique(group[owners] * width + batch)
+    bounds = np.searchsorted(pairs // width, np.arange(n_groups + 1))
+    ids = (pairs % width).tolist()
+    return [tuple(ids[bounds[i] : bounds[i + 1]]) for i in range(n_groups)]
+
+
+def _columns(
+    engine_or_conn: Engine | Connection,
+    periods: Sequence[Period],
+    region_codes: Sequence[str],
+    indicator_codes: Sequence[str],
+    regions: RegionTable | None,
+    catalog: Catalog | None,
+    batch_periods: Collection[int] | None = None,
+) -> dict[str, np.ndarray]:
+    """`series` as arrays, one per column; batch ids only for the periods (positions) in
+    `batch_periods` (None: all), () for the others."""
+    regions = regions or load_regions()
+    catalog = catalog or load_catalog()
+    targets = tuple(dict.fromkeys(region_codes))
+    wanted = list(indicator_codes)
+    if not periods or not targets or not wanted:
+        return _empty_columns()
+    unique = list(dict.fromkeys(wanted))
+    code_list = needed_codes(unique, catalog)
+    code_index = pd.Index(code_list, dtype=object)
+    inds = [catalog.get(c) for c in code_list]
+    kinds = np.array(
+        [_RATE if i.is_ratio else _STOCK if i.kind == "stock" else _FLOW for i in inds],
+        dtype=np.int64,
+    )
+    scope = _scope(regions, targets)
+
+    grain_codes = [i.code for i in inds if i.kind != "stock"]
+    stock_codes = [i.code for i in inds if i.kind == "stock"]
+    stale = []
+
+    # provenance wanted for some periods: the statement lists each grain's batches
+    with_batches = batch_periods is None or len(batch_periods) > 0
+
+    def read(conn: Connection) -> dict[str, np.ndarray]:
+        args = (periods, scope.codes.tolist(), code_list, grain_codes, stock_codes, with_batches)
+        rows, refresh = summary.read_grain_positions(conn, *args)
+        if rows is not None:
+            return rows
+        stale.append(refresh)
+        return read_grain_positions(conn, *args)
+
+    grains = _run(engine_or_conn, read)
+    if any(stale) and isinstance(engine_or_conn, Engine):
+        # this read used the facts; the next one won't (in the background, never waiting
+        # behind another writer)
+        summary.refresh_later(engine_or_conn)
+    months = np.array([int(p.months) for p in periods], dtype=np.int64)
+    own = _own_figures(grains, scope, len(code_index), kinds, months)
+    plain = code_index.get_indexer([c for c in unique if not catalog.get(c).is_ratio])
+    ratios = [
+        (
+            code_index.get_loc(c),
+            code_index.get_loc(catalog.get(c).numerator),
+            code_index.get_loc(catalog.get(c).denominator),
+        )
+        for c in unique
+        if catalog.get(c).is_ratio
+    ]
+    units = _units(own, plain, ratios, len(scope.codes))
+    rows, row_targets = _contributions(units, scope, len(code_index))
+
+    rolled = _per_target(units, rows, row_targets, scope, kinds, len(targets), len(code_index))
+    rates = _reported_rates(own, units, rolled, scope, kinds, len(targets), len(code_index))
+    stated = {k: np.r_[rolled.columns[k], rates.columns[k]] for k in rolled.columns}
+    n_rolled = len(rolled.keys)
+    sources = [*rolled.sources, *((n_rolled + g, r) for g, r in rates.sources)]
+    keys = np.r_[rolled.keys, rates.keys]
+    wanted_groups = None
+    if batch_periods is not None:
+        per_period = len(targets) * len(code_index)
+        wanted_groups = (keys >= 0) & np.isin(keys // per_period, list(batch_periods))
+    batch_ids = _batch_lists(own, sources, len(keys), wanted_groups)
+    return _state(keys, stated, batch_ids, periods, targets, wanted, code_index, scope, catalog)
+
+
+@dataclass
+class _Stated:
+    """Figures keyed by (period, target, indicator); sources: (figure, own-figure row) pairs."""
+
+    keys: np.ndarray  # -1: no figure (a ratio without usable parts)
+    columns: dict[str, np.ndarray]
+    sources: list[tuple[np.ndarray, np.ndarray]]
+
+
+def _per_target(
+    units: _Units,
+    rows: np.ndarray,
+    row_targets: np.ndarray,
+    scope: _Scope,
+    kinds: np.ndarray,
+    n_targets: int,
+    n_codes: int,
+) -> _Stated:
+    """One figure per (period, target, indicator): sums, any-flags, least coverage of months."""
+    key = (units.period[rows] * n_targets + row_targets) * n_codes + units.code[rows]
+    order, starts = _groups(key)
+    r, t = rows[order], row_targets[order]
+    f_key = key[order][starts]
+    is_ratio = kinds[f_key % n_codes] == _RATE
+    with np.errstate(divide="ignore", invalid="ignore"):
+        num, den = _reduce(np.add, units.num[r], starts), _reduce(np.add, units.den[r], starts)
+        ratio_value = np.where(den > 0, num / den * 100.0, np.nan)
+    value = np.where(is_ratio, ratio_value, _reduce(np.add, units.value[r], starts))
+    own_or_children = units.derived[r] | (units.region[r] != scope.target_pos[t])
+    group = np.cumsum(np.r_[True, key[order][1:] != key[order][:-1]])[: len(r)] - 1
+    second = units.sources[1][r] >= 0
+    return _Stated(
+        # a ratio whose parts give no rate (denominator 0) is no figure
+        keys=np.where(is_ratio & np.isnan(value), -1, f_key),
+        columns={
+            "value": value,
+            "is_approximate": _reduce(np.logical_or, units.approx[r], starts),
+            "is_reported_rate": _reduce(np.logical_or, units.rate[r], starts),
+            "derived": _reduce(np.logical_or, own_or_children, starts),
+            "units_reported": _reduce(np.add, scope.units[units.region[r]], starts),
+            "months_covered": _reduce(np.minimum, units.months[r], starts),
+            "as_of": _reduce(np.maximum, units.as_of[r], starts),
+        },
+        sources=[(group, units.sources[0][r]), (group[second], units.sources[1][r][second])],
+    )
+
+
+def _reported_rates(
+    own: _Own,
+    units: _Units,
+    rolled: _Stated,
+    scope: _Scope,
+    kinds: np.ndarray,
+    n_targets: int,
+    n_codes: int,
+) -> _Stated:
+    """A target's own reported rate, where neither its own parts nor its units' give one."""
+    target_of_region = np.full(len(scope.codes), -1)
+    target_of_region[scope.target_pos] = np.arange(n_targets)
+    rated = np.flatnonzero((kinds[own.code] == _RATE) & (target_of_region[own.region] >= 0))
+    place = own.period[rated] * n_targets + target_of_region[own.region[rated]]
+    keys = place * n_codes + own.code[rated]
+    # a target with both parts of its own never falls back, even when they give no rate
+    pairs = np.flatnonzero(kinds[units.code] == _RATE)
+    pair_target = target_of_region[units.region[pairs]]
+    pair_keys = (units.period[pairs] * n_targets + pair_target) * n_codes + units.code[pairs]
+    keep = ~np.isin(keys, rolled.keys) & ~np.isin(keys, pair_keys[pair_target >= 0])
+    rated, keys = rated[keep], keys[keep]
+    return _Stated(
+        keys=keys,
+        columns={
+            "value": own.value[rated],
+            "is_approximate": own.approx[rated],
+            "is_reported_rate": np.ones(len(rated), dtype=bool),
+            "derived": own.n[rated] > 1,
+            "units_reported": scope.units[own.region[rated]],
+            "months_covered": own.months[rated],
+            "as_of": own.as_of[rated],
+        },
+        sources=[(np.arange(len(rated)), rated)],
+    )
+
+
+def _state(
+    keys: np.ndarray,
+    stated: dict[str, np.ndarray],
+    batch_ids: list[tuple[int, ...]],
+    periods: Sequence[Period],
+    targets: tuple[str, ...],
+    wanted: list[str],
+    code_index: pd.Index,
+    scope: _Scope,
+    catalog: Catalog,
+) -> dict[str, np.ndarray]:
+    """One row per period x target x wanted indicator; figures not found stay NaN, coverage 0."""
+    n_p, n_t, n_w = len(periods), len(targets), len(wanted)
+    p = np.repeat(np.arange(n_p), n_t * n_w)
+    t = np.tile(np.repeat(np.arange(n_t), n_w), n_p)
+    w = np.tile(np.arange(n_w), n_p * n_t)
+    grid_key = (p * n_t + t) * len(code_index) + code_index.get_indexer(wanted)[w]
+    order = np.argsort(keys, kind="stable")
+    at = np.searchsorted(keys[order], grid_key)
+    at = np.minimum(at, max(len(keys) - 1, 0))
+    hit = (len(keys) > 0) & (keys[order][at] == grid_key) if len(keys) else np.zeros(len(p), bool)
+    src = np.where(hit, order[at] if len(keys) else 0, -1)
+
+    def pick(name: str, missing):
+        col = stated[name]
+        if not len(col):
+            return np.full(len(p), missing)
+        return np.where(hit, col[np.maximum(src, 0)], missing)
+
+    decimals = [catalog.get(c).decimals for c in wanted]
+    values = pick("value", np.nan)
+    as_of = pick("as_of", -1)
+    return {
+        "period_index": p,
+        "region_code": np.asarray(targets, dtype=object)[t],
+        "indicator_code": np.asarray(wanted, dtype=object)[w],
+        "value": np.array(
+            [
+                round(float(v), decimals[i]) if not np.isnan(v) else np.nan
+                for v, i in zip(values, w, strict=True)
+            ],
+            dtype=np.float64,
+        ),
+        "is_approximate": pick("is_approximate", False).astype(bool),
+        "is_reported_rate": pick("is_reported_rate", False).astype(bool),
+        "derived": pick("derived", False).astype(bool),
+        "units_reported": pick("units_reported", 0).astype(int),
+        "units_expected": scope.units[scope.target_pos][t].astype(int),
+        "months_covered": pick("months_covered", 0).astype(int),
+        "months_expected": np.array([int(x.months) for x in periods], dtype=int)[p],
+        "as_of": _objects(
+            d if ok else np.nan
+            for d, ok in zip(
+                np.maximum(as_of, 0).astype("datetime64[D]").astype(object), hit, strict=True
+            )
+        ),
+        "batch_ids": _objects(batch_ids[s] if s >= 0 else () for s in src),
+    }
+
+
+def _objects(items) -> np.ndarray:
+    """A 1-d object array (tuples stay elements, not rows)."""
+    items = list(items)
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
+def _empty_columns() -> dict[str, np.ndarray]:
+    return {c: np.zeros(0, dtype=object) for c in ["period_index", *RESULT_COLUMNS]}
+
+
+# --------------------------------------------------------------------------- year over year
+
+
+def change_of(
+    indicator: Indicator, value: float | None, previous: float | None
+) -> tuple[float | None, str]:
+    """The change from `previous` to `value`: (percentage points, 'pp') for ratios, else (%, '%')."""
+    unit = "pp" if indicator.is_ratio else "%"
+    if value is None or previous is None or pd.isna(value) or pd.isna(previous):
+        return None, unit
+    if indicator.is_ratio:
+        return round(value - previous, indicator.decimals), unit
+    if previous == 0:
+        return None, unit
+    return round((value - previous) / abs(previous) * 100.0, 1), unit
+
+
+_PREVIOUS = {
+    "value": "previous",
+    "is_approximate": "previous_is_approximate",
+    "units_reported": "previous_units_reported",
+    "units_expected": "previous_units_expected",
+    "months_covered": "previous_months_covered",
+    "months_expected": "previous_months_expected",
+    "batch_ids": "previous_batch_ids",
+}
+_KEYS = ["region_code", "indicator_code"]
+
+
+def with_previous(
+    current: pd.DataFrame, previous: pd.DataFrame, catalog: Catalog | None = None
+) -> pd.DataFrame:
+    """Join last year's figures and the change; a change is stated only between complete figures."""
+    prev = previous[[*_KEYS, *_PREVIOUS]].rename(columns=_PREVIOUS)
+    if all(
+        len(current) == len(prev)
+        and np.array_equal(current[k].to_numpy(dtype=object), prev[k].to_numpy(dtype=object))
+        for k in _KEYS
+    ):
+        base, before = current, prev  # the same figures in the same order: no join needed
+    else:
+        merged = current.merge(prev, on=_KEYS, how="left")
+        base, before = merged[list(current.columns)], merged
+    cols = {c: base[c].to_numpy() for c in base.columns}
+    cols.update({c: before[c].to_numpy() for c in _PREVIOUS.values()})
+    cols.update(_changes(cols, catalog or load_catalog()))
+    return pd.DataFrame(cols)
+
+
+def _changes(cols: dict[str, np.ndarray], catalog: Catalog) -> dict[str, object]:
+    """change, change_unit, change_abs, comparable from current and previous_* columns."""
+
+    def num(name: str) -> np.ndarray:
+        try:
+            return np.asarray(cols[name], dtype=np.float64)  # None -> NaN
+        except (TypeError, ValueError):
+            return pd.to_numeric(pd.Series(cols[name]), errors="coerce").to_numpy(np.float64)
+
+    value, before = num("value"), num("previous")
+    with np.errstate(invalid="ignore"):
+        complete_now = (num("units_reported") >= num("units_expected")) & (
+            num("months_covered") >= num("months_expected")
+        )
+        complete_prev = (num("previous_units_reported") >= num("previous_units_expected")) & (
+            num("previous_months_covered") >= num("previous_months_expected")
+        )
+    ok = ~np.isnan(value) & ~np.isnan(before) & complete_now & complete_prev
+    codes = list(cols["indicator_code"])
+    changes: list[float | None] = [None] * len(codes)
+    abs_changes: list[float | None] = [None] * len(codes)
+    for i in np.flatnonzero(ok).tolist():
+        ind = catalog.get(codes[i])
+        changes[i] = change_of(ind, float(value[i]), float(before[i]))[0]
+        abs_changes[i] = round(float(value[i]) - float(before[i]), ind.decimals)
+    unit_of = {c: ("pp" if catalog.get(c).is_ratio else "%") for c in set(codes)}
+    return {
+        "change": changes,
+        "change_unit": [unit_of[c] for c in codes],
+        "change_abs": abs_changes,
+        "comparable": ok,
+    }
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def needed_codes(indicator_codes: Iterable[str], catalog: Catalog | None = None) -> list[str]:
+    """The stored indicator codes a set of indicators needs (ratios need their parts)."""
+    catalog = catalog or load_catalog()
+    out: dict[str, None] = {}
+    for code in indicator_codes:
+        ind = catalog.get(code)
+        out[code] = None
+        if ind.is_ratio:
+            out[ind.numerator] = None
+            out[ind.denominator] = None
+    return list(out)
+
+
+def _run(engine_or_conn: Engine | Connection, work):
+    if isinstance(engine_or_conn, Connection):
+        return work(engine_or_conn)
+    with connect(engine_or_conn) as conn:
+        return work(conn)
+
+
+def series(
+    engine_or_conn: Engine | Connection,
+    region_codes: Sequence[str],
+    periods: Sequence[Period],
+    indicator_codes: Sequence[str],
+    *,
+    regions: RegionTable | None = None,
+    catalog: Catalog | None = None,
+    batches: bool = True,
+) -> pd.DataFrame:
+    """Rolled-up figures for every period x target region x indicator, from one database query.
+
+    Returns RESULT_COLUMNS plus `period_index` (the position in `periods`): one row per
+    combination, periods outermost, then targets, then indicators in the order given; a target
+    with no data has value NaN and 0 coverage. Without `batches`, batch_ids are () (a view that
+    shows no provenance saves looking it up).
+    """
+    cols = _columns(
+        engine_or_conn,
+        periods,
+        region_codes,
+        indicator_codes,
+        regions,
+        catalog,
+        batch_periods=None if batches else (),
+    )
+    return pd.DataFrame(cols, columns=["period_index", *RESULT_COLUMNS])
+
+
+def figures(
+    engine_or_conn: Engine | Connection,
+    region_codes: Sequence[str],
+    period: Period,
+    indicator_codes: Sequence[str],
+    **options,
+) -> pd.DataFrame:
+    """Rolled-up figures for targets x indicators, with last year's value and the change
+    (options: those of figure_columns)."""
+    return pd.DataFrame(
+        figure_columns(engine_or_conn, region_codes, period, indicator_codes, **options)
+    )
+
+
+def figure_columns(
+    engine_or_conn: Engine | Connection,
+    region_codes: Sequence[str],
+    period: Period,
+    indicator_codes: Sequence[str],
+    *,
+    compare: bool = True,
+    regions: RegionTable | None = None,
+    catalog: Catalog | None = None,
+    batches: bool = True,
+) -> dict[str, np.ndarray]:
+    """`figures` as one array per column (for callers that compute on them, not show them);
+    without `batches`, batch_ids are ()."""
+    catalog = catalog or load_catalog()
+    periods = [period, period.previous_year()] if compare else [period]
+    both = _columns(
+        engine_or_conn,
+        periods,
+        region_codes,
+        indicator_codes,
+        regions,
+        catalog,
+        batch_periods=None if batches else (),
+    )
+    return _compared_columns(both, 0, 1 if compare else None, catalog)
+
+
+def figures_and_series(
+    engine_or_conn: Engine | Connection,
+    region_codes: Sequence[str],
+    periods: Sequence[Period],
+    indicator_codes: Sequence[str],
+    *,
+    regions: RegionTable | None = None,
+    catalog: Catalog | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One query for a series of the same range in consecutive years, oldest first.
+
+    Returns (what `figures` returns for the last period, compared with the one before it;
+    what `series` returns for all of them, except that batch_ids is () before those two).
+    """
+    catalog = catalog or load_catalog()
+    if len(periods) < 2 or periods[-2] != periods[-1].previous_year():
+        raise ValueError("periods must end with last year's range and this one")
+    last = len(periods) - 1
+    # the series' earlier years are drawn as sparklines: their provenance is not looked up
+    cols = _columns(
+        engine_or_conn,
+        periods,
+        region_codes,
+        indicator_codes,
+        regions,
+        catalog,
+        batch_periods=(last, last - 1),
+    )
+    series_ = pd.DataFrame(cols, columns=["period_index", *RESULT_COLUMNS])
+    return _compared(cols, last, last - 1, catalog), series_
+
+
+def _compared(
+    cols: dict[str, np.ndarray], current: int, previous: int | None, catalog: Catalog
+) -> pd.DataFrame:
+    """The rows of period `current`, with last year's (period `previous`) and the change."""
+    return pd.DataFrame(_compared_columns(cols, current, previous, catalog))
+
+
+def _compared_columns(
+    cols: dict[str, np.ndarray], current: int, previous: int | None, catalog: Catalog
+) -> dict[str, np.ndarray]:
+    at = np.asarray(cols["period_index"])
+    out = {c: cols[c][at == current] for c in RESULT_COLUMNS}
+    if previous is not None:
+        out.update({new: cols[old][at == previous] for old, new in _PREVIOUS.items()})
+        out.update(_changes(out, catalog))
+    return out

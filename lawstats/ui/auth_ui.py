@@ -1,0 +1,197 @@
+"""Streamlit glue for accounts: who is logged in, the login form, role gates for pages that write.
+
+The logged-in user name lives in st.session_state["auth_user"] (server side, per browser
+session); every run re-reads the account from the database, so disabling a user or changing a
+role takes effect on the next click. A login expires after LAWSTATS_SESSION_IDLE_MINUTES without
+activity or LAWSTATS_SESSION_MAX_HOURS after it began.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from lawstats import settings
+from lawstats.store import auth
+from lawstats.ui import common as ui
+
+USER_KEY = "auth_user"
+_LOGIN_AT = "auth_login_at"
+_SEEN_AT = "auth_seen_at"
+_NOTICE = "auth_notice"
+REDIRECT_KEY = "auth_redirect"
+
+
+def _forget() -> None:
+    for key in (USER_KEY, _LOGIN_AT, _SEEN_AT):
+        st.session_state.pop(key, None)
+
+
+def _sso_user() -> auth.User | None:
+    """The local account matching the OIDC identity, when single sign-on is on and used."""
+    if not settings.sso_enabled():
+        return None
+    try:
+        if not st.user.is_logged_in:
+            return None
+        email = str(st.user.get("email") or "")
+    except Exception:  # noqa: BLE001 - no [auth] configuration: SSO is simply unavailable
+        return None
+    user = auth.get_user(ui.engine(), email) if email else None
+    return user if user is not None and user.active else None
+
+
+def current_user() -> auth.User | None:
+    """The logged-in, active user of this browser session, or None."""
+    name = st.session_state.get(USER_KEY)
+    if not name:
+        return _sso_user()
+    now = time.time()
+    login_at = st.session_state.setdefault(_LOGIN_AT, now)
+    seen_at = st.session_state.get(_SEEN_AT, now)
+    if now - seen_at > settings.session_idle_s() or now - login_at > settings.session_max_s():
+        _forget()
+        st.session_state[_NOTICE] = "auth_expired"
+        return None
+    user = auth.get_user(ui.engine(), str(name))
+    if user is None or not user.active:
+        _forget()
+        return None
+    st.session_state[_SEEN_AT] = now
+    return user
+
+
+def login_required() -> bool:
+    """Does viewing need a login? LAWSTATS_REQUIRE_LOGIN, 'auto' = yes except on demo data."""
+    mode = settings.require_login()
+    if mode == "auto":
+        return not ui._is_demo(ui.data_version())
+    return mode == "true"
+
+
+def demo_hint() -> None:
+    """On the demo database: how to log in as the demo administrator."""
+    from lawstats.demo import database as demodb
+
+    if ui._is_demo(ui.data_version()):
+        demodb.ensure_demo_accounts(ui.engine())
+        st.info(
+            ui.tr(
+                "auth_demo_hint",
+                username=demodb.DEMO_ADMIN_USERNAME,
+                password=demodb.DEMO_ADMIN_PASSWORD,
+            ),
+            icon=":material/key:",
+        )
+
+
+def _do_login(username: str, password: str, redirect: bool) -> None:
+    result = auth.login(ui.engine(), username, password)
+    if result.user is not None:
+        st.session_state[USER_KEY] = result.user.username
+        st.session_state[_LOGIN_AT] = time.time()
+        st.session_state[_SEEN_AT] = time.time()
+        st.session_state.pop(_NOTICE, None)
+        if redirect:
+            st.session_state[REDIRECT_KEY] = True
+        st.rerun()
+    if result.status == "locked":
+        minutes = max(1, -(-result.retry_after_s // 60))
+        st.error(ui.tr("auth_locked", minutes=minutes))
+    else:
+        st.error(ui.tr("auth_invalid"))
+
+
+def login_form(key: str = "login", *, redirect: bool = False) -> None:
+    """User name + password form; on success stores the user and reruns (with `redirect`, the
+    login page then moves on to the overview)."""
+    notice = st.session_state.pop(_NOTICE, None)
+    if notice:
+        st.warning(ui.tr(notice))
+    demo_hint()
+    with st.form(key, clear_on_submit=False, enter_to_submit=True):
+        username = st.text_input(ui.tr("auth_username"), key=f"{key}_username", max_chars=64)
+        password = st.text_input(
+            ui.tr("auth_password"), type="password", key=f"{key}_password", max_chars=256
+        )
+        submitted = st.form_submit_button(ui.tr("auth_login"), type="primary")
+    if submitted:
+        _do_login(username, password, redirect)
+    if settings.sso_enabled():
+        st.caption(ui.tr("auth_sso_hint"))
+        if st.button(ui.tr("auth_sso_login"), key=f"{key}_sso"):
+            st.login()
+
+
+def require_role(role: str) -> auth.User:
+    """The logged-in user if at least `role`; otherwise explain, offer the login form, stop."""
+    user = current_user()
+    if user is not None and user.has_role(role):
+        return user
+    role_name = ui.tr(f"auth_role_{role}")
+    if user is None:
+        st.warning(ui.tr("auth_login_needed", role=role_name))
+        login_form(key=f"login_{role}")
+    else:
+        st.error(ui.tr("auth_forbidden", role=role_name, mine=user.role_name(ui.lang())))
+    st.stop()
+    raise RuntimeError("unreachable")  # st.stop() raises; keeps type checkers honest
+
+
+def logout() -> None:
+    name = st.session_state.get(USER_KEY)
+    if name:
+        auth.record_logout(ui.engine(), str(name))
+    _forget()
+    if settings.sso_enabled():
+        try:
+            if st.user.is_logged_in:
+                st.logout()
+        except Exception:  # noqa: BLE001 - SSO not configured
+            pass
+
+
+def sidebar_account(user: auth.User | None) -> None:
+    """Who is logged in and a log-out button, in the sidebar."""
+    box = st.sidebar.container(border=True)
+    if user is None:
+        box.caption(ui.tr("auth_not_logged_in"))
+        return
+    regions = regions_text(user) if user.role == "analyst" else ""
+    box.markdown(ui.tr("auth_logged_in_as", name=user.display_name, role=user.role_name(ui.lang())))
+    if regions:
+        box.caption(ui.tr("auth_my_regions", regions=regions))
+    if box.button(ui.tr("auth_logout"), key="auth_logout"):
+        logout()
+        st.rerun()
+
+
+def regions_text(user: auth.User) -> str:
+    """The user's assigned regions by full name (甘肃省天水市秦州区、...)."""
+    from lawstats.domain.regions import load_regions
+
+    table = load_regions()
+    return "、".join(table.full_name(c) for c in user.regions if c in table)
+
+
+def password_change_form(user: auth.User) -> None:
+    """Change one's own password: the current one, then the new one twice."""
+    with st.form("own_password", clear_on_submit=True):
+        st.markdown(f"**{ui.tr('auth_change_password')}**")
+        current = st.text_input(ui.tr("auth_current_password"), type="password")
+        new = st.text_input(
+            ui.tr("admin_new_password"), type="password", help=ui.tr("admin_password_help")
+        )
+        again = st.text_input(ui.tr("auth_repeat_password"), type="password")
+        if not st.form_submit_button(ui.tr("auth_change_password")):
+            return
+    if new != again:
+        st.error(ui.tr("auth_passwords_differ"))
+        return
+    try:
+        auth.change_own_password(ui.engine(), user.username, current, new)
+    except auth.AuthError as exc:
+        st.error(exc.message_en if ui.lang() == "en" else exc.message_zh)
+        return
+    st.success(ui.tr("auth_password_changed"))

@@ -1,0 +1,663 @@
+"""The analyst workspace without Streamlit: upload preview and commit through the one ETL
+pipeline (etl.load.load_bytes), learned header spellings, batch history and rollback, missing
+reports (催报) and blank templates. Pages call these and only draw the results.
+
+Every write checks the user's role here too (not only in the page), and every write lands in
+the audit log.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from etl.load import LoadResult, load_bytes
+from etl.problems import ERROR, Problem
+from lawstats import store
+from lawstats.domain.catalog import Catalog, load_catalog
+from lawstats.domain.periods import Period
+from lawstats.domain.regions import RegionTable, load_regions
+from lawstats.store import summary
+from lawstats.store.auth import User
+
+LAYOUTS = ("wide", "long", "matrix", "template")
+MAX_PREVIEW_ROWS = 2000
+
+
+class WorkspaceError(store.StoreError):
+    """A workspace action was refused (message in Chinese and English)."""
+
+
+def require_writer(user: User | None) -> User:
+    """The user if it may write at all (analyst or admin, active); raises otherwise."""
+    if user is None or not user.has_role("analyst"):
+        raise WorkspaceError("需要统计员或管理员权限", "this needs the analyst or admin role")
+    return user
+
+
+def _require_admin(user: User | None) -> User:
+    if user is None or not user.has_role("admin"):
+        raise WorkspaceError("需要管理员权限", "this needs the admin role")
+    return user
+
+
+# --------------------------------------------------------------------------- upload
+
+
+@dataclass(frozen=True)
+class UploadOptions:
+    """What the analyst corrected on the upload page (None / empty = as detected)."""
+
+    period: str | None = None
+    context: str | None = None
+    layout: str | None = None
+    # header as written -> indicator code, chosen on the page for this file
+    mapping: tuple[tuple[str, str], ...] = ()
+
+    def with_mapping(self, mapping: Mapping[str, str]) -> UploadOptions:
+        pairs = tuple(sorted((h, c) for h, c in mapping.items() if h and c))
+        return UploadOptions(self.period, self.context, self.layout, pairs)
+
+
+def spelling_key(header_text: str) -> str:
+    """The form the header matcher compares a learned spelling in: a merged header's parts
+    ("调解纠纷 › 件数") reduced and joined exactly as etl.headers matches them."""
+    from etl.headers import _clean_path  # the matcher's own reduction, so keys always agree
+
+    return "".join(_clean_path([p for p in header_text.split(" › ") if p]))
+
+
+def extra_spellings(engine: Engine, options: UploadOptions | None = None) -> dict[str, str]:
+    """Learned spellings (active) plus this upload's own mapping, for load_bytes."""
+    out = learned_spellings(engine)
+    for header, code in options.mapping if options else ():
+        key = spelling_key(header)
+        if key:
+            out[key] = code
+    return out
+
+
+def _load(
+    engine: Engine,
+    user: User,
+    data: bytes,
+    filename: str,
+    options: UploadOptions,
+    *,
+    dry_run: bool,
+    strict: bool = False,
+    on_wait: Callable[[str], None] | None = None,
+) -> LoadResult:
+    return load_bytes(
+        engine,
+        data,
+        filename,
+        user=user.username,
+        period=options.period or None,
+        context=options.context or None,
+        layout=options.layout or None,
+        dry_run=dry_run,
+        strict=strict,
+        allowed_regions=user.allowed_regions(),
+        extra_spellings=extra_spellings(engine, options),
+        on_wait=on_wait,
+    )
+
+
+def preview(
+    engine: Engine, user: User | None, data: bytes, filename: str, options: UploadOptions
+) -> LoadResult:
+    """Validate a file as `user` would load it and say what would change; writes nothing."""
+    user = require_writer(user)
+    return _load(engine, user, data, filename, options, dry_run=True)
+
+
+def commit(
+    engine: Engine,
+    user: User | None,
+    data: bytes,
+    filename: str,
+    options: UploadOptions,
+    *,
+    confirm_warnings: bool,
+    remember: bool = True,
+    on_wait: Callable[[str], None] | None = None,
+) -> LoadResult:
+    """Load the file as one batch. Without `confirm_warnings` a file with warnings is refused
+    (strict); errors always refuse. On success the page's column mapping is remembered."""
+    user = require_writer(user)
+    result = _load(
+        engine,
+        user,
+        data,
+        filename,
+        options,
+        dry_run=False,
+        strict=not confirm_warnings,
+        on_wait=on_wait,
+    )
+    if result.status == "loaded":
+        summary.refresh_later(engine)  # the dashboard's summary, in the background
+    if result.status == "loaded" and remember and options.mapping:
+        used = used_mapping(result, options)
+        if used:
+            remember_spellings(engine, used, actor=user.username)
+    return result
+
+
+def used_mapping(result: LoadResult, options: UploadOptions) -> dict[str, str]:
+    """The page's mapping entries that the file's columns actually used."""
+    chosen = dict(options.mapping)
+    out: dict[str, str] = {}
+    for table in getattr(result.extraction, "tables", None) or []:
+        for col in table.columns:
+            code = chosen.get(col.header_text)
+            if code and col.indicator_code == code:
+                out[col.header_text] = code
+    return out
+
+
+# --------------------------------------------------------------------------- learned spellings
+
+
+def learned_spellings(engine: Engine) -> dict[str, str]:
+    """Active learned spellings: matcher key -> indicator code (latest wins)."""
+    t = store.header_spellings
+    with store.connect(engine) as conn:
+        rows = conn.execute(
+            sa.select(t.c.spelling, t.c.indicator_code).where(t.c.active.is_(True)).order_by(t.c.id)
+        ).all()
+    out: dict[str, str] = {}
+    for spelling, code in rows:
+        key = spelling_key(spelling)
+        if key:
+            out[key] = code
+    return out
+
+
+def list_spellings(engine: Engine) -> pd.DataFrame:
+    t = store.header_spellings
+    with store.connect(engine) as conn:
+        return store.read_frame(conn, sa.select(t).order_by(t.c.id.desc()))
+
+
+def remember_spellings(engine: Engine, mapping: Mapping[str, str], *, actor: str) -> int:
+    """Store confirmed header -> indicator spellings; an older active entry with the same key
+    is retired (one meaning per spelling). Returns how many were added."""
+    catalog = load_catalog()
+    t = store.header_spellings
+    added = 0
+    with store.transaction(engine, bump_version=False) as conn:
+        active = conn.execute(
+            sa.select(t.c.id, t.c.spelling, t.c.indicator_code).where(t.c.active.is_(True))
+        ).all()
+        for header, code in mapping.items():
+            key = spelling_key(header)
+            if not key or code not in catalog:
+                continue
+            same = [r for r in active if spelling_key(r.spelling) == key]
+            if any(r.indicator_code == code for r in same):
+                continue
+            for r in same:
+                conn.execute(
+                    t.update()
+                    .where(t.c.id == r.id)
+                    .values(active=False, revoked_by=actor, revoked_at=store.now())
+                )
+            spelling_id = store.next_ids(conn, store.spelling_id_seq, 1)[0]
+            conn.execute(
+                t.insert().values(
+                    id=spelling_id,
+                    spelling=header[:255],
+                    indicator_code=code,
+                    created_by=actor,
+                    created_at=store.now(),
+                    active=True,
+                )
+            )
+            store.audit(conn, actor, "spelling_add", header[:255], indicator=code, id=spelling_id)
+            added += 1
+    return added
+
+
+def revoke_spelling(engine: Engine, user: User | None, spelling_id: int) -> str:
+    """Retire a learned spelling (admin only); returns the spelling."""
+    user = _require_admin(user)
+    t = store.header_spellings
+    with store.transaction(engine, bump_version=False) as conn:
+        row = conn.execute(sa.select(t).where(t.c.id == int(spelling_id))).first()
+        if row is None:
+            raise WorkspaceError(f"没有编号为 {spelling_id} 的写法", f"no spelling {spelling_id}")
+        conn.execute(
+            t.update()
+            .where(t.c.id == int(spelling_id))
+            .values(active=False, revoked_by=user.username, revoked_at=store.now())
+        )
+        store.audit(conn, user.username, "spelling_revoke", row.spelling, id=int(spelling_id))
+    return row.spelling
+
+
+# --------------------------------------------------------------------------- labelled frames
+
+
+def _region_label(regions: RegionTable, code: str | None) -> str:
+    if not code:
+        return ""
+    return regions.display_name(code) if code in regions else str(code)
+
+
+def _indicator_label(catalog: Catalog, code: str | None, lang: str) -> str:
+    if not code:
+        return ""
+    return catalog.get(code).name(lang) if code in catalog else str(code)
+
+
+def _period_label(start, end, lang: str) -> str:
+    period = Period(store.to_date(start), store.to_date(end))
+    return period.label if lang != "en" else period.label_en
+
+
+def problems_frame(problems: Sequence[Problem], lang: str = "zh") -> pd.DataFrame:
+    """One row per problem: severity, sheet, cell, region, indicator, message (errors first)."""
+    regions, catalog = load_regions(), load_catalog()
+    rows = [
+        {
+            "severity": p.severity,
+            "sheet": p.sheet or "",
+            "cell": p.cell or "",
+            "region": _region_label(regions, p.region) if p.region in regions else (p.region or ""),
+            "indicator": _indicator_label(catalog, p.indicator, lang),
+            "message": p.message(lang),
+            "code": p.code,
+        }
+        for p in problems
+    ]
+    frame = pd.DataFrame(
+        rows, columns=["severity", "sheet", "cell", "region", "indicator", "message", "code"]
+    )
+    if frame.empty:
+        return frame
+    order = frame["severity"].map({ERROR: 0}).fillna(1)
+    return (
+        frame.assign(_o=order)
+        .sort_values("_o", kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
+
+
+def tables_frame(result: LoadResult, lang: str = "zh") -> pd.DataFrame:
+    """What was detected per table: sheet, layout, confidence, period, region context, rows."""
+    regions = load_regions()
+    rows = []
+    for t in getattr(result.extraction, "tables", None) or []:
+        rows.append(
+            {
+                "sheet": t.sheet,
+                "layout": t.layout,
+                "confidence": round(float(t.confidence), 2),
+                "period": (t.period.label if lang != "en" else t.period.label_en)
+                if t.period
+                else "",
+                "period_source": t.period_source or "",
+                "context": regions.full_name(t.context_code) if t.context_code in regions else "",
+                "context_source": t.context_source or "",
+                "rows": sum(1 for r in t.rows if r.row_kind == "data"),
+                "columns": sum(1 for c in t.columns if c.indicator_code),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "sheet",
+            "layout",
+            "confidence",
+            "period",
+            "period_source",
+            "context",
+            "context_source",
+            "rows",
+            "columns",
+        ],
+    )
+
+
+MAPPING_ROLES = ("indicator", "unmapped")
+
+
+def mapping_frame(result: LoadResult, lang: str = "zh") -> pd.DataFrame:
+    """Column -> indicator per table, with the matcher's confidence (indicator and unmapped
+    columns; region, period and ignored columns are structure, not figures)."""
+    catalog = load_catalog()
+    rows = []
+    for t in getattr(result.extraction, "tables", None) or []:
+        for c in t.columns:
+            if c.role not in MAPPING_ROLES:
+                continue
+            rows.append(
+                {
+                    "sheet": t.sheet,
+                    "column": c.col_letter,
+                    "header": c.header_text,
+                    "indicator_code": c.indicator_code or "",
+                    "indicator": _indicator_label(catalog, c.indicator_code, lang),
+                    "confidence": round(float(c.confidence), 2) if c.indicator_code else None,
+                    "unit": c.unit or "",
+                    "mapped": bool(c.indicator_code),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "sheet",
+            "column",
+            "header",
+            "indicator_code",
+            "indicator",
+            "confidence",
+            "unit",
+            "mapped",
+        ],
+    )
+
+
+def _label_facts(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Region, period and indicator names for fact rows (each distinct value labelled once)."""
+    regions, catalog = load_regions(), load_catalog()
+    region_codes = frame["region_code"].astype(str)
+    indicator_codes = frame["indicator_code"].astype(str)
+    spans = list(zip(frame["period_start"], frame["period_end"], strict=True))
+    region_names = {c: _region_label(regions, c) for c in region_codes.unique()}
+    indicator_names = {c: _indicator_label(catalog, c, lang) for c in indicator_codes.unique()}
+    period_names = {span: _period_label(*span, lang) for span in set(spans)}
+    return pd.DataFrame(
+        {
+            "region_code": region_codes.to_numpy(),
+            "region": region_codes.map(region_names).to_numpy(),
+            "period": [period_names[span] for span in spans],
+            "indicator_code": indicator_codes.to_numpy(),
+            "indicator": indicator_codes.map(indicator_names).to_numpy(),
+        }
+    )
+
+
+def change_frames(result: LoadResult, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(new facts, superseded facts old -> new) of a dry run, labelled for people."""
+    key = ["region_code", "period_start", "period_end", "indicator_code"]
+    superseded = result.preview if result.preview is not None else pd.DataFrame(columns=key)
+    to_write = result.to_write if result.to_write is not None else pd.DataFrame(columns=key)
+    if not to_write.empty and not superseded.empty:
+        marks = superseded[key].assign(_old=True)
+        merged = to_write.merge(marks, on=key, how="left")
+        new = to_write[merged["_old"].isna().to_numpy()]
+    else:
+        new = to_write
+    new_frame = (
+        _label_facts(new, lang).assign(value=new["value"].to_numpy())
+        if len(new)
+        else _empty_changes(False)
+    )
+    if len(superseded):
+        old_frame = _label_facts(superseded, lang).assign(
+            old_value=superseded["old_value"].to_numpy(),
+            new_value=superseded["new_value"].to_numpy(),
+            old_batch_id=superseded["old_batch_id"].to_numpy(),
+        )
+    else:
+        old_frame = _empty_changes(True)
+    return new_frame.reset_index(drop=True), old_frame.reset_index(drop=True)
+
+
+def _empty_changes(superseded: bool) -> pd.DataFrame:
+    cols = ["region_code", "region", "period", "indicator_code", "indicator"]
+    cols += ["old_value", "new_value", "old_batch_id"] if superseded else ["value"]
+    return pd.DataFrame(columns=cols)
+
+
+def annotated_copy(
+    data: bytes, filename: str, problems: Sequence[Problem], lang: str = "zh"
+) -> bytes:
+    """The analyst's file with problem cells marked and a 问题清单 sheet (etl.annotate)."""
+    from etl.annotate import annotate
+
+    regions, catalog = load_regions(), load_catalog()
+    return annotate(
+        data,
+        filename,
+        problems,
+        lang=lang,
+        region_name=lambda c: _region_label(regions, c) if c in regions else c,
+        indicator_name=lambda c: _indicator_label(catalog, c, lang),
+    )
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def batch_regions(engine: Engine, batch_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The regions each batch wrote figures for."""
+    ids = [int(b) for b in batch_ids]
+    if not ids:
+        return {}
+    f = store.facts
+    stmt = (
+        sa.select(f.c.batch_id, f.c.region_code)
+        .where(f.c.batch_id.in_(sa.bindparam("ids", expanding=True)))
+        .group_by(f.c.batch_id, f.c.region_code)
+    )
+    out: dict[int, list[str]] = {b: [] for b in ids}
+    with store.connect(engine) as conn:
+        for batch_id, region in conn.execute(stmt, {"ids": ids}):
+            out[int(batch_id)].append(str(region))
+    return {b: sorted(v) for b, v in out.items()}
+
+
+def regions_summary(codes: Sequence[str], lang: str = "zh") -> str:
+    """秦州区 · 天水市 7 个县区 · 12 个地区: short enough for a table cell."""
+    regions = load_regions()
+    known = [c for c in codes if c in regions]
+    if not known:
+        return ""
+    if len(known) == 1:
+        return regions.display_name(known[0])
+    parents = {regions.get(c).parent_code for c in known}
+    if len(parents) == 1 and None not in parents:
+        parent = regions.get(parents.pop()).name
+        return (
+            f"{parent} {len(known)} 个地区" if lang != "en" else f"{parent}: {len(known)} regions"
+        )
+    return f"{len(known)} 个地区" if lang != "en" else f"{len(known)} regions"
+
+
+def batch_history(engine: Engine, *, limit: int = 200, lang: str = "zh") -> pd.DataFrame:
+    """The load history, newest first, with the regions each batch touched."""
+    from lawstats.store.revisions import list_batches
+
+    with store.connect(engine) as conn:
+        frame = list_batches(conn, limit=limit)
+    if frame.empty:
+        frame["regions"] = []
+        return frame
+    touched = batch_regions(engine, frame["id"].tolist())
+    frame["regions"] = [regions_summary(touched.get(int(b), []), lang) for b in frame["id"]]
+    frame["region_codes"] = [tuple(touched.get(int(b), [])) for b in frame["id"]]
+    return frame
+
+
+def batch_changes(engine: Engine, batch_id: int, lang: str = "zh") -> pd.DataFrame:
+    """What a batch wrote, with the values it superseded, labelled for people."""
+    from lawstats.store.revisions import batch_diff
+
+    with store.connect(engine) as conn:
+        diff = batch_diff(conn, int(batch_id))
+    if diff.empty:
+        return pd.DataFrame(
+            columns=[
+                "region",
+                "period",
+                "indicator",
+                "old_value",
+                "new_value",
+                "change",
+                "is_current",
+            ]
+        )
+    labels = _label_facts(diff, lang)
+    return labels.assign(
+        old_value=diff["old_value"].to_numpy(),
+        new_value=diff["new_value"].to_numpy(),
+        change=diff["change"].to_numpy(),
+        is_current=diff["is_current"].to_numpy(),
+    )
+
+
+def rollback_refusal(engine: Engine, user: User | None, batch_id: int) -> tuple[str, str] | None:
+    """Why `user` may not roll this batch back ((zh, en)), or None if it may."""
+    if user is None or not user.has_role("analyst"):
+        return ("需要统计员或管理员权限", "this needs the analyst or admin role")
+    if user.allowed_regions() is None:
+        return None
+    touched = batch_regions(engine, [batch_id]).get(int(batch_id), [])
+    outside = [c for c in touched if not user.can_write(c)]
+    if outside:
+        regions = load_regions()
+        names = "、".join(_region_label(regions, c) for c in outside[:5])
+        more = "等" if len(outside) > 5 else ""
+        return (
+            f"该批次包含您无权改动的地区：{names}{more}",
+            f"the batch holds figures for regions you may not change: {names}",
+        )
+    return None
+
+
+def rollback(engine: Engine, user: User | None, batch_id: int, reason: str) -> dict[str, int]:
+    """Undo a batch (restoring what it superseded), with a reason; recorded in the audit log."""
+    from lawstats.store.revisions import RollbackError, rollback_batch
+
+    user = require_writer(user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkspaceError("请填写回滚原因", "give a reason for the rollback")
+    refusal = rollback_refusal(engine, user, batch_id)
+    if refusal is not None:
+        raise WorkspaceError(*refusal)
+    try:
+        with store.transaction(engine) as conn:
+            undone = rollback_batch(conn, int(batch_id), actor=user.username, reason=reason[:500])
+    except RollbackError as exc:
+        raise WorkspaceError(exc.message_zh, exc.message_en) from exc
+    summary.refresh_later(engine)
+    return undone
+
+
+# --------------------------------------------------------------------------- missing reports (催报)
+
+
+def expected_indicators(catalog: Catalog | None = None) -> list[str]:
+    """What a county is asked to report: the catalog's counts and levels (rates are derived,
+    context figures such as population come from elsewhere)."""
+    catalog = catalog or load_catalog()
+    return [i.code for i in catalog if i.kind != "ratio" and i.group != "context"]
+
+
+def missing_reports(
+    engine: Engine,
+    city_code: str,
+    period: Period,
+    codes: Sequence[str] | None = None,
+    lang: str = "zh",
+) -> pd.DataFrame:
+    """Which reporting units below a region have not submitted which indicators for a period.
+
+    One row per (unit, indicator) that is missing (no figure, or a blank) or incomplete (a flow
+    with months missing). Uses the roll-up rules, so a year counts as reported when its months
+    are all there.
+    """
+    from lawstats.store.rollup import figures
+
+    regions, catalog = load_regions(), load_catalog()
+    codes = list(codes) if codes else expected_indicators(catalog)
+    units = regions.reporting_units(city_code)
+    cols = [
+        "region_code",
+        "region",
+        "indicator_code",
+        "indicator",
+        "status",
+        "months_covered",
+        "months_expected",
+    ]
+    if not units or not codes:
+        return pd.DataFrame(columns=cols)
+    got = figures(engine, units, period, codes, compare=False, regions=regions, catalog=catalog)
+    missing = got["value"].isna()
+    partial = ~missing & (got["months_covered"] < got["months_expected"])
+    rows = got[missing | partial]
+    status = ["missing" if m else "incomplete" for m in rows["value"].isna()]
+    out = pd.DataFrame(
+        {
+            "region_code": rows["region_code"].astype(str).to_numpy(),
+            "region": [_region_label(regions, c) for c in rows["region_code"]],
+            "indicator_code": rows["indicator_code"].astype(str).to_numpy(),
+            "indicator": [_indicator_label(catalog, c, lang) for c in rows["indicator_code"]],
+            "status": status,
+            "months_covered": rows["months_covered"].astype(int).to_numpy(),
+            "months_expected": rows["months_expected"].astype(int).to_numpy(),
+        },
+        columns=cols,
+    )
+    order = {c: i for i, c in enumerate(units)}
+    iorder = {c: i for i, c in enumerate(codes)}
+    return (
+        out.assign(_r=out["region_code"].map(order), _i=out["indicator_code"].map(iorder))
+        .sort_values(["_r", "_i"])
+        .drop(columns=["_r", "_i"])
+        .reset_index(drop=True)
+    )
+
+
+def missing_summary(missing: pd.DataFrame, n_codes: int, lang: str = "zh") -> pd.DataFrame:
+    """Per unit: how many of the expected indicators are missing, and which."""
+    cols = ["region_code", "region", "missing", "expected", "indicators"]
+    if missing.empty:
+        return pd.DataFrame(columns=cols)
+    sep = "、" if lang != "en" else ", "
+    grouped = missing.groupby(["region_code", "region"], sort=False)["indicator"]
+    out = grouped.agg(["count", lambda s: sep.join(s)]).reset_index()
+    out.columns = ["region_code", "region", "missing", "indicators"]
+    out["expected"] = n_codes
+    return out[cols]
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def template_bytes(city_code: str, period: Period) -> bytes:
+    """The blank county form for a city and period (etl.template), as .xlsx bytes."""
+    from etl.template import write_template
+
+    buf = io.BytesIO()
+    write_template(
+        buf, city_code=city_code, period=period, region_table=load_regions(), catalog=load_catalog()
+    )
+    return buf.getvalue()
+
+
+def template_name(city_code: str, period: Period) -> str:
+    return f"{load_regions().get(city_code).name}_{period.label}_填报模板.xlsx"
+
+
+# --------------------------------------------------------------------------- audit log
+
+
+def audit_entries(engine: Engine, limit: int = 200) -> pd.DataFrame:
+    """The latest audit log entries, newest first."""
+    t = store.audit_log
+    stmt = sa.select(t).order_by(t.c.id.desc()).limit(sa.bindparam("n"))
+    with store.connect(engine) as conn:
+        return store.read_frame(conn, stmt, {"n": int(limit)})

@@ -1,0 +1,87 @@
+"""总览 Overview: KPI cards per indicator group for a region and period, freshness and missing reporters."""
+
+import streamlit as st
+
+from lawstats.analysis import dashboard
+from lawstats.domain.catalog import load_catalog
+from lawstats.ui import common as ui
+from lawstats.ui.gate import page_gate
+
+page_gate()
+
+version = ui.data_version()
+ui.demo_banner()
+ui.require_data(version)
+catalog = load_catalog()
+lang = ui.lang()
+
+c1, c2 = st.columns([2, 3])
+region_code = ui.region_picker(version, container=c1)
+period = ui.period_picker(version, container=c2)
+ui.breadcrumb(region_code)
+previous = period.previous_year()
+st.subheader(
+    ui.tr("compared_with", period=ui.period_text(period), previous=ui.period_text(previous))
+)
+
+frame, spark = ui.overview(version, region_code, period.label, tuple(catalog.codes))
+texts = {
+    "not_reported": ui.tr("flag_not_reported"),
+    "approximate": ui.tr("flag_approximate"),
+    "coverage": ui.tr("flag_coverage"),
+    "months": ui.tr("flag_months"),
+    "reported_rate": ui.tr("reported_rate"),
+    "report_text": ui.tr("backfill_flag_report_text"),
+}
+cards = dashboard.overview_cards(
+    frame, spark, lang, catalog=catalog, texts=texts, report_batches=ui.report_text_batches(version)
+)
+by_group = {}
+for card in cards:
+    by_group.setdefault(card.group, []).append(card)
+
+latest = ui.latest_batch(version)
+if latest:
+    st.caption(ui.tr("data_as_of", batch=latest["id"], when=latest["uploaded_at"]))
+
+if all(card.value is None for card in cards):
+    st.info(ui.tr("no_data_for_selection"))
+for group in catalog.groups:
+    shown = [c for c in by_group.get(group.code, []) if c.value is not None]
+    if not shown:
+        continue
+    st.markdown(f"#### {group.name(lang)}")
+    cols = st.columns(4)
+    for i, card in enumerate(shown):
+        with cols[i % 4]:
+            st.metric(
+                card.label,
+                card.value_text,
+                delta=card.delta,
+                delta_color=card.delta_color,
+                help=card.help,
+                border=True,
+                chart_data=card.spark if len(card.spark) > 1 else None,
+                chart_type="line",
+            )
+            if card.flags:
+                st.caption(" · ".join(card.flags))
+
+st.markdown(f"#### {ui.tr('missing_title')}")
+missing = ui.missing_reporters(version, region_code, period.label)
+if missing.empty:
+    st.success(ui.tr("missing_none"))
+else:
+    st.warning(ui.tr("missing_count", n=len(missing)))
+    st.write(
+        "、".join(
+            ui.tr("missing_months", name=r.name, m=r.months, e=r.months_expected)
+            for r in missing.itertuples(index=False)
+        )
+    )
+
+ui.downloads(
+    dashboard.figures_export(frame, period, catalog=catalog),
+    f"overview_{region_code}_{period.label}",
+    "overview",
+)
