@@ -16,6 +16,7 @@ from etl.cli import main as etl_main
 from lawstats.domain.catalog import load_catalog
 from lawstats.domain.periods import Period
 from lawstats.reports import report as rp
+from lawstats.reports import report_common
 from lawstats.reports import report_export as rx
 from lawstats.reports import report_text as rt
 from lawstats.store import get_engine, transaction
@@ -385,7 +386,7 @@ def test_docx_without_chromium_still_produced_and_says_so(small, monkeypatch):
     def broken(fig, **kwargs):
         raise rx.ChartsUnavailable("ChromeNotFoundError: no chromium")
 
-    monkeypatch.setattr(rx, "render_png", broken)
+    monkeypatch.setattr(report_common, "render_png", broken)
     doc = Document(io.BytesIO(rx.to_docx(report)))
     assert len(doc.inline_shapes) == 0
     assert any("需要 Chromium" in p.text for p in doc.paragraphs)

@@ -2,11 +2,11 @@
 
 Every dashboard view asks about a year, the year so far, a quarter or a month (总览 of 2024,
 2024年1-6月 or 2024年6月 with six years of sparklines, rankings and trends by year). For such a
-period the roll-up's database step (rollup.grains_text) reduces the facts of the period, which
+period the roll-up's database step (grains.grains_text) reduces the facts of the period, which
 lie scattered over a national table, to one candidate row per region, indicator and grain; at
 national scale that scan is most of a page's time. `range_grains` holds exactly those rows for
 every range in RANGES (months f..m of a year: 1-m月, the quarters, the single months) of every
-year, made by the same SQL (rollup.grains_text over every region), so such a read returns the
+year, made by the same SQL (grains.grains_text over every region), so such a read returns the
 same rows the facts would give (each row's batches listed once) from a table it reads by key,
 in range, region and year order. Other periods (ranges across a year end, 2-5月, and any period
 while changes are pending) are read from the facts.
@@ -54,6 +54,13 @@ from lawstats.store import (
     set_meta,
     summary_dirty,
     transaction,
+)
+from lawstats.store.grains import (
+    bound_sql,
+    fetch_columns,
+    grains_text,
+    period_params,
+    positions_statement,
 )
 
 log = logging.getLogger(__name__)
@@ -246,10 +253,9 @@ _DISTINCT = {
 
 @cache
 def _insert_statement(dialect: str, parts: tuple[bool, bool], some_regions: bool) -> sa.TextClause:
-    from lawstats.store.rollup import _sql, grains_text
 
     grains = grains_text(dialect, parts, some_regions)
-    return _sql(_INSERT.format(grains=grains, distinct=_DISTINCT[dialect]))
+    return bound_sql(_INSERT.format(grains=grains, distinct=_DISTINCT[dialect]))
 
 
 def _kinds(conn: Connection) -> dict[str, str]:
@@ -302,7 +308,6 @@ def _insert(
     kinds: dict[str, str],
 ) -> int:
     """One INSERT ... SELECT of the grains of these periods (indicators, regions: None = all)."""
-    from lawstats.store.rollup import period_params
 
     codes = sorted(kinds) if wanted is None else [c for c in wanted if c in kinds]
     flows = [c for c in codes if kinds[c] != "stock"]
@@ -342,7 +347,6 @@ WHERE s.r IN :rs AND s.y >= :lo AND s.y <= :hi
 
 @cache
 def _read_statement(batches: bool = True) -> sa.TextClause:
-    from lawstats.store.rollup import positions_statement
 
     # typed: an empty list must still compare with VARCHAR; plain IN lists, which DuckDB prunes
     # on disk (the table is in range, region, year order). A row's kind (is_stock) needs no
@@ -371,10 +375,9 @@ def read_grain_positions(
     stock_codes: Sequence[str],
     batches: bool = True,
 ) -> tuple[dict[str, np.ndarray] | None, bool]:
-    """rollup.read_grain_positions from the summary. Returns (rows or None when the summary cannot
+    """grains.read_grain_positions from the summary. Returns (rows or None when the summary cannot
     answer, whether a refresh would let it answer next time): None for periods that are not
     kept ranges (summary_ranges), or when it is not built or changes are pending."""
-    from lawstats.store.rollup import _fetch_columns
 
     ranges = summary_ranges(periods)
     if not ENABLED or not ranges or len(set(ranges)) < len(ranges):
@@ -395,7 +398,7 @@ def read_grain_positions(
     # the statement answers only while the summary is built and nothing is pending (its own
     # check, in the same snapshot); an empty answer may mean either, so the facts give it (a
     # second look at the state could see a refresh committed in between)
-    rows = _fetch_columns(conn, _read_statement(batches), params)
+    rows = fetch_columns(conn, _read_statement(batches), params)
     if len(rows["pidx"]) == 0:
         return None, not is_fresh(conn)
     return rows, False
