@@ -22,7 +22,9 @@ def _text(page) -> str:
     return page.locator('[data-testid="stApp"]').inner_text()
 
 
-def test_deep_links_on_a_store_that_needs_a_login_show_only_the_login(demo_db, tmp_path, monkeypatch):
+def test_deep_links_on_a_store_that_needs_a_login_show_only_the_login(
+    demo_db, tmp_path, monkeypatch
+):
     db = tmp_path / "private.duckdb"
     shutil.copy(demo_db, db)
     monkeypatch.setenv("LAWSTATS_REQUIRE_LOGIN", "true")

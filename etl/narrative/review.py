@@ -338,7 +338,7 @@ def learned_spellings(engine: Engine) -> dict[str, str]:
     """Spellings analysts taught (the learned-spellings table), as written -> code, latest wins.
 
     As written, not as header keys: prose is matched character by character."""
-    from lawstats.workflow.workspace import list_spellings
+    from lawstats.store.spellings import list_spellings
 
     frame = list_spellings(engine)
     active = frame[frame["active"].astype(bool)].sort_values("id")

@@ -24,6 +24,7 @@ from lawstats.domain.periods import Period
 from lawstats.domain.regions import RegionTable, load_regions
 from lawstats.store import summary
 from lawstats.store.auth import User
+from lawstats.store.spellings import list_spellings  # noqa: F401  (re-exported for pages)
 
 LAYOUTS = ("wide", "long", "matrix", "template")
 MAX_PREVIEW_ROWS = 2000
@@ -178,12 +179,6 @@ def learned_spellings(engine: Engine) -> dict[str, str]:
         if key:
             out[key] = code
     return out
-
-
-def list_spellings(engine: Engine) -> pd.DataFrame:
-    t = store.header_spellings
-    with store.connect(engine) as conn:
-        return store.read_frame(conn, sa.select(t).order_by(t.c.id.desc()))
 
 
 def remember_spellings(engine: Engine, mapping: Mapping[str, str], *, actor: str) -> int:
