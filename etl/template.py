@@ -10,6 +10,7 @@ from etl.readers import Workbook, col_letter
 from lawstats.domain.catalog import Catalog
 from lawstats.domain.periods import Period, parse_period
 from lawstats.domain.regions import RegionTable
+from lawstats.domain.safecell import XLSX_OPTIONS
 
 TEMPLATE_MARKER = "法治统计看板报表模板 v1"
 META_SHEET = "_meta"
@@ -70,7 +71,7 @@ def write_template(
     else:
         chosen = [catalog.get(code) for code in indicators]
 
-    wb = xlsxwriter.Workbook(path_or_buffer, {"in_memory": True})
+    wb = xlsxwriter.Workbook(path_or_buffer, {"in_memory": True, **XLSX_OPTIONS})
     title_fmt = wb.add_format({"bold": True, "font_size": 14, "align": "center"})
     note_fmt = wb.add_format({"font_color": "#555555"})
     head_fmt = wb.add_format(

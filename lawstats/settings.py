@@ -55,20 +55,66 @@ SETTINGS: dict[str, Setting] = {
             "12",
             "A login expires this many hours after it began, active or not.",
         ),
+        # Login throttling (lawstats.store.throttle) never locks an account: after the allowance
+        # of failed password checks, each further check for that user name (or from that client
+        # address) must wait BACKOFF_BASE_S * 2^k seconds, k = failures beyond the allowance, at
+        # most BACKOFF_MAX_S (a client: 6 times that); an attempt during the wait is
+        # refused unchecked and uncounted, so the right password after the wait works (a client
+        # that logged in to the account before skips the user name's wait, not its own).
         Setting(
             "LAWSTATS_LOGIN_MAX_FAILURES",
             "5",
-            "Failed logins for one user name before logins for it are paused.",
+            "Failed logins for one user name before each further attempt must wait (exponential backoff).",
         ),
         Setting(
             "LAWSTATS_LOGIN_LOCK_MINUTES",
             "15",
-            "How long logins for a user name stay paused after too many failures.",
+            "A user name's (or client's) failed logins are forgotten this many minutes after the last wait ends.",
+        ),
+        Setting(
+            "LAWSTATS_LOGIN_BACKOFF_BASE_S",
+            "5",
+            "The first wait after the allowance of failed logins, in seconds; it doubles with each further failure.",
+        ),
+        Setting(
+            "LAWSTATS_LOGIN_BACKOFF_MAX_S",
+            "300",
+            "The longest wait between login attempts for one user name, in seconds (the most a user whose own client has not failed ever waits); a client address that keeps failing waits up to 6 times as long.",
+        ),
+        Setting(
+            "LAWSTATS_LOGIN_CLIENT_MAX_FAILURES",
+            "10",
+            "Failed logins from one client address (any user names) before each further attempt from it must wait.",
+        ),
+        Setting(
+            "LAWSTATS_LOGIN_MAX_CONCURRENT",
+            "2",
+            "Password checks (argon2, 64 MiB each) running at once per server process; more are refused at once (登录过于频繁).",
+        ),
+        Setting(
+            "LAWSTATS_CLIENT_IP_HEADER",
+            "",
+            "Behind a reverse proxy: the request header carrying the client address (e.g. X-Real-IP; the last entry of a list counts). Empty: the connection's own address. Only set it when every request passes that proxy.",
         ),
         Setting(
             "LAWSTATS_SSO",
             "false",
             "true: offer single sign-on through Streamlit's OIDC login ([auth] in .streamlit/secrets.toml); the e-mail must match an active local account.",
+        ),
+        Setting(
+            "LAWSTATS_SSO_REQUIRE_VERIFIED_EMAIL",
+            "true",
+            "true: a single sign-on identity is accepted only with the claim email_verified = true; false for providers that never send it.",
+        ),
+        Setting(
+            "LAWSTATS_SSO_ALLOWED_DOMAINS",
+            "",
+            "Comma-separated e-mail domains single sign-on accepts (e.g. sfj.example.gov.cn); empty: any domain. Exact match, no subdomains.",
+        ),
+        Setting(
+            "LAWSTATS_BIND",
+            "127.0.0.1",
+            "scripts/start only: the address the server listens on (0.0.0.0 for all interfaces; prefer a reverse proxy with TLS on this machine).",
         ),
     ]
 }
@@ -117,3 +163,33 @@ def login_lock_s() -> float:
 
 def sso_enabled() -> bool:
     return get("LAWSTATS_SSO").lower() in ("1", "true", "yes")
+
+
+def login_backoff_base_s() -> float:
+    return max(0.0, float(get("LAWSTATS_LOGIN_BACKOFF_BASE_S")))
+
+
+def login_backoff_max_s() -> float:
+    return max(0.0, float(get("LAWSTATS_LOGIN_BACKOFF_MAX_S")))
+
+
+def login_client_max_failures() -> int:
+    return int(get("LAWSTATS_LOGIN_CLIENT_MAX_FAILURES"))
+
+
+def login_max_concurrent() -> int:
+    return max(1, int(get("LAWSTATS_LOGIN_MAX_CONCURRENT")))
+
+
+def client_ip_header() -> str:
+    return get("LAWSTATS_CLIENT_IP_HEADER")
+
+
+def sso_require_verified_email() -> bool:
+    return get("LAWSTATS_SSO_REQUIRE_VERIFIED_EMAIL").lower() not in ("0", "false", "no")
+
+
+def sso_allowed_domains() -> tuple[str, ...]:
+    """Lower-case e-mail domains single sign-on accepts; empty = any."""
+    parts = (d.strip().lower().lstrip("@") for d in get("LAWSTATS_SSO_ALLOWED_DOMAINS").split(","))
+    return tuple(d for d in parts if d)

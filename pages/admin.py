@@ -9,6 +9,7 @@ from lawstats.store import auth
 from lawstats.ui import auth_ui
 from lawstats.ui import common as ui
 from lawstats.ui.gate import page_gate
+from lawstats.ui.plain_text import md_escape
 from lawstats.workflow import workspace as ws
 
 page_gate()
@@ -53,6 +54,8 @@ tab_users, tab_spellings, tab_audit = st.tabs(
 
 with tab_users:
     st.caption(tr("admin_users_caption"))
+    if auth_ui.is_demo_database():
+        st.warning(tr("admin_demo_first_account"), icon=":material/warning:")
     accounts = auth.list_accounts(engine)
     table = pd.DataFrame(
         [
@@ -208,7 +211,7 @@ with tab_spellings:
             if st.button(tr("admin_revoke"), key="admin_revoke"):
                 try:
                     gone = ws.revoke_spelling(engine, admin, revoke_id)
-                    _done(tr("admin_revoked", spelling=gone))
+                    _done(tr("admin_revoked", spelling=md_escape(gone)))  # text from a file
                 except ws.WorkspaceError as exc:
                     st.error(_message(exc))
 

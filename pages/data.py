@@ -12,6 +12,7 @@ from lawstats.domain.regions import load_regions
 from lawstats.ui import auth_ui
 from lawstats.ui import common as ui
 from lawstats.ui.gate import page_gate
+from lawstats.ui.plain_text import md_escape
 from lawstats.workflow import workspace as ws
 
 page_gate()
@@ -57,8 +58,8 @@ def _rollback_form(batch: dict) -> None:
             tr(
                 "data_rolled_back_info",
                 at=batch.get("rolled_back_at"),
-                by=batch.get("rolled_back_by"),
-                reason=batch.get("rollback_reason") or "",
+                by=md_escape(batch.get("rolled_back_by")),
+                reason=md_escape(batch.get("rollback_reason") or ""),
             )
         )
         return
@@ -66,7 +67,8 @@ def _rollback_form(batch: dict) -> None:
     st.markdown(f"**{tr('data_rollback')}**")
     st.caption(tr("data_rollback_help"))
     if refusal is not None:
-        st.warning(tr("data_rollback_refused", message=refusal[1 if ui.lang() == "en" else 0]))
+        message = md_escape(refusal[1 if ui.lang() == "en" else 0])
+        st.warning(tr("data_rollback_refused", message=message))
         return
     with st.form(f"rollback_{batch_id}"):
         reason = st.text_input(tr("data_rollback_reason"), max_chars=500, key=f"reason_{batch_id}")
@@ -82,7 +84,7 @@ def _rollback_form(batch: dict) -> None:
         st.error(
             tr(
                 "data_rollback_refused",
-                message=exc.message_en if ui.lang() == "en" else exc.message_zh,
+                message=md_escape(exc.message_en if ui.lang() == "en" else exc.message_zh),
             )
         )
         return

@@ -7,6 +7,7 @@ from lawstats import settings
 from lawstats.domain.catalog import load_catalog
 from lawstats.domain.periods import Period
 from lawstats.domain.regions import load_regions
+from lawstats.reports import generations as rg
 from lawstats.reports import report as rp
 from lawstats.reports import report_export as rx
 from lawstats.ui import common as ui
@@ -22,7 +23,7 @@ def build(version: str, region_code: str, period_label: str) -> rp.Report:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def generations(version: str, region_code: str, period_label: str, saved: int) -> pd.DataFrame:
-    return rp.list_generations(ui.engine(), region_code, period_label)
+    return rg.list_generations(ui.engine(), region_code, period_label)
 
 
 version = ui.data_version()
@@ -170,7 +171,7 @@ with compare:
     saved = st.session_state.get("report_saved", 0)
     if user is not None and user.has_role("analyst") and user.can_write(region_code):
         if st.button(ui.tr("report_save"), key="report_save"):
-            gen_id = rp.save_generation(ui.engine(), report, user=user.username)
+            gen_id = rg.save_generation(ui.engine(), report, user=user.username)
             st.session_state["report_saved"] = gen_id
             st.success(ui.tr("report_saved", id=gen_id))
             saved = gen_id
@@ -198,13 +199,13 @@ with compare:
         new = d2.selectbox(
             ui.tr("report_diff_new"), options, format_func=labels.get, key="report_diff_new"
         )
-        before = rp.generation_sentences(ui.engine(), old)
+        before = rg.generation_sentences(ui.engine(), old)
         after = (
-            rp.sentences_frame(report)
+            rg.sentences_frame(report)
             if new == "current"
-            else rp.generation_sentences(ui.engine(), new)
+            else rg.generation_sentences(ui.engine(), new)
         )
-        diff = rp.diff_sentences(before, after)
+        diff = rg.diff_sentences(before, after)
         if diff.empty:
             st.success(ui.tr("report_diff_none"))
         else:

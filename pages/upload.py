@@ -14,6 +14,7 @@ from lawstats.domain.regions import load_regions
 from lawstats.ui import auth_ui
 from lawstats.ui import common as ui
 from lawstats.ui.gate import page_gate
+from lawstats.ui.plain_text import md_escape
 from lawstats.workflow import workspace as ws
 
 page_gate()
@@ -23,6 +24,8 @@ user = auth_ui.require_role("analyst")
 ui.demo_banner()
 st.title(tr("up_title"))
 st.caption(tr("up_intro"))
+if auth_ui.is_demo_database():
+    st.warning(tr("up_demo_first_real"), icon=":material/warning:")
 
 scope = user.allowed_regions()
 if scope is None:
@@ -73,7 +76,7 @@ def _preview(key: str, data: bytes, name: str, options: ws.UploadOptions):
     hit = cache.get(key)
     if hit is not None and hit[0] == options:
         return hit[1]
-    with st.spinner(tr("up_checking", file=name)):
+    with st.spinner(tr("up_checking", file=md_escape(name))):
         result = ws.preview(ui.engine(), user, data, name, options)
     cache[key] = (options, result)
     return result
@@ -133,7 +136,7 @@ def _mapping(key: str, result, options: ws.UploadOptions) -> ws.UploadOptions:
     notes = result.notes()
     if notes:  # 上年同期 / 同比 columns: recognised and checked, not stored
         st.caption(tr("up_comparisons"))
-        st.markdown("\n".join(f"- {n[ui.lang()]}" for n in notes))
+        st.markdown("\n".join(f"- {md_escape(n[ui.lang()])}" for n in notes))
     headers = list(dict.fromkeys(frame.sort_values("mapped", kind="stable")["header"]))
     codes = ["", *catalog.codes]
     with st.form(f"map_{key}"):
@@ -280,7 +283,7 @@ def _commit(key: str, result, data: bytes, name: str, options: ws.UploadOptions)
         remember = st.checkbox(tr("up_remember"), value=True, key=f"remember_{key}")
     if not st.button(tr("up_commit"), type="primary", disabled=not confirmed, key=f"commit_{key}"):
         return
-    with st.status(tr("up_committing", file=name), expanded=True) as status:
+    with st.status(tr("up_committing", file=md_escape(name)), expanded=True) as status:
         loaded = ws.commit(
             ui.engine(),
             user,
@@ -317,7 +320,7 @@ def _done(loaded, remembered: int) -> None:
         st.info(tr("up_unchanged_file", batch=loaded.batch_id))
     else:
         message = loaded.message_en if ui.lang() == "en" else loaded.message_zh
-        st.error(tr("up_refused", message=message))
+        st.error(tr("up_refused", message=md_escape(message)))
         if loaded.problems:
             _problems_table(f"done_{loaded.sha256[:16]}", loaded.problems)
 
@@ -327,7 +330,7 @@ def _file_panel(uploaded) -> str:
     data = uploaded.getvalue()
     name = uploaded.name
     key = hashlib.sha256(data).hexdigest()[:16]
-    st.subheader(name)
+    st.subheader(md_escape(name))  # a file name is text, never Markdown
     done = st.session_state.get("up_done", {}).get(key)
     if done is not None:
         _done(*done)
@@ -343,10 +346,10 @@ def _check(key: str, data: bytes, name: str) -> None:
     try:
         result = _preview(key, data, name, options)
     except ws.WorkspaceError as exc:
-        st.error(exc.message_en if ui.lang() == "en" else exc.message_zh)
+        st.error(md_escape(exc.message_en if ui.lang() == "en" else exc.message_zh))
         return
     except Exception as exc:  # noqa: BLE001 - a bad file must never take the page down
-        st.error(tr("up_file_error", message=f"{type(exc).__name__}: {exc}"[:300]))
+        st.error(tr("up_file_error", message=md_escape(f"{type(exc).__name__}: {exc}"[:300])))
         return
     _detected(result)
     new_options = _mapping(key, result, options)

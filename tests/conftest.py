@@ -22,7 +22,7 @@ def require_or_skip(available: bool, what: str) -> None:
         return
     if IN_CI or os.environ.get("LAWSTATS_REQUIRE_ALL") == "1":
         pytest.fail(f"{what} is required in CI but is not available")
-    pytest.skip(f"{what} not available (set it up to run this test; see README 'Tests')")
+    pytest.skip(f"{what} not available (set it up to run this test; see README 'Quick start')")
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,7 @@ from docx import Document
 from etl.cli import main as etl_main
 from lawstats.domain.catalog import load_catalog
 from lawstats.domain.periods import Period
+from lawstats.reports import generations as rg
 from lawstats.reports import report as rp
 from lawstats.reports import report_common
 from lawstats.reports import report_export as rx
@@ -498,15 +499,15 @@ def test_trace_figure_to_batches(small):
 def test_regeneration_after_revision_changes_exactly_the_affected_sentences(small):
     engine, ids = small
     first = build(engine)
-    gen1 = rp.save_generation(engine, first, user="tester")
+    gen1 = rg.save_generation(engine, first, user="tester")
     # 秦州区 revises its 2024 mediation count: 110 -> 115
     revision = load(
         engine, _facts(Y2024, "mediation_cases", {QINZHOU: 115}), "秦州区修订.xlsx", "秦州统计员"
     )
     second = build(engine)
-    gen2 = rp.save_generation(engine, second, user="tester")
-    diff = rp.diff_sentences(
-        rp.generation_sentences(engine, gen1), rp.generation_sentences(engine, gen2)
+    gen2 = rg.save_generation(engine, second, user="tester")
+    diff = rg.diff_sentences(
+        rg.generation_sentences(engine, gen1), rg.generation_sentences(engine, gen2)
     )
     assert set(diff["key"]) == {
         "figure:mediation_cases",
@@ -521,10 +522,10 @@ def test_regeneration_after_revision_changes_exactly_the_affected_sentences(smal
     # the revised figure now traces to the revision batch too
     trace = second.trace("mediation_cases")
     assert revision in set(trace["id"]) and "秦州统计员" in set(trace["uploaded_by"])
-    assert rp.diff_sentences(
-        rp.generation_sentences(engine, gen2), rp.sentences_frame(second)
+    assert rg.diff_sentences(
+        rg.generation_sentences(engine, gen2), rg.sentences_frame(second)
     ).empty
-    gens = rp.list_generations(engine, TIANSHUI, "2024年")
+    gens = rg.list_generations(engine, TIANSHUI, "2024年")
     assert list(gens["id"]) == [gen2, gen1] and set(gens["generated_by"]) == {"tester"}
 
 

@@ -444,6 +444,10 @@ def test_a_store_from_an_earlier_version_gets_a_new_summary(tmp_path):
     con.execute("CREATE TABLE grains_year (y SMALLINT)")
     con.execute("DROP TABLE summary_dirty")
     con.execute("CREATE TABLE summary_dirty (y SMALLINT, indicator_code VARCHAR)")
+    # as the earlier version left its stores: no Alembic revision, meta schema_version "1"
+    con.execute("DROP TABLE alembic_version")
+    con.execute("DELETE FROM meta WHERE key = 'schema_version'")
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
     con.close()
     from lawstats import store
 

@@ -303,6 +303,7 @@ COMMAND_MODULES = (
     "etl.cli.report_cmd",
     "etl.cli.extract_cmd",
     "etl.cli.summary_cmd",
+    "etl.cli.db_cmd",
 )
 
 

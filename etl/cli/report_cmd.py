@@ -108,15 +108,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _save_and_compare(engine, report, user: str) -> None:
-    from lawstats.reports import report as rp
+    from lawstats.reports import generations as rg
 
-    earlier = rp.list_generations(engine, report.region_code, report.period.label)
-    gen_id = rp.save_generation(engine, report, user=user)
+    earlier = rg.list_generations(engine, report.region_code, report.period.label)
+    gen_id = rg.save_generation(engine, report, user=user)
     if earlier.empty:
         print(f"已存档为第 {gen_id} 版 archived as generation {gen_id}")
         return
     prev_id = int(earlier.iloc[0]["id"])
-    diff = rp.diff_sentences(rp.generation_sentences(engine, prev_id), rp.sentences_frame(report))
+    diff = rg.diff_sentences(rg.generation_sentences(engine, prev_id), rg.sentences_frame(report))
     print(
         f"已存档为第 {gen_id} 版；与第 {prev_id} 版相比 {len(diff)} 句不同"
         f" archived as generation {gen_id}; {len(diff)} sentences differ from generation {prev_id}"
@@ -127,15 +127,15 @@ def _save_and_compare(engine, report, user: str) -> None:
 
 def cmd_report_diff(args: argparse.Namespace) -> int:
     from etl.cli import UsageError, _engine
-    from lawstats.reports import report as rp
+    from lawstats.reports import generations as rg
 
     engine = _engine(args)
-    known = set(rp.list_generations(engine)["id"].astype(int))
+    known = set(rg.list_generations(engine)["id"].astype(int))
     for g in (args.old, args.new):
         if g not in known:
             raise UsageError(f"没有第 {g} 版 no such report generation: {g}")
-    diff = rp.diff_sentences(
-        rp.generation_sentences(engine, args.old), rp.generation_sentences(engine, args.new)
+    diff = rg.diff_sentences(
+        rg.generation_sentences(engine, args.old), rg.generation_sentences(engine, args.new)
     )
     if args.json:
         print(json.dumps(diff.to_dict("records"), ensure_ascii=False, indent=2))

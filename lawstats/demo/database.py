@@ -5,14 +5,11 @@ from __future__ import annotations
 import hashlib
 
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from lawstats.store import (
     StoreError,
-    connect,
-    facts,
-    get_meta,
+    demo_mode,
     set_meta,
     summary,
     transaction,
@@ -20,33 +17,56 @@ from lawstats.store import (
 )
 from lawstats.store.revisions import BatchInfo, write_facts
 
-# The demo administrator exists only in demo databases (README "Analyst workspace").
-DEMO_ADMIN_USERNAME = "admin"
+# The demo administrator exists only in demo databases (README "Analyst workspace"); the demo
+# accounts are disabled when the first real batch or account arrives (lawstats.store.demo_mode).
+DEMO_ADMIN_USERNAME = demo_mode.DEMO_ADMIN_USERNAME
 DEMO_ADMIN_PASSWORD = "lawstats-demo"
 # A demo analyst who may write 秦州区 only, to show region scoping.
-DEMO_ANALYST_USERNAME = "qinzhou"
+DEMO_ANALYST_USERNAME = demo_mode.DEMO_ANALYST_USERNAME
 DEMO_ANALYST_PASSWORD = "lawstats-demo"
 DEMO_ANALYST_REGION = "620502"
 
+_REASONS = {
+    "flag": ("曾载入正式数据", "it has held real data"),
+    "batch": ("含正式（非示例）批次", "it holds real (non-demo) batches"),
+    "account": ("含正式（非演示）账户", "it holds real (non-demo) accounts"),
+    "spellings": ("含已学习的表头对应", "it holds learned header mappings"),
+}
+
 
 def has_real_data(engine: Engine) -> bool:
-    """True when the database holds facts and is not a demo database."""
-    with connect(engine) as conn:
-        demo = get_meta(conn, "is_demo") == "true"
-        n = conn.execute(sa.select(sa.func.count()).select_from(facts)).scalar_one()
-    return n > 0 and not demo
+    """True when the database holds, or ever held, real data (batches, accounts, mappings)."""
+    return demo_mode.held_real_data(engine) is not None
+
+
+def check_replaceable(engine: Engine, *, force: bool = False) -> None:
+    """Refuse to replace a database with demo (or synthetic) data when it ever held real data
+    (--force does not override this), or, without `force`, when it is neither empty nor a demo
+    database."""
+    reason = demo_mode.held_real_data(engine)
+    if reason is not None:
+        zh, en = _REASONS[reason]
+        raise StoreError(
+            f"该数据库{zh}，示例数据不会覆盖它（--force 也不行）。"
+            "请为示例数据另用一个新的数据库文件，例如 python -m etl demo --db data/demo.duckdb",
+            f"refusing to overwrite this database with demo data: {en} (--force does not "
+            "override this). Use a new database file for demo data, e.g. "
+            "python -m etl demo --db data/demo.duckdb",
+        )
+    if not force and demo_mode.holds_anything(engine) and not demo_mode.is_demo(engine):
+        raise StoreError(
+            "该数据库不是示例数据库且不为空，如确需用示例数据覆盖请加 --force",
+            "this database is not a demo database and not empty; use --force to overwrite it",
+        )
 
 
 def build_demo(engine: Engine, *, force: bool = False, progress=None) -> dict[str, int]:
-    """Replace the database's content with the demo data (refuses a real database unless forced)."""
+    """Replace the database's content with the demo data (see `check_replaceable`: a database
+    that ever held real data is refused, also with `force`)."""
     from lawstats.demo.facts import generate_demo_facts
     from lawstats.domain.regions import load_regions
 
-    if has_real_data(engine) and not force:
-        raise StoreError(
-            "该数据库已有正式数据，不能用示例数据覆盖（如确需覆盖请加 --force）",
-            "this database holds real data; refusing to overwrite it with demo data (use --force)",
-        )
+    check_replaceable(engine, force=force)
     wipe(engine)
     from lawstats.store import ensure_schema
 
@@ -98,13 +118,19 @@ def ensure_demo_accounts(engine: Engine) -> None:
     (also for demo databases built before accounts existed). Never on real data."""
     from lawstats.store import auth
 
-    with connect(engine) as conn:
-        if get_meta(conn, "is_demo") != "true":
-            return
+    if not demo_mode.is_demo(engine):
+        return
     if auth.count_users(engine, active_only=False):
         return
     auth.add_user(
-        engine, DEMO_ADMIN_USERNAME, DEMO_ADMIN_PASSWORD, "admin", (), "演示管理员", actor="demo"
+        engine,
+        DEMO_ADMIN_USERNAME,
+        DEMO_ADMIN_PASSWORD,
+        "admin",
+        (),
+        "演示管理员",
+        actor=demo_mode.DEMO_ACTOR,
+        demo=True,
     )
     auth.add_user(
         engine,
@@ -113,7 +139,8 @@ def ensure_demo_accounts(engine: Engine) -> None:
         "analyst",
         (DEMO_ANALYST_REGION,),
         "秦州区统计员（演示）",
-        actor="demo",
+        actor=demo_mode.DEMO_ACTOR,
+        demo=True,
     )
 
 

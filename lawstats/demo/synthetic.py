@@ -10,6 +10,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from lawstats.demo.database import check_replaceable
 from lawstats.domain.catalog import Catalog, load_catalog
 from lawstats.domain.regions import RegionTable, load_regions
 from lawstats.store import (
@@ -185,6 +186,7 @@ def build_synthetic(
         raise ValueError("the synthetic database is DuckDB only")
     catalog = load_catalog()
     counties = synthetic_counties(limit=county_limit)
+    check_replaceable(engine)  # never wipes a database that held real data
     wipe(engine)
     ensure_schema(engine)
     codes = [i.code for i in catalog if not i.is_ratio]

@@ -11,7 +11,7 @@ from lawstats.analysis import assessment as asm
 from lawstats.analysis import targets as tg
 from lawstats.domain.formatting import format_number
 from lawstats.domain.regions import load_regions
-from lawstats.domain.safecell import safe_cell, safe_frame
+from lawstats.domain.safecell import excel_writer, safe_cell, safe_frame
 from lawstats.i18n import t
 
 
@@ -221,7 +221,7 @@ def to_xlsx(b: Bulletin) -> bytes:
     """The bulletin as a workbook: 通报 (sentences), 排名, 得分明细, 滞后事项; every cell via safe_cell."""
     buf = io.BytesIO()
     lang = b.lang
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as writer:
+    with excel_writer(buf) as writer:
         lines = [b.title, b.subtitle] + ([b.demo_note] if b.demo_note else []) + [""] + b.sentences
         pd.DataFrame({t("bul_sheet_text", lang): [safe_cell(x) for x in lines]}).to_excel(
             writer, sheet_name=t("bul_sheet_text", lang)[:31], index=False

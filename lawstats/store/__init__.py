@@ -1,9 +1,11 @@
-"""The fact store: schema, engine, lock-aware connections and the few writes every loader shares.
+"""The fact store: engine, lock-aware connections, schema versions and the shared small writes.
 
 All SQL goes through SQLAlchemy Core with bound parameters. DuckDB is the embedded default;
 the same schema and queries run on PostgreSQL. DuckDB locks its file per process, so the engine
 uses NullPool (the file is opened per unit of work and released right after) and connections
 retry while another process holds the write lock, instead of failing with a raw lock error.
+The tables are defined in lawstats.store.schema (re-exported here) and versioned by the Alembic
+migrations in lawstats/store/migrations/, which ensure_schema runs.
 """
 
 from __future__ import annotations
@@ -28,373 +30,44 @@ from sqlalchemy.pool import NullPool
 from lawstats import settings
 from lawstats.domain.catalog import load_catalog
 
-SCHEMA_VERSION = "1"
-
-metadata = sa.MetaData()
-
-regions = sa.Table(
-    "regions",
+# The schema, re-exported: `from lawstats.store import facts, batches, ...` as before.
+from lawstats.store.schema import (  # noqa: F401
+    V_FACTS_COLUMNS,
+    V_FACTS_DDL,
+    audit_id_seq,
+    audit_log,
+    batch_id_seq,
+    batches,
+    fact_id_seq,
+    facts,
+    header_spellings,
+    indicators,
+    login_attempts,
+    meta,
     metadata,
-    sa.Column("code", sa.String(12), primary_key=True),
-    sa.Column("name", sa.String(64), nullable=False),
-    sa.Column("level", sa.String(12), nullable=False),
-    sa.Column("parent_code", sa.String(12)),
-    sa.Column("is_official", sa.Boolean, nullable=False),
-    sa.Column("reports", sa.Boolean, nullable=False),
+    range_grains,
+    regions,
+    report_generation_id_seq,
+    report_generations,
+    report_sentences,
+    settled_results,
+    settlement_id_seq,
+    spelling_id_seq,
+    summary_dirty,
+    target_history,
+    target_history_id_seq,
+    target_id_seq,
+    target_reopen_id_seq,
+    target_reopenings,
+    target_settlements,
+    targets,
+    users,
 )
 
-indicators = sa.Table(
-    "indicators",
-    metadata,
-    sa.Column("code", sa.String(64), primary_key=True),
-    sa.Column("name_zh", sa.String(64), nullable=False),
-    sa.Column("name_en", sa.String(128), nullable=False),
-    sa.Column("unit", sa.String(16), nullable=False),
-    sa.Column("kind", sa.String(8), nullable=False),
-    sa.Column("numerator", sa.String(64)),
-    sa.Column("denominator", sa.String(64)),
-    sa.Column("better", sa.String(8), nullable=False),
-    sa.Column("group_code", sa.String(32), nullable=False),
-    sa.Column("decimals", sa.Integer, nullable=False),
-    sa.Column("definition_zh", sa.Text),
-    sa.Column("definition_en", sa.Text),
-)
-
-batch_id_seq = sa.Sequence("batches_id_seq", metadata=metadata)
-batches = sa.Table(
-    "batches",
-    metadata,
-    sa.Column("id", sa.Integer, batch_id_seq, primary_key=True),
-    sa.Column("file_name", sa.String(255), nullable=False),
-    sa.Column("sheet", sa.String(255)),
-    sa.Column("sha256", sa.String(64), nullable=False),
-    # spreadsheet | demo | report_text | template | manual
-    sa.Column("source_type", sa.String(16), nullable=False),
-    sa.Column("uploaded_by", sa.String(64), nullable=False),
-    sa.Column("uploaded_at", sa.DateTime, nullable=False),
-    # active | rolled_back
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("period_label", sa.String(64)),
-    sa.Column("context_code", sa.String(12)),
-    sa.Column("facts_written", sa.Integer, nullable=False, default=0),
-    sa.Column("facts_superseded", sa.Integer, nullable=False, default=0),
-    sa.Column("facts_unchanged", sa.Integer, nullable=False, default=0),
-    sa.Column("warnings_json", sa.Text),
-    sa.Column("note", sa.Text),
-    sa.Column("is_demo", sa.Boolean, nullable=False, default=False),
-    sa.Column("rolled_back_at", sa.DateTime),
-    sa.Column("rolled_back_by", sa.String(64)),
-    sa.Column("rollback_reason", sa.Text),
-)
-
-fact_id_seq = sa.Sequence("facts_id_seq", metadata=metadata)
-facts = sa.Table(
-    "facts",
-    metadata,
-    sa.Column("id", sa.BigInteger, fact_id_seq, nullable=False),
-    sa.Column("region_code", sa.String(12), nullable=False),
-    sa.Column("period_start", sa.Date, nullable=False),
-    sa.Column("period_end", sa.Date, nullable=False),
-    # whole calendar months the period covers, 0 when it is not month-aligned
-    sa.Column("period_months", sa.SmallInteger, nullable=False),
-    sa.Column("indicator_code", sa.String(64), nullable=False),
-    # NULL together with is_not_reported: the unit sent the form but left this blank (not zero)
-    sa.Column("value", sa.Double),
-    sa.Column("is_approximate", sa.Boolean, nullable=False),
-    # a ratio figure as reported, without its numerator and denominator
-    sa.Column("is_reported_rate", sa.Boolean, nullable=False),
-    sa.Column("is_not_reported", sa.Boolean, nullable=False),
-    sa.Column("batch_id", sa.Integer, nullable=False),
-    sa.Column("is_current", sa.Boolean, nullable=False),
-    sa.Column("superseded_by", sa.Integer),
-    sa.Column("source_ref", sa.String(128)),
-    # Ids are unique by construction (batches._next_fact_ids under the write lock). DuckDB keeps
-    # no index for the key: its ART index cost a tenth of a load's time at commit, and every
-    # lookup by id there is a scan over ascending ids that zone maps prune (stores made before
-    # this change keep their key; both work).
-    sa.PrimaryKeyConstraint("id").ddl_if(dialect="postgresql"),
-)
-# PostgreSQL needs indexes for the per-indicator reads; DuckDB answers them from zone maps
-# over rows kept in indicator order, and ART indexes would only slow bulk loads there.
-sa.Index("ix_facts_indicator_period", facts.c.indicator_code, facts.c.period_start).ddl_if(
-    dialect="postgresql"
-)
-sa.Index("ix_facts_region", facts.c.region_code).ddl_if(dialect="postgresql")
-sa.Index("ix_facts_batch", facts.c.batch_id).ddl_if(dialect="postgresql")
-
-audit_id_seq = sa.Sequence("audit_log_id_seq", metadata=metadata)
-audit_log = sa.Table(
-    "audit_log",
-    metadata,
-    sa.Column("id", sa.Integer, audit_id_seq, primary_key=True),
-    sa.Column("at", sa.DateTime, nullable=False),
-    sa.Column("actor", sa.String(64), nullable=False),
-    sa.Column("action", sa.String(32), nullable=False),
-    sa.Column("target", sa.String(255)),
-    sa.Column("detail", sa.Text),
-)
-
-# --------------------------------------------------------------------------- tables: summary
-# (lawstats.store.summary: the roll-up's grains of every region for the periods the dashboard offers:
-# months f..m of year y: year to date (f = 1), quarters, single months; derived from facts,
-# never edited)
-
-range_grains = sa.Table(
-    "range_grains",
-    metadata,
-    sa.Column("y", sa.SmallInteger, nullable=False),
-    sa.Column("f", sa.SmallInteger, nullable=False),  # first month
-    sa.Column("m", sa.SmallInteger, nullable=False),  # last month
-    # f * 16 + m: one number per range, the table's sort key, so that a read of some ranges
-    # (a plain IN list) skips the others on disk
-    sa.Column("r", sa.Integer, nullable=False),
-    sa.Column("region_code", sa.String(12), nullable=False),
-    sa.Column("indicator_code", sa.String(64), nullable=False),
-    sa.Column("is_stock", sa.Boolean, nullable=False),
-    # -1 the exact range's own fact, else the months of the tiling facts (0 for a stock level)
-    sa.Column("grain", sa.SmallInteger, nullable=False),
-    sa.Column("batch_ids", sa.ARRAY(sa.Integer), nullable=False),  # distinct, the facts' batches
-    sa.Column("n", sa.Integer, nullable=False),
-    sa.Column("value", sa.Double),
-    sa.Column("approx", sa.Boolean, nullable=False),
-    sa.Column("rate", sa.Boolean, nullable=False),
-    sa.Column("as_of", sa.Date, nullable=False),
-)
-sa.Index(
-    "ix_range_grains",
-    range_grains.c.y,
-    range_grains.c.f,
-    range_grains.c.m,
-    range_grains.c.indicator_code,
-).ddl_if(dialect="postgresql")
 # meta key of the summary's state: built and current, changes pending (summary_dirty), or
 # anything else (missing, rebuild): to be rebuilt whole before it answers reads
 SUMMARY_READY_KEY = "range_grains_ready"
 SUMMARY_READY, SUMMARY_PENDING, SUMMARY_REBUILD = "1", "pending", "0"
-# the years, indicators and regions whose facts changed since the summary was refreshed
-summary_dirty = sa.Table(
-    "summary_dirty",
-    metadata,
-    sa.Column("y", sa.SmallInteger, nullable=False),
-    sa.Column("indicator_code", sa.String(64)),  # an indicator changed this year, or
-    sa.Column("region_code", sa.String(12)),  # a region changed this year
-)
-
-# --------------------------------------------------------------------------- tables: accounts (#6)
-# (users, learned header spellings)
-
-users = sa.Table(
-    "users",
-    metadata,
-    sa.Column("username", sa.String(64), primary_key=True),
-    sa.Column("display_name", sa.String(64), nullable=False),
-    # argon2id hash (argon2-cffi's encoded form); the password itself is never stored
-    sa.Column("password_hash", sa.Text, nullable=False),
-    # viewer | analyst | admin
-    sa.Column("role", sa.String(16), nullable=False),
-    # assigned region codes, comma-separated (an analyst may write these and their descendants)
-    sa.Column("regions", sa.Text, nullable=False, default=""),
-    sa.Column("active", sa.Boolean, nullable=False, default=True),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("created_by", sa.String(64), nullable=False),
-    sa.Column("updated_at", sa.DateTime, nullable=False),
-    sa.Column("last_login_at", sa.DateTime),
-)
-
-# Failed-login throttle, keyed by the name typed (existing or not, so it reveals nothing).
-login_attempts = sa.Table(
-    "login_attempts",
-    metadata,
-    sa.Column("username", sa.String(64), primary_key=True),
-    sa.Column("failures", sa.Integer, nullable=False),
-    sa.Column("first_failure_at", sa.DateTime, nullable=False),
-    sa.Column("locked_until", sa.DateTime),
-)
-
-spelling_id_seq = sa.Sequence("header_spellings_id_seq", metadata=metadata)
-# Column headers an analyst mapped to an indicator on the upload page; fed to later loads.
-header_spellings = sa.Table(
-    "header_spellings",
-    metadata,
-    sa.Column("id", sa.Integer, spelling_id_seq, primary_key=True),
-    sa.Column("spelling", sa.String(255), nullable=False),
-    sa.Column("indicator_code", sa.String(64), nullable=False),
-    sa.Column("created_by", sa.String(64), nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("active", sa.Boolean, nullable=False, default=True),
-    sa.Column("revoked_by", sa.String(64)),
-    sa.Column("revoked_at", sa.DateTime),
-)
-
-# --------------------------------------------------------------------------- tables: targets and assessment (#5)
-# (targets, their version history, admin reopenings of locked years, year-end settlements)
-
-target_id_seq = sa.Sequence("targets_id_seq", metadata=metadata)
-# One target per region x indicator x year (lawstats/analysis/targets.py owns the semantics).
-targets = sa.Table(
-    "targets",
-    metadata,
-    sa.Column("id", sa.Integer, target_id_seq, primary_key=True),
-    sa.Column("region_code", sa.String(12), nullable=False),
-    sa.Column("indicator_code", sa.String(64), nullable=False),
-    sa.Column("year", sa.Integer, nullable=False),
-    # at_least | at_most | growth | per_unit | rate_floor
-    sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("value", sa.Double, nullable=False),
-    # per_unit only: the stock the value is per (office_count: 人/所); NULL = the unit's own value
-    sa.Column("per_code", sa.String(64)),
-    sa.Column("note", sa.Text),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("updated_by", sa.String(64), nullable=False),
-    sa.Column("updated_at", sa.DateTime, nullable=False),
-    sa.UniqueConstraint("region_code", "indicator_code", "year", name="uq_targets_cell"),
-)
-
-target_history_id_seq = sa.Sequence("target_history_id_seq", metadata=metadata)
-# Every change of a target: who, when, old -> new (a deletion has no new kind/value).
-target_history = sa.Table(
-    "target_history",
-    metadata,
-    sa.Column("id", sa.Integer, target_history_id_seq, primary_key=True),
-    sa.Column("region_code", sa.String(12), nullable=False),
-    sa.Column("indicator_code", sa.String(64), nullable=False),
-    sa.Column("year", sa.Integer, nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
-    # create | update | delete
-    sa.Column("action", sa.String(16), nullable=False),
-    sa.Column("old_kind", sa.String(16)),
-    sa.Column("old_value", sa.Double),
-    sa.Column("old_per_code", sa.String(64)),
-    sa.Column("new_kind", sa.String(16)),
-    sa.Column("new_value", sa.Double),
-    sa.Column("new_per_code", sa.String(64)),
-    sa.Column("actor", sa.String(64), nullable=False),
-    sa.Column("at", sa.DateTime, nullable=False),
-    # page | import:<file name> | cli
-    sa.Column("source", sa.String(255)),
-    sa.Column("reason", sa.Text),
-)
-
-target_reopen_id_seq = sa.Sequence("target_reopenings_id_seq", metadata=metadata)
-# An admin reopening a year's locked targets for a region (and everything below it).
-target_reopenings = sa.Table(
-    "target_reopenings",
-    metadata,
-    sa.Column("id", sa.Integer, target_reopen_id_seq, primary_key=True),
-    sa.Column("region_code", sa.String(12), nullable=False),
-    sa.Column("year", sa.Integer, nullable=False),
-    sa.Column("reopened_by", sa.String(64), nullable=False),
-    sa.Column("reopened_at", sa.DateTime, nullable=False),
-    sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("relocked_by", sa.String(64)),
-    sa.Column("relocked_at", sa.DateTime),
-)
-
-settlement_id_seq = sa.Sequence("target_settlements_id_seq", metadata=metadata)
-# Year-end settlement (年终交账) of a region's targets and those below it.
-target_settlements = sa.Table(
-    "target_settlements",
-    metadata,
-    sa.Column("id", sa.Integer, settlement_id_seq, primary_key=True),
-    sa.Column("region_code", sa.String(12), nullable=False),
-    sa.Column("year", sa.Integer, nullable=False),
-    sa.Column("settled_by", sa.String(64), nullable=False),
-    sa.Column("settled_at", sa.DateTime, nullable=False),
-    sa.Column("note", sa.Text),
-)
-
-# The frozen result of each settled target (later revisions are compared with it, never replace it).
-settled_results = sa.Table(
-    "settled_results",
-    metadata,
-    sa.Column("settlement_id", sa.Integer, nullable=False),
-    sa.Column("region_code", sa.String(12), nullable=False),
-    sa.Column("indicator_code", sa.String(64), nullable=False),
-    sa.Column("year", sa.Integer, nullable=False),
-    sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("target_value", sa.Double, nullable=False),
-    sa.Column("per_code", sa.String(64)),
-    sa.Column("actual", sa.Double),
-    sa.Column("completion", sa.Double),
-    sa.Column("growth", sa.Double),
-    sa.Column("gap_pp", sa.Double),
-    sa.Column("shortfall", sa.Double),
-    sa.Column("status", sa.String(16), nullable=False),
-    # per-unit detail and anything else needed to restate the result (JSON)
-    sa.Column("detail", sa.Text),
-    sa.PrimaryKeyConstraint("region_code", "indicator_code", "year", name="pk_settled_results"),
-)
-
-# --------------------------------------------------------------------------- tables: reports (#7)
-# Each generation of a year-end report keeps its sentences, so two generations can be diffed
-# (a revision changes exactly the sentences of the figures it touched).
-
-report_generation_id_seq = sa.Sequence("report_generations_id_seq", metadata=metadata)
-report_generations = sa.Table(
-    "report_generations",
-    metadata,
-    sa.Column("id", sa.Integer, report_generation_id_seq, primary_key=True),
-    sa.Column("region_code", sa.String(12), nullable=False),
-    sa.Column("period_label", sa.String(64), nullable=False),
-    sa.Column("generated_at", sa.DateTime, nullable=False),
-    sa.Column("generated_by", sa.String(64), nullable=False),
-    # the store's data version and the newest upload behind the figures, at generation time
-    sa.Column("data_version", sa.String(64)),
-    sa.Column("data_as_of", sa.DateTime),
-    sa.Column("is_demo", sa.Boolean, nullable=False),
-    sa.Column("sentence_count", sa.Integer, nullable=False),
-)
-report_sentences = sa.Table(
-    "report_sentences",
-    metadata,
-    sa.Column("generation_id", sa.Integer, nullable=False),
-    sa.Column("seq", sa.Integer, nullable=False),
-    # stable id of the statement (figure:mediation_cases, top:mediation, targets...)
-    sa.Column("sentence_key", sa.String(128), nullable=False),
-    sa.Column("section", sa.String(32), nullable=False),
-    sa.Column("text", sa.Text, nullable=False),
-    sa.Column("batch_ids", sa.Text),  # JSON list of the batches behind the sentence
-    sa.PrimaryKeyConstraint("generation_id", "seq"),
-)
-
-# --------------------------------------------------------------------------- tables: text backfill (#8)
-
-meta = sa.Table(
-    "meta",
-    metadata,
-    sa.Column("key", sa.String(64), primary_key=True),
-    sa.Column("value", sa.Text),
-)
-
-# The public, documented view (README "v_facts contract"). Static DDL: no user input in it.
-V_FACTS_DDL = """
-CREATE VIEW v_facts AS
-SELECT f.region_code,
-       r.name AS region_name,
-       r.level AS region_level,
-       r.parent_code,
-       f.period_start,
-       f.period_end,
-       f.indicator_code,
-       f.value,
-       f.is_approximate,
-       f.batch_id
-FROM facts f
-JOIN regions r ON r.code = f.region_code
-WHERE f.is_current
-"""
-V_FACTS_COLUMNS = (
-    "region_code",
-    "region_name",
-    "region_level",
-    "parent_code",
-    "period_start",
-    "period_end",
-    "indicator_code",
-    "value",
-    "is_approximate",
-    "batch_id",
-)
 
 
 class StoreError(RuntimeError):
@@ -566,40 +239,55 @@ _schema_lock = threading.Lock()
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Create tables and the public view if missing; sync the catalog and the region table."""
+    """Bring the store to the newest schema revision and sync the catalog and region tables.
+
+    Once per URL and process. A store at the head revision whose reference files did not change
+    costs two small queries; otherwise one write transaction, under the writer locks (DuckDB's
+    file lock awaited, PostgreSQL's advisory lock, so two processes starting at once take turns),
+    runs the migrations still to run (lawstats.store.migrations: an empty store gets every
+    table, one made before Alembic is adopted) and reloads the reference tables.
+    """
     key = str(engine.url)
     if key in _schema_ready:
         return
     with _schema_lock:
         if key in _schema_ready:
             return
-        with _process_write_lock:
-            conn = _retrying(engine.connect, timeout=None, on_wait=None)
-            try:
-                with conn.begin():
-                    metadata.create_all(conn, checkfirst=True)
-                    # the first form of the summary (calendar years, a row per batch)
-                    conn.execute(sa.text("DROP TABLE IF EXISTS grains_year"))
-                    _renew_summary_table(conn)
-                    existing = sa.inspect(conn).get_view_names()
-                    if "v_facts" not in existing:
-                        conn.execute(sa.text(V_FACTS_DDL))
-                    _sync_reference(conn)
-            finally:
-                conn.close()
+        upgrade_schema(engine)
         _schema_ready.add(key)
 
 
-def _renew_summary_table(conn: Connection) -> None:
-    """The summary is derived data: a store made by an earlier version whose tables have other
-    columns (or nullability) gets new, empty ones, rebuilt from the facts before it answers."""
-    inspector = sa.inspect(conn)
-    for table in (range_grains, summary_dirty):
-        have = {(c["name"], bool(c["nullable"])) for c in inspector.get_columns(table.name)}
-        if have != {(c.name, bool(c.nullable)) for c in table.c}:
-            table.drop(conn)
-            table.create(conn)
-            set_meta(conn, SUMMARY_READY_KEY, SUMMARY_REBUILD)
+def upgrade_schema(engine: Engine) -> tuple[str | None, str | None]:
+    """ensure_schema without the cache: (revision before, revision after)."""
+    from lawstats.store import migrations
+
+    digest = _reference_digest()
+    with _process_write_lock:
+        conn = _retrying(engine.connect, timeout=None, on_wait=None)
+        try:
+            revision = _current_revision(conn)
+            if revision == migrations.HEAD and get_meta(conn, "reference_digest") == digest:
+                conn.rollback()
+                return revision, revision
+            conn.rollback()
+            with conn.begin():
+                if engine.dialect.name == "postgresql":
+                    _pg_write_lock(conn, wait=True)
+                before, after = migrations.upgrade(conn)
+                _sync_reference(conn, digest)
+            return before, after
+        finally:
+            conn.close()
+
+
+def _current_revision(conn: Connection) -> str | None:
+    """The stored schema revision in one query; None without an alembic_version table (a new
+    store, or one made before Alembic: the write path tells them apart under the lock)."""
+    try:
+        return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    except sa.exc.DBAPIError:
+        conn.rollback()
+        return None
 
 
 def _file_digest(*paths: Path) -> str:
@@ -609,13 +297,18 @@ def _file_digest(*paths: Path) -> str:
     return h.hexdigest()
 
 
-def _sync_reference(conn: Connection) -> None:
-    """Load the catalog and region files into their tables when the files changed."""
+def _reference_digest() -> str:
+    """The digest of the catalog and region files the reference tables are loaded from."""
     from lawstats.domain.catalog import CATALOG_PATH, GROUPS_PATH
-    from lawstats.domain.regions import load_regions
 
     region_files = [settings.DATA_DIR / n for n in ("regions_2024.csv", "reporting_units.csv")]
-    digest = _file_digest(CATALOG_PATH, GROUPS_PATH, *region_files)
+    return _file_digest(CATALOG_PATH, GROUPS_PATH, *region_files)
+
+
+def _sync_reference(conn: Connection, digest: str) -> None:
+    """Load the catalog and region files into their tables when the files changed."""
+    from lawstats.domain.regions import load_regions
+
     if get_meta(conn, "reference_digest") == digest:
         return
     catalog = load_catalog()
@@ -646,7 +339,6 @@ def _sync_reference(conn: Connection) -> None:
     bulk_insert(conn, regions, frame)
     set_meta(conn, "reference_digest", digest)
     set_meta(conn, SUMMARY_READY_KEY, SUMMARY_REBUILD)  # indicator kinds may have changed
-    set_meta(conn, "schema_version", SCHEMA_VERSION)
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -781,6 +473,7 @@ def wipe(engine: Engine) -> None:
             with conn.begin():
                 conn.execute(sa.text("DROP VIEW IF EXISTS v_facts"))
                 metadata.drop_all(conn, checkfirst=True)
+                conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         finally:
             conn.close()
     _schema_ready.discard(str(engine.url))

@@ -4,20 +4,26 @@ Roles, weakest first: viewer (reads), analyst (writes for its assigned regions a
 below them), admin (everything). Permission is default deny: an unknown role, an inactive
 account or a region outside the assignment may not write. Passwords are never stored, logged
 or put in an error message; a failed login never says whether the user name exists.
+
+Login throttling slows guessing without ever locking an account out (see `login` and
+lawstats.store.throttle): exponential backoff per typed user name and per client address, and
+at most LAWSTATS_LOGIN_MAX_CONCURRENT argon2 checks at once per process (each costs 64 MiB),
+further attempts refused at once as 'busy'. Single sign-on checks: lawstats.store.sso.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.engine import Connection, Engine
 
-from lawstats import settings, store
+from lawstats import store
+from lawstats.store import demo_mode, throttle
 
 ROLES = ("viewer", "analyst", "admin")
 ROLE_NAMES = {
@@ -99,11 +105,15 @@ class Account:
 
 @dataclass(frozen=True)
 class LoginResult:
-    """`user` on success; otherwise `status` is 'invalid' or 'locked' (never 'no such user')."""
+    """`user` on success; otherwise `status` is 'invalid', 'locked' (wait `retry_after_s`
+    seconds) or 'busy' (too many password checks at once); never 'no such user'."""
 
     user: User | None
-    status: str  # ok | invalid | locked
+    status: str  # ok | invalid | locked | busy
     retry_after_s: int = 0
+
+
+BUSY_MESSAGE = ("登录过于频繁，请稍后再试", "too many logins at once; please try again shortly")
 
 
 # --------------------------------------------------------------------------- validation
@@ -258,8 +268,13 @@ def add_user(
     regions: Iterable[str] = (),
     display_name: str | None = None,
     actor: str = "cli",
+    *,
+    demo: bool = False,
 ) -> User:
-    """Create an account (argon2 hash); refuses an existing user name."""
+    """Create an account (argon2 hash); refuses an existing user name.
+
+    A real account (not `demo`, which only lawstats.demo.database passes) ends demo mode in the
+    same transaction: the demo accounts are disabled (lawstats.store.demo_mode)."""
     name = _check_username(username)
     _check_role(role)
     codes = _check_regions(regions)
@@ -286,6 +301,8 @@ def add_user(
             )
         )
         store.audit(conn, actor, "user_add", name, role=role, regions=list(codes))
+        if not demo:
+            demo_mode.end_demo(conn, "account", actor)
     return User(name, shown, role, codes, True)
 
 
@@ -375,10 +392,20 @@ def set_password(engine: Engine, username: str, password: str, actor: str = "cli
     )
 
 
-def change_own_password(engine: Engine, username: str, current: str, new: str) -> User:
+def change_own_password(
+    engine: Engine, username: str, current: str, new: str, *, client: str | None = None
+) -> User:
     """A user's own password change: the current password must be right (throttled like a login)."""
     check_password_policy(new)
-    if login(engine, username, current, via="password_change").user is None:
+    result = login(engine, username, current, via="password_change", client=client)
+    if result.status == "busy":
+        raise AuthError(*BUSY_MESSAGE)
+    if result.status == "locked":
+        raise AuthError(
+            f"尝试次数过多，请 {result.retry_after_s} 秒后再试",
+            f"too many attempts; try again in {result.retry_after_s} seconds",
+        )
+    if result.user is None:
         raise AuthError("当前密码不正确", "the current password is wrong")
     return set_password(engine, username, new, actor=normalize_username(username))
 
@@ -390,30 +417,6 @@ def _throttle_key(username: str) -> str:
     return normalize_username(username)[:MAX_USERNAME]
 
 
-def _locked_for(conn: Connection, key: str, now: datetime) -> int:
-    row = conn.execute(
-        sa.select(store.login_attempts.c.locked_until).where(store.login_attempts.c.username == key)
-    ).first()
-    if row is None or row.locked_until is None or row.locked_until <= now:
-        return 0
-    return max(1, int((row.locked_until - now).total_seconds()))
-
-
-def _record_failure(conn: Connection, key: str, now: datetime) -> None:
-    t = store.login_attempts
-    window = timedelta(seconds=settings.login_lock_s())
-    row = conn.execute(sa.select(t).where(t.c.username == key)).first()
-    if row is None or row.first_failure_at < now - window:
-        conn.execute(t.delete().where(t.c.username == key))
-        conn.execute(t.insert().values(username=key, failures=1, first_failure_at=now))
-        failures = 1
-    else:
-        failures = int(row.failures) + 1
-        conn.execute(t.update().where(t.c.username == key).values(failures=failures))
-    if failures >= settings.login_max_failures():
-        conn.execute(t.update().where(t.c.username == key).values(locked_until=now + window))
-
-
 def _verify(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
@@ -421,37 +424,74 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def login(engine: Engine, username: str, password: str, *, via: str = "password") -> LoginResult:
-    """Check a user name and password; throttles repeated failures per typed user name.
+def login(
+    engine: Engine,
+    username: str,
+    password: str,
+    *,
+    via: str = "password",
+    client: str | None = None,
+) -> LoginResult:
+    """Check a user name and password, throttled per typed user name and per client address.
 
-    Records the outcome in the audit log (never the password). An unknown user, a wrong password
-    and a disabled account all give status 'invalid'.
+    During a backoff wait (lawstats.store.throttle) an attempt is 'locked' without checking the
+    password or counting, so the right password after the wait works and nobody can keep an
+    account locked. At most LAWSTATS_LOGIN_MAX_CONCURRENT password checks run at once; another
+    attempt is 'busy' at once. The password is checked outside any write transaction. Records
+    the outcome in the audit log (never the password). An unknown user, a wrong password and a
+    disabled account all give status 'invalid'.
     """
     key = _throttle_key(username)
+    client = throttle.client_key(client)
+    clients = throttle.clients
     now = store.now()
+    wait = clients.wait_s(client, now)
+    row = None
+    if key:
+        with store.connect(engine) as conn:
+            if not clients.trusted(key, client, now):
+                wait = max(wait, throttle.account_wait_s(conn, key, now))
+            if not wait:
+                row = conn.execute(
+                    sa.select(store.users).where(store.users.c.username == key)
+                ).first()
+    if wait:
+        if clients.log_refusal(str(engine.url), key, client, now):
+            with store.transaction(engine, bump_version=False) as conn:
+                store.audit(conn, key or "?", "login_locked", key, via=via, client=client)
+        return LoginResult(None, "locked", wait)
+    slot = throttle.check_slots()
+    if not slot.acquire(blocking=False):
+        return LoginResult(None, "busy")
+    try:
+        checked_hash = row.password_hash if row is not None else _DUMMY_HASH
+        ok = _verify(checked_hash, password or "") and row is not None
+        new_hash = (
+            _hasher.hash(password) if ok and _hasher.check_needs_rehash(checked_hash) else None
+        )
+    finally:
+        slot.release()
     with store.transaction(engine, bump_version=False) as conn:
-        wait = _locked_for(conn, key, now) if key else 0
-        if wait:
-            store.audit(conn, key or "?", "login_locked", key, via=via)
-            return LoginResult(None, "locked", wait)
-        row = (
+        current = (
             conn.execute(sa.select(store.users).where(store.users.c.username == key)).first()
-            if key
+            if ok
             else None
         )
-        ok = _verify(row.password_hash if row is not None else _DUMMY_HASH, password or "")
-        if not ok or row is None or not row.active:
+        # the account as checked: not disabled or given a new password meanwhile
+        if current is None or not current.active or current.password_hash != checked_hash:
             if key:
-                _record_failure(conn, key, now)
-            store.audit(conn, key or "?", "login_failed", key, via=via)
+                throttle.record_account_failure(conn, key, now)
+            clients.failed(client, now)
+            store.audit(conn, key or "?", "login_failed", key, via=via, client=client)
             return LoginResult(None, "invalid")
         values: dict = {"last_login_at": now}
-        if _hasher.check_needs_rehash(row.password_hash):
-            values["password_hash"] = _hasher.hash(password)
+        if new_hash is not None:
+            values["password_hash"] = new_hash
         conn.execute(store.users.update().where(store.users.c.username == key).values(**values))
-        conn.execute(store.login_attempts.delete().where(store.login_attempts.c.username == key))
-        store.audit(conn, key, "login", key, via=via)
-        return LoginResult(_user_from_row(row), "ok")
+        throttle.forget_account(conn, key)
+        store.audit(conn, key, "login", key, via=via, client=client)
+    clients.trust(key, client, now)
+    return LoginResult(_user_from_row(current), "ok")
 
 
 def authenticate(engine: Engine, username: str, password: str) -> User | None:

@@ -18,6 +18,7 @@ from lawstats.store import (
     audit,
     batches,
     bulk_insert,
+    demo_mode,
     facts,
     is_duckdb,
     metadata,
@@ -192,6 +193,7 @@ def create_batch(conn: Connection, info: BatchInfo) -> int:
     # max + 1, not the sequence: a refused load's rolled-back batch leaves no gap in the numbers
     # (sequences do not roll back)
     batch_id = _top_id(conn, batches.c.id) + 1
+    demo_mode.note_batch(conn, info.is_demo, info.uploaded_by)  # a real batch ends demo mode
     conn.execute(
         batches.insert().values(
             id=batch_id,

@@ -1,6 +1,6 @@
 """Statistics semantics in one place: how flows, stocks and ratios roll up over time and regions.
 
-Rules (README "Roll-up rules"):
+Rules (docs/methodology.md, "Roll-up rules"):
 - flow: a region's figure for a period is its own fact for exactly that period if stored, else the
   sum of its finer facts that tile the period (months, quarters...). A region without its own
   figure gets the sum of its children.
@@ -24,14 +24,23 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
-from lawstats.domain.catalog import Catalog, Indicator, load_catalog
+from lawstats.domain.catalog import Catalog, load_catalog
+
+# change_of and with_previous are part of this module's interface (the roll-up's year over year)
+from lawstats.domain.change import (  # noqa: F401
+    PREVIOUS_COLUMNS,
+    change_of,
+    changes,
+    with_previous,
+)
 from lawstats.domain.periods import Period
+from lawstats.domain.region_scope import Scope
+from lawstats.domain.region_scope import scope as region_scope
 from lawstats.domain.regions import RegionTable, load_regions
 from lawstats.store import connect, summary
 from lawstats.store.grains import object_array, read_grain_positions
@@ -85,76 +94,6 @@ class Figure:
 # county's year is one row however many monthly files it came in). Stocks: the latest level
 # inside the period. Static text, bound parameters only; periods and code lists arrive as arrays.
 # Relies on the store's invariant of at most one current fact per (region, period, indicator).
-# --------------------------------------------------------------------------- the region scope
-
-
-@dataclass(frozen=True)
-class _RegionIndex:
-    """Per region: depth (province = 1) and the reporting county-level units at or below it."""
-
-    depth: dict[str, int]
-    units_expected: dict[str, int]
-
-
-@lru_cache(maxsize=4)
-def _region_index(regions: RegionTable) -> _RegionIndex:
-    depth = {r.code: len(regions.path(r.code)) for r in regions}
-    expected = dict.fromkeys(depth, 0)
-    for r in regions:
-        if r.reports and not regions.children(r.code):
-            node: str | None = r.code
-            while node is not None:
-                expected[node] += 1
-                node = regions.get(node).parent_code
-    return _RegionIndex(depth, expected)
-
-
-@dataclass(frozen=True)
-class _Scope:
-    """The targets and every region below them, as arrays the roll-up indexes into."""
-
-    codes: pd.Index  # scope regions
-    depth: np.ndarray  # depth of each scope region
-    units: np.ndarray  # units a region's own figure counts for (reporting units below, >= 1)
-    ancestors: tuple[np.ndarray, ...]  # parent, grandparent...: scope position or -1
-    pair_start: (
-        np.ndarray
-    )  # scope position -> slice of pair_target (targets whose subtree holds it)
-    pair_target: np.ndarray
-    target_pos: np.ndarray  # scope position of each target
-    target_depth: np.ndarray
-
-
-@lru_cache(maxsize=256)
-def _scope(regions: RegionTable, targets: tuple[str, ...]) -> _Scope:
-    index = _region_index(regions)
-    subtrees = [[t, *(d.code for d in regions.descendants(t))] for t in targets]
-    codes = pd.Index(list(dict.fromkeys(c for sub in subtrees for c in sub)), dtype=object)
-    pos = {c: i for i, c in enumerate(codes)}
-    lineage = [[pos.get(a.code, -1) for a in regions.ancestors(c)] for c in codes]
-    generations = max((len(x) for x in lineage), default=0)
-    ancestors = tuple(
-        np.array([x[g] if g < len(x) else -1 for x in lineage], dtype=np.int64)
-        for g in range(generations)
-    )
-    pair_region = np.array([pos[c] for sub in subtrees for c in sub], dtype=np.int64)
-    pair_target = np.array([t for t, sub in enumerate(subtrees) for _ in sub], dtype=np.int64)
-    order = np.argsort(pair_region, kind="stable")
-    counts = np.bincount(pair_region, minlength=len(codes))
-    depth = np.array([index.depth[c] for c in codes], dtype=np.int64)
-    target_pos = np.array([pos[t] for t in targets], dtype=np.int64)
-    return _Scope(
-        codes=codes,
-        depth=depth,
-        units=np.array([max(index.units_expected[c], 1) for c in codes], dtype=np.int64),
-        ancestors=ancestors,
-        pair_start=np.concatenate([[0], np.cumsum(counts)]),
-        pair_target=pair_target[order],
-        target_pos=target_pos,
-        target_depth=depth[target_pos],
-    )
-
-
 # --------------------------------------------------------------------------- the roll-up
 
 _FLOW, _STOCK, _RATE = 0, 1, 2  # indicator kinds as the arrays carry them
@@ -195,7 +134,7 @@ class _Own:
 
 def _own_figures(
     grains: dict[str, np.ndarray],
-    scope: _Scope,
+    scope: Scope,
     n_codes: int,
     kinds: np.ndarray,
     months: np.ndarray,
@@ -329,7 +268,7 @@ def _units(
     )
 
 
-def _contributions(units: _Units, scope: _Scope, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
+def _contributions(units: _Units, scope: Scope, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
     """(unit row, target) pairs: the topmost own figures in each target's subtree.
 
     A region's own figure beats the sum of its children at every level, so a unit counts for a
@@ -400,7 +339,7 @@ def _columns(
         [_RATE if i.is_ratio else _STOCK if i.kind == "stock" else _FLOW for i in inds],
         dtype=np.int64,
     )
-    scope = _scope(regions, targets)
+    scope = region_scope(regions, targets)
 
     grain_codes = [i.code for i in inds if i.kind != "stock"]
     stock_codes = [i.code for i in inds if i.kind == "stock"]
@@ -464,7 +403,7 @@ def _per_target(
     units: _Units,
     rows: np.ndarray,
     row_targets: np.ndarray,
-    scope: _Scope,
+    scope: Scope,
     kinds: np.ndarray,
     n_targets: int,
     n_codes: int,
@@ -502,7 +441,7 @@ def _reported_rates(
     own: _Own,
     units: _Units,
     rolled: _Stated,
-    scope: _Scope,
+    scope: Scope,
     kinds: np.ndarray,
     n_targets: int,
     n_codes: int,
@@ -542,7 +481,7 @@ def _state(
     targets: tuple[str, ...],
     wanted: list[str],
     code_index: pd.Index,
-    scope: _Scope,
+    scope: Scope,
     catalog: Catalog,
 ) -> dict[str, np.ndarray]:
     """One row per period x target x wanted indicator; figures not found stay NaN, coverage 0."""
@@ -596,89 +535,6 @@ def _state(
 
 def _empty_columns() -> dict[str, np.ndarray]:
     return {c: np.zeros(0, dtype=object) for c in ["period_index", *RESULT_COLUMNS]}
-
-
-# --------------------------------------------------------------------------- year over year
-
-
-def change_of(
-    indicator: Indicator, value: float | None, previous: float | None
-) -> tuple[float | None, str]:
-    """The change from `previous` to `value`: (percentage points, 'pp') for ratios, else (%, '%')."""
-    unit = "pp" if indicator.is_ratio else "%"
-    if value is None or previous is None or pd.isna(value) or pd.isna(previous):
-        return None, unit
-    if indicator.is_ratio:
-        return round(value - previous, indicator.decimals), unit
-    if previous == 0:
-        return None, unit
-    return round((value - previous) / abs(previous) * 100.0, 1), unit
-
-
-_PREVIOUS = {
-    "value": "previous",
-    "is_approximate": "previous_is_approximate",
-    "units_reported": "previous_units_reported",
-    "units_expected": "previous_units_expected",
-    "months_covered": "previous_months_covered",
-    "months_expected": "previous_months_expected",
-    "batch_ids": "previous_batch_ids",
-}
-_KEYS = ["region_code", "indicator_code"]
-
-
-def with_previous(
-    current: pd.DataFrame, previous: pd.DataFrame, catalog: Catalog | None = None
-) -> pd.DataFrame:
-    """Join last year's figures and the change; a change is stated only between complete figures."""
-    prev = previous[[*_KEYS, *_PREVIOUS]].rename(columns=_PREVIOUS)
-    if all(
-        len(current) == len(prev)
-        and np.array_equal(current[k].to_numpy(dtype=object), prev[k].to_numpy(dtype=object))
-        for k in _KEYS
-    ):
-        base, before = current, prev  # the same figures in the same order: no join needed
-    else:
-        merged = current.merge(prev, on=_KEYS, how="left")
-        base, before = merged[list(current.columns)], merged
-    cols = {c: base[c].to_numpy() for c in base.columns}
-    cols.update({c: before[c].to_numpy() for c in _PREVIOUS.values()})
-    cols.update(_changes(cols, catalog or load_catalog()))
-    return pd.DataFrame(cols)
-
-
-def _changes(cols: dict[str, np.ndarray], catalog: Catalog) -> dict[str, object]:
-    """change, change_unit, change_abs, comparable from current and previous_* columns."""
-
-    def num(name: str) -> np.ndarray:
-        try:
-            return np.asarray(cols[name], dtype=np.float64)  # None -> NaN
-        except (TypeError, ValueError):
-            return pd.to_numeric(pd.Series(cols[name]), errors="coerce").to_numpy(np.float64)
-
-    value, before = num("value"), num("previous")
-    with np.errstate(invalid="ignore"):
-        complete_now = (num("units_reported") >= num("units_expected")) & (
-            num("months_covered") >= num("months_expected")
-        )
-        complete_prev = (num("previous_units_reported") >= num("previous_units_expected")) & (
-            num("previous_months_covered") >= num("previous_months_expected")
-        )
-    ok = ~np.isnan(value) & ~np.isnan(before) & complete_now & complete_prev
-    codes = list(cols["indicator_code"])
-    changes: list[float | None] = [None] * len(codes)
-    abs_changes: list[float | None] = [None] * len(codes)
-    for i in np.flatnonzero(ok).tolist():
-        ind = catalog.get(codes[i])
-        changes[i] = change_of(ind, float(value[i]), float(before[i]))[0]
-        abs_changes[i] = round(float(value[i]) - float(before[i]), ind.decimals)
-    unit_of = {c: ("pp" if catalog.get(c).is_ratio else "%") for c in set(codes)}
-    return {
-        "change": changes,
-        "change_unit": [unit_of[c] for c in codes],
-        "change_abs": abs_changes,
-        "comparable": ok,
-    }
 
 
 # --------------------------------------------------------------------------- entry points
@@ -819,6 +675,6 @@ def _compared_columns(
     at = np.asarray(cols["period_index"])
     out = {c: cols[c][at == current] for c in RESULT_COLUMNS}
     if previous is not None:
-        out.update({new: cols[old][at == previous] for old, new in _PREVIOUS.items()})
-        out.update(_changes(out, catalog))
+        out.update({new: cols[old][at == previous] for old, new in PREVIOUS_COLUMNS.items()})
+        out.update(changes(out, catalog))
     return out

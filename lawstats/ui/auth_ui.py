@@ -3,7 +3,10 @@
 The logged-in user name lives in st.session_state["auth_user"] (server side, per browser
 session); every run re-reads the account from the database, so disabling a user or changing a
 role takes effect on the next click. A login expires after LAWSTATS_SESSION_IDLE_MINUTES without
-activity or LAWSTATS_SESSION_MAX_HOURS after it began.
+activity or LAWSTATS_SESSION_MAX_HOURS after it began; a single sign-on identity too
+(lawstats.store.sso), and it must pass the claim checks of sso.sso_refusal. Logins are throttled
+per user name and per client address (`client_address`: st.context.ip_address, or the header
+named by LAWSTATS_CLIENT_IP_HEADER behind a reverse proxy).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import time
 import streamlit as st
 
 from lawstats import settings
-from lawstats.store import auth
+from lawstats.store import auth, sso
 from lawstats.ui import common as ui
 
 USER_KEY = "auth_user"
@@ -28,18 +31,50 @@ def _forget() -> None:
         st.session_state.pop(key, None)
 
 
-def _sso_user() -> auth.User | None:
-    """The local account matching the OIDC identity, when single sign-on is on and used."""
+def client_address() -> str | None:
+    """The client's address for login throttling: the LAWSTATS_CLIENT_IP_HEADER header (its
+    last entry, the one the proxy added) if set, else the connection's (None on localhost)."""
+    try:
+        header = settings.client_ip_header()
+        if header:
+            value = st.context.headers.get(header) or ""
+            return value.split(",")[-1].strip() or None
+        return st.context.ip_address
+    except Exception:  # noqa: BLE001 - no browser session (bare script runs, tests)
+        return None
+
+
+def _sso_claims() -> dict | None:
+    """The OIDC identity's claims when single sign-on is on and the browser is logged in."""
     if not settings.sso_enabled():
         return None
     try:
         if not st.user.is_logged_in:
             return None
-        email = str(st.user.get("email") or "")
+        return dict(st.user.to_dict())
     except Exception:  # noqa: BLE001 - no [auth] configuration: SSO is simply unavailable
         return None
-    user = auth.get_user(ui.engine(), email) if email else None
-    return user if user is not None and user.active else None
+
+
+def _sso_user() -> auth.User | None:
+    """The local account matching the OIDC identity: its claims pass sso.sso_refusal, it has
+    not expired (idle or absolute, as a password login), and the e-mail names an active account."""
+    claims = _sso_claims()
+    if claims is None:
+        return None
+    refusal = sso.sso_refusal(claims)
+    if refusal is not None:
+        st.session_state[_NOTICE] = f"auth_sso_{refusal}"
+        return None
+    if not sso.sso_sessions.touch(claims, time.time()):
+        st.session_state[_NOTICE] = "auth_expired"
+        return None
+    email = str(claims.get("email") or "")
+    user = auth.get_user(ui.engine(), email)
+    if user is None or not user.active:
+        st.session_state[_NOTICE] = "auth_sso_no_account"
+        return None
+    return user
 
 
 def current_user() -> auth.User | None:
@@ -62,11 +97,19 @@ def current_user() -> auth.User | None:
     return user
 
 
+def is_demo_database() -> bool:
+    """A demo database that never held real data (demo_mode ends a stale demo mode here)."""
+    from lawstats.store import demo_mode
+
+    return demo_mode.is_demo(ui.engine())
+
+
 def login_required() -> bool:
-    """Does viewing need a login? LAWSTATS_REQUIRE_LOGIN, 'auto' = yes except on demo data."""
+    """Does viewing need a login? LAWSTATS_REQUIRE_LOGIN, 'auto' = yes except on demo data
+    (a database that ever took a real batch or account is not demo data any more)."""
     mode = settings.require_login()
     if mode == "auto":
-        return not ui._is_demo(ui.data_version())
+        return not is_demo_database()
     return mode == "true"
 
 
@@ -74,7 +117,7 @@ def demo_hint() -> None:
     """On the demo database: how to log in as the demo administrator."""
     from lawstats.demo import database as demodb
 
-    if ui._is_demo(ui.data_version()):
+    if is_demo_database():
         demodb.ensure_demo_accounts(ui.engine())
         st.info(
             ui.tr(
@@ -87,7 +130,7 @@ def demo_hint() -> None:
 
 
 def _do_login(username: str, password: str, redirect: bool) -> None:
-    result = auth.login(ui.engine(), username, password)
+    result = auth.login(ui.engine(), username, password, client=client_address())
     if result.user is not None:
         st.session_state[USER_KEY] = result.user.username
         st.session_state[_LOGIN_AT] = time.time()
@@ -96,9 +139,10 @@ def _do_login(username: str, password: str, redirect: bool) -> None:
         if redirect:
             st.session_state[REDIRECT_KEY] = True
         st.rerun()
-    if result.status == "locked":
-        minutes = max(1, -(-result.retry_after_s // 60))
-        st.error(ui.tr("auth_locked", minutes=minutes))
+    if result.status == "busy":
+        st.error(ui.tr("auth_busy"))
+    elif result.status == "locked":
+        st.error(ui.tr("auth_wait", seconds=result.retry_after_s))
     else:
         st.error(ui.tr("auth_invalid"))
 
@@ -144,10 +188,11 @@ def logout() -> None:
     if name:
         auth.record_logout(ui.engine(), str(name))
     _forget()
-    if settings.sso_enabled():
+    claims = _sso_claims()
+    if claims is not None:
+        sso.sso_sessions.end(claims, time.time())  # refused from now on, also in other tabs
         try:
-            if st.user.is_logged_in:
-                st.logout()
+            st.logout()
         except Exception:  # noqa: BLE001 - SSO not configured
             pass
 
@@ -190,7 +235,7 @@ def password_change_form(user: auth.User) -> None:
         st.error(ui.tr("auth_passwords_differ"))
         return
     try:
-        auth.change_own_password(ui.engine(), user.username, current, new)
+        auth.change_own_password(ui.engine(), user.username, current, new, client=client_address())
     except auth.AuthError as exc:
         st.error(exc.message_en if ui.lang() == "en" else exc.message_zh)
         return

@@ -36,7 +36,7 @@ def data_version() -> str:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _is_demo(version: str) -> bool:
-    from lawstats.store import is_demo
+    from lawstats.store.demo_mode import is_demo
 
     return is_demo(engine())
 

@@ -1,0 +1,210 @@
+"""What each column of a header is: a role word (地区, 代码, 时间, 指标, 数值, 单位, 序号...), a
+period (a matrix's year columns), a 上年同期 / 同比 comparison, an indicator (in the unit a
+单位： row names) or unmapped; and the region column when no header names it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from etl.cells import INVALID, normalize_unit, parse_cell, unit_dimension, unit_multiplier
+from etl.headers import (
+    NO_MATCH,
+    HeaderMatch,
+    comparison_header,
+    header_key,
+    header_unit,
+    match_header,
+)
+from etl.layout_model import Column, _filled, cell_text
+from lawstats.domain.catalog import Catalog
+from lawstats.domain.periods import Period, PeriodError, parse_period
+from lawstats.domain.text import normalize_name, normalize_text
+
+REGION_KEYS = frozenset(
+    "地区 地区名称 单位 单位名称 填报单位 报送单位 县区 区县 县市区 市县区 县区市 区县市 县市 县 区 区域 "
+    "行政区划 行政区域 行政区 名称 地市 市州 市 省份 省区市 省 地方 辖区 司法局 县区司法局 单位名 "
+    "地区单位 项目地区 地区项目 地名".split()
+)
+_REGION_HINTS = ("地区", "县区", "区县", "市县", "县市", "单位名称", "区域", "行政区")
+CODE_KEYS = frozenset("地区代码 区划代码 行政区划代码 代码 地区编码 区划编码 code".split())
+PERIOD_KEYS = frozenset(
+    "时间 期间 时期 统计期间 统计时间 报告期 报告期间 年份 年度 月份 统计月份 日期 填报期间 报表期间 "
+    "所属期 所属期间 期别 年月 统计年度 统计年份 季度 period".split()
+)
+INDICATOR_KEYS = frozenset(
+    "指标 指标名称 项目 统计项目 统计指标 指标项 项目名称 指标项目 indicator".split()
+)
+VALUE_KEYS = frozenset(
+    "数值 值 数据 数量 本期数 填报值 本年累计 累计数 金额 指标值 统计值 value".split()
+)
+UNIT_KEYS = frozenset("计量单位 单位计量 unit".split())
+IGNORE_KEYS = frozenset("序号 编号 序 排名 名次 排序 备注 说明 备考 填报人 联系人 联系电话".split())
+_UNIT_ROW_RE = re.compile(
+    r"(?<!填报)(?<!报送)(?<!制表)(?<!汇总)(?<!报表)(?:计量)?单位\s*[:：]\s*(.+)"
+)
+_YEARISH_RE = re.compile(r"(19|20)\d{2}")
+
+
+def role_of(text: str) -> str | None:
+    """The non-indicator role a header names (region, period, indicator_name, value, unit...), if any."""
+    key = header_key(text)
+    if not key:
+        return None
+    low = key.lower()
+    if key in CODE_KEYS or low in CODE_KEYS:
+        return "region_code"
+    if key in REGION_KEYS:
+        return "region"
+    if key in PERIOD_KEYS or low in PERIOD_KEYS:
+        return "period"
+    if key in INDICATOR_KEYS or low in INDICATOR_KEYS:
+        return "indicator_name"
+    if key in VALUE_KEYS or low in VALUE_KEYS:
+        return "value"
+    if key in UNIT_KEYS or low in UNIT_KEYS:
+        return "unit"
+    if key in IGNORE_KEYS:
+        return "ignored"
+    if len(key) <= 8 and any(h in key for h in _REGION_HINTS):
+        return "region"
+    return None
+
+
+def header_period(v: Any) -> Period | None:
+    """A matrix header cell read as a period (2024年, 2024, 2024年1-6月), else None."""
+    text = cell_text(v)
+    if not text or len(text) > 20 or not _YEARISH_RE.search(text):
+        return None
+    try:
+        return parse_period(text)
+    except (PeriodError, ValueError):
+        return None
+
+
+def units_from_titles(lines: list[str]) -> tuple[str, ...]:
+    """Units named in a unit row: '单位：件、人、%' -> ('件', '人', '%'); '填报单位：...' is not one."""
+    found: list[str] = []
+    for line in lines:
+        for m in _UNIT_ROW_RE.finditer(normalize_text(line)):
+            for piece in re.split(r"[、,，/;；\s]+", m.group(1)):
+                unit = normalize_unit(piece)
+                if unit and unit not in found:
+                    found.append(unit)
+    return tuple(found)
+
+
+def unit_for(indicator_unit: str, units: tuple[str, ...]) -> str | None:
+    """The one unit of a unit row that measures what the indicator measures (元 for 万元), if exactly one."""
+    dim = unit_dimension(indicator_unit)
+    fits = [u for u in units if unit_dimension(u) == dim]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _assign_roles(
+    paths: list[tuple[str, ...]],
+    catalog: Catalog,
+    extra: Mapping[str, str] | None,
+    units: tuple[str, ...],
+) -> list[Column]:
+    columns: list[Column] = []
+    for j, path in enumerate(paths):
+        if not path:
+            columns.append(Column(j, path, "blank"))
+            continue
+        role = role_of(path[-1]) or (role_of(path[0]) if len(path) > 1 else None)
+        if role is not None:
+            columns.append(Column(j, path, role))
+            continue
+        if len(path) == 1 and (period := header_period(path[0])) is not None:
+            columns.append(Column(j, path, "period_value", period=period))
+            continue
+        compared = _comparison(path, columns, catalog, extra, units)
+        if compared is not None:
+            columns.append(compared)
+            continue
+        match = _match(path, catalog, extra, units)
+        if match.indicator_code is None and normalize_name(path[-1]).startswith(("其中", "含")):
+            previous = next((c for c in reversed(columns) if c.role == "indicator"), None)
+            if previous is not None:
+                match = _match((previous.path[-1], path[-1]), catalog, extra, units)
+        columns.append(Column(j, path, "indicator" if match.indicator_code else "unmapped", match))
+    # "单位" is the region column unless another column already is.
+    regionals = [c for c in columns if c.role == "region"]
+    if len(regionals) > 1:
+        for c in regionals:
+            if header_key(c.path[-1]) == "单位":
+                c.role = "unit"
+                break
+    return columns
+
+
+def _comparison(
+    path: tuple[str, ...],
+    columns: list[Column],
+    catalog: Catalog,
+    extra: Mapping[str, str] | None,
+    units: tuple[str, ...],
+) -> Column | None:
+    """A 上年同期 / 同比 column (调解纠纷 › 上年同期, 上年同期调解案件数, or a bare 同比(%) beside
+    its indicator's column): the indicator it compares, from what is left of its header, else
+    from the column on its left. None when the header compares nothing."""
+    for k, part in enumerate(path):
+        found = comparison_header(part)
+        if found is None:
+            continue
+        own_unit = header_unit([part])  # 去年同期（万元）
+        rest = (*path[:k], *((found.rest,) if found.rest else ()), *path[k + 1 :])
+        match = NO_MATCH
+        if rest:
+            match = _match((*rest, f"（{own_unit}）") if own_unit else rest, catalog, extra, units)
+        if match.indicator_code is None and not found.rest:
+            left = next(
+                (c for c in reversed(columns) if c.role in ("indicator", "comparison")), None
+            )
+            if left is not None and left.match is not None and left.match.indicator_code:
+                match = left.match
+                if own_unit is not None:
+                    target = catalog.get(match.indicator_code).unit
+                    factor = unit_multiplier(own_unit, target)
+                    match = replace(
+                        match, unit=own_unit, multiplier=factor or 1.0, unit_ok=factor is not None
+                    )
+        if match.indicator_code is None:
+            return Column(len(columns), path, "unmapped", match)  # compares an unknown indicator
+        return Column(len(columns), path, "comparison", match, comparison=found)
+    return None
+
+
+def _match(
+    path: tuple[str, ...], catalog: Catalog, extra: Mapping[str, str] | None, units: tuple[str, ...]
+) -> HeaderMatch:
+    match = match_header(list(path), catalog, extra_spellings=extra)
+    if match.indicator_code and match.unit is None and units:
+        default = unit_for(catalog.get(match.indicator_code).unit, units)
+        if default:
+            match = match_header(list(path), catalog, extra_spellings=extra, default_unit=default)
+            match = replace(match, unit=default)
+    return match
+
+
+def _fallback_region_col(rows: list[list[Any]], columns: list[Column], start: int) -> int | None:
+    """No 地区 header: the leftmost unlabelled column holding text in most of the first rows."""
+    first_indicator = min((c.index for c in columns if c.role == "indicator"), default=len(columns))
+    for c in columns:
+        if c.index >= first_indicator or c.role not in ("blank", "unmapped"):
+            continue
+        sample = [
+            rows[r][c.index]
+            for r in range(start, min(len(rows), start + 20))
+            if c.index < len(rows[r])
+        ]
+        sample = [v for v in sample if _filled(v)]
+        if sample and sum(
+            1 for v in sample if type(v) is str and parse_cell(v).status == INVALID
+        ) >= 0.6 * len(sample):
+            return c.index
+    return None

@@ -1,0 +1,361 @@
+"""From a document's sentences to candidates: each figure's region and period, the rules that
+refuse it, last year's figures derived from changes and from-to phrases, parts under 其中,
+and the same figure stated twice (or two figures in conflict) settled.
+"""
+
+from __future__ import annotations
+
+import re
+
+from etl.cells import COUNT_UNITS
+from etl.narrative import rules
+from etl.narrative.numbers import Figure
+from etl.narrative.results import Candidate, Part, Unrecognised
+from etl.narrative.segments import _containing
+from etl.narrative.sentence import _label_guess, _Reading, _SentenceReader, _unit_factor
+from etl.narrative.spellings import spelling_index
+from etl.narrative.timeexpr import Clock
+from lawstats.domain.catalog import Catalog, Indicator
+from lawstats.domain.periods import Period
+from lawstats.domain.regions import RegionTable
+
+
+class _Document:
+    def __init__(
+        self,
+        catalog: Catalog,
+        regions: RegionTable,
+        clock: Clock,
+        region_code: str | None,
+        region_source: str,
+        extra: tuple[tuple[str, str], ...],
+    ):
+        from etl.validate import load_parts
+
+        self.catalog = catalog
+        self.regions = regions
+        self.clock = clock
+        self.region_code = region_code
+        self.region_source = region_source
+        self.index = spelling_index(catalog, extra)
+        self.parts = {(p, w) for p, w in load_parts()}
+        self.candidates: list[Candidate] = []
+        self.unrecognised: list[Unrecognised] = []
+        self.previous_last: Candidate | None = None
+
+    def new_id(self) -> str:
+        return f"c{len(self.candidates) + 1}"
+
+    def skip(self, s: _SentenceReader, fig: Figure, reason: str, reading: _Reading | None = None):
+        label = _label_guess(s.text, fig, _containing(s.segments, fig.start))
+        self.unrecognised.append(
+            Unrecognised(
+                id=f"u{len(self.unrecognised) + 1}",
+                sentence_no=s.no,
+                sentence=s.text,
+                span=(fig.start, fig.end),
+                raw=fig.raw,
+                value=fig.value,
+                unit=fig.unit,
+                is_approximate=fig.is_approximate,
+                label=(reading.label if reading and reading.label else label),
+                reason=reason,
+                indicator_code=(reading.code or reading.named) if reading else None,
+            )
+        )
+
+    def clause_region(self, s: _SentenceReader, pos: int) -> tuple[str | None, str]:
+        """A county named at the start of this clause or an earlier one in the sentence."""
+        found = (self.region_code, self.region_source)
+        if self.region_code is None:
+            return found
+        for a, _b in s.clauses:
+            if a > pos:
+                break
+            m = rules.CLAUSE_REGION_RE.match(s.text[a:])
+            if m is None:
+                continue
+            res = self.regions.resolve(m.group(1), context=self.region_code)
+            if res.status == "ok" and res.code and res.code != self.region_code:
+                if self.regions.is_within(res.code, self.region_code):
+                    found = (res.code, "clause")
+                else:
+                    found = (None, "other_region")
+        return found
+
+    def period_for(
+        self, s: _SentenceReader, fig: Figure, ind: Indicator
+    ) -> tuple[Period | None, str]:
+        ref = s.time_ref(fig.start)
+        if ref is None:
+            return self.clock.default_period()
+        if ref.kind == "cumulative":
+            if ind.kind == "flow":
+                return None, "cumulative"
+            return self.clock.now_period()
+        return ref.period, ref.source
+
+    def refusal(
+        self, s: _SentenceReader, fig: Figure, ind: Indicator, reading: _Reading
+    ) -> str | None:
+        """Why a figure that names an indicator is still not a fact, or None."""
+        text = s.text
+        clause_start, _ = _containing(s.clauses, fig.start)
+        head = text[clause_start : fig.start]
+        # a plan's words anywhere before the figure in its sentence (力争…，…保持在98%以上)
+        if rules.TARGET_RE.search(text[: fig.end + 6]):
+            return "target"
+        if rules.OTHER_SCOPE_RE.search(head):
+            return "other_scope"
+        if rules.RESPECTIVELY_RE.search(text[clause_start:]):
+            return "respectively"
+        if ind.kind == "stock" and rules.STOCK_CHANGE_RE.search(head):
+            return "stock_change"
+        if not ind.is_ratio and ind.unit in COUNT_UNITS:
+            value = fig.value * (reading.factor or 1.0)
+            if abs(value - round(value)) > 1e-6:
+                return "not_integer"
+        return None
+
+    # -- the sentence loop ------------------------------------------------------------------
+
+    def read_sentence(self, no: int, text: str, paragraph: str) -> None:
+        s = _SentenceReader(self, no, text, paragraph)
+        before_of: dict[int, tuple[Figure, str | None]] = {}  # "由X增加到Y": Y's start -> X
+        for g, f in zip(s.figures, s.figures[1:], strict=False):
+            m = rules.FROM_RE.search(text[max(0, g.start - 8) : g.start])
+            if m and rules.TO_RE.match(text[g.end : f.start]):
+                before_of[f.start] = (g, m["when"])
+        skip = {g.start for g, _w in before_of.values()}
+        for fig in s.figures:
+            if fig.start in skip:
+                continue
+            if fig.start in before_of:
+                self.read_from_to(s, *before_of[fig.start], fig)
+                continue
+            head = text[max(0, fig.start - 6) : fig.start]
+            if fig.is_percent and rules.CHANGE_WORDS_RE.search(head):
+                continue  # a change rate (同比增长8.0%), not a figure
+            delta = s.delta_at(fig)
+            if delta is not None:
+                self.read_delta(s, fig, delta)
+                continue
+            self.read_figure(s, fig)
+        if s.last is not None:
+            self.previous_last = s.last
+
+    def read_from_to(
+        self, s: _SentenceReader, before: Figure, when: str | None, fig: Figure
+    ) -> None:
+        """由上年的32个增加到38个: 38 is the level; 32 is last year's when the text says whose."""
+        self.read_figure(s, fig, s.read(before))
+        cand = s.last if s.last is not None and s.last.span == (fig.start, fig.end) else None
+        previous = None
+        if cand is not None and cand.period is not None and when:
+            if when[0].isdigit():
+                year = int(when[:4])
+                previous = Period.of_year(year) if year == cand.period.start.year - 1 else None
+            elif when == "年初":
+                previous = Period.of_year(cand.period.start.year - 1)
+            else:
+                previous = cand.period.previous_year()
+        if cand is None or previous is None:
+            self.skip(s, before, "change")
+            return
+        ind = self.catalog.get(cand.indicator_code)
+        factor = _unit_factor(before, ind)
+        if factor is None:
+            self.skip(s, before, "unit_mismatch")
+            return
+        value = round(before.value * factor, max(ind.decimals, 0) + 4)
+        self.add_previous(s, cand, before, previous, value, before.is_approximate, "previous_level")
+
+    def add_previous(
+        self,
+        s: _SentenceReader,
+        base: Candidate,
+        fig: Figure,
+        period: Period,
+        value: float,
+        approximate: bool,
+        note: str,
+    ) -> Candidate:
+        """Last year's figure of `base`, read from `fig` (a change or an earlier level)."""
+        cand = Candidate(
+            id=self.new_id(),
+            region_code=base.region_code,
+            period=period,
+            indicator_code=base.indicator_code,
+            value=value,
+            is_approximate=approximate,
+            sentence_no=s.no,
+            sentence=s.text,
+            span=(fig.start, fig.end),
+            raw=fig.raw,
+            label=base.label,
+            label_span=base.label_span,
+            period_source="derived",
+            region_source=base.region_source,
+            derived_from=base.id,
+            notes=[note],
+        )
+        self.candidates.append(cand)
+        return cand
+
+    def read_figure(self, s: _SentenceReader, fig: Figure, reading: _Reading | None = None) -> None:
+        reading = reading or s.read(fig)
+        whole = self.whole_for(s, fig)
+        region, region_source = self.clause_region(s, fig.start)
+        if whole is not None and region == whole.region_code:
+            if self.read_part(s, fig, reading, whole):
+                return
+        if reading.code is None and s.changed is not None:
+            seg_start, _ = _containing(s.segments, fig.start)
+            if rules.TOTAL_AFTER_CHANGE_RE.match(s.text[seg_start : fig.start]):
+                reading = s.changed
+        if reading.code is None:
+            self.skip(s, fig, reading.reason, reading)
+            return
+        ind = self.catalog.get(reading.code)
+        why = self.refusal(s, fig, ind, reading)
+        if why == "stock_change":
+            s.changed = _Reading(ind.code, "ok", reading.label, reading.label_span, reading.factor)
+        if why is not None:
+            self.skip(s, fig, why, reading)
+            return
+        if region_source == "other_region":
+            self.skip(s, fig, "other_region", reading)
+            return
+        period, period_source = self.period_for(s, fig, ind)
+        if period_source == "cumulative":
+            self.skip(s, fig, "cumulative", reading)
+            return
+        if period is not None and self.clock.report_date and period.start > self.clock.report_date:
+            self.skip(s, fig, "future", reading)
+            return
+        cand = self.add(s, fig, reading, ind, region, region_source, period, period_source)
+        if whole is not None and self.catalog.get(whole.indicator_code).unit == ind.unit:
+            cand.part_of = whole.id
+        s.last = cand
+
+    def add(self, s, fig, reading, ind, region, region_source, period, period_source) -> Candidate:
+        value = round(fig.value * (reading.factor or 1.0), max(ind.decimals, 0) + 4)
+        cand = Candidate(
+            id=self.new_id(),
+            region_code=region,
+            period=period,
+            indicator_code=ind.code,
+            value=value,
+            is_approximate=fig.is_approximate,
+            sentence_no=s.no,
+            sentence=s.text,
+            span=(fig.start, fig.end),
+            raw=fig.raw,
+            label=reading.label,
+            label_span=reading.label_span,
+            period_source=period_source,
+            region_source=region_source,
+        )
+        if period is None:
+            cand.notes.append("no_period")
+        if region is None:
+            cand.notes.append("no_region")
+        self.candidates.append(cand)
+        return cand
+
+    def whole_for(self, s: _SentenceReader, fig: Figure) -> Candidate | None:
+        if not s.in_parts(fig.start):
+            return None
+        start = min(a for a, b in s.parts_ranges if a <= fig.start < b)
+        mine = [c for c in self.candidates if c.sentence_no == s.no and c.span[1] <= start]
+        if mine:
+            return mine[-1]
+        if not s.text[:start].strip("，,：: ") and self.previous_last is not None:
+            return self.previous_last  # 其中 opens the sentence: the whole is the sentence before
+        return None
+
+    def read_part(
+        self, s: _SentenceReader, fig: Figure, reading: _Reading, whole: Candidate
+    ) -> bool:
+        """A figure under 其中: a part of its whole (no indicator of its own) or a candidate."""
+        ind = self.catalog.get(whole.indicator_code)
+        named = reading.code or reading.named
+        own = reading.code is not None and reading.code != whole.indicator_code
+        if own:
+            return False  # an indicator of its own (行业性专业性调解组织75个): a candidate
+        if named not in (None, whole.indicator_code) or _unit_factor(fig, ind) is None:
+            return False
+        if reading.reason not in ("ok", "subcategory", "no_indicator", "no_count_cue"):
+            return False
+        seg = _containing(s.segments, fig.start)
+        whole.parts.append(
+            Part(
+                label=_label_guess(s.text, fig, seg) or reading.label,
+                value=round(fig.value * (_unit_factor(fig, ind) or 1.0), 6),
+                is_approximate=fig.is_approximate,
+                raw=fig.raw,
+                span=(fig.start, fig.end),
+            )
+        )
+        return True
+
+    def read_delta(self, s: _SentenceReader, fig: Figure, delta: re.Match[str]) -> None:
+        """比上年度增加了66人: last year's value is this year's minus the change."""
+        base = s.last
+        if base is None or base.derived_from is not None or base.period is None:
+            self.skip(s, fig, "change")
+            return
+        ind = self.catalog.get(base.indicator_code)
+        factor = _unit_factor(fig, ind)
+        if ind.is_ratio or factor is None:
+            self.skip(s, fig, "change")
+            return
+        previous = base.period.previous_year()
+        if delta["year"] and int(delta["year"]) != previous.start.year:
+            self.skip(s, fig, "change")
+            return
+        change = fig.value * factor
+        value = base.value - change if delta["verb"] in rules.DELTA_UP else base.value + change
+        if value < 0:
+            self.skip(s, fig, "change")
+            return
+        self.add_previous(
+            s,
+            base,
+            fig,
+            previous,
+            round(value, max(ind.decimals, 0) + 4),
+            base.is_approximate or fig.is_approximate,
+            "derived_previous_year",
+        )
+
+    def finish(self) -> None:
+        """Parts checked against their whole; the same figure stated twice kept once."""
+        for c in self.candidates:
+            if c.parts:
+                members = [p.value for p in c.parts] + [
+                    k.value
+                    for k in self.candidates
+                    if k.part_of == c.id and (k.indicator_code, c.indicator_code) in self.parts
+                ]
+                total = sum(members)
+                if total > c.value + 0.5 and not c.is_approximate:
+                    c.notes.append("parts_exceed_whole")
+                elif abs(total - c.value) <= 0.5:
+                    c.notes.append("parts_add_up")
+        seen: dict[tuple, Candidate] = {}
+        kept: list[Candidate] = []
+        for c in self.candidates:
+            key = (c.region_code, c.period, c.indicator_code)
+            first = seen.get(key)
+            if first is None:
+                seen[key] = c
+                kept.append(c)
+            elif abs(first.value - c.value) < 1e-9 and first.is_approximate == c.is_approximate:
+                first.notes.append(f"also_sentence_{c.sentence_no}")
+            else:
+                for x in (first, c):
+                    if "conflict" not in x.notes:
+                        x.notes.append("conflict")
+                kept.append(c)
+        self.candidates = kept

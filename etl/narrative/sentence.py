@@ -1,0 +1,195 @@
+"""Reading one sentence: its figures, time references and changes, and which indicator the words
+around a figure name (or why none does), in a unit that fits that indicator.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from etl.cells import unit_multiplier
+from etl.narrative import rules
+from etl.narrative.numbers import Figure, find_figures
+from etl.narrative.results import Candidate
+from etl.narrative.segments import _bounds, _containing
+from etl.narrative.spellings import SpellingIndex, _Match
+from etl.narrative.timeexpr import Clock, TimeRef, find_time_refs
+from lawstats.domain.catalog import Catalog, Indicator
+
+
+class _DocumentView(Protocol):
+    """What a sentence reader reads of its document (etl.narrative.candidates._Document)."""
+
+    catalog: Catalog
+    clock: Clock
+    index: SpellingIndex
+    parts: set[tuple[str, str]]
+
+
+def _unit_factor(fig: Figure, ind: Indicator) -> float | None:
+    if ind.is_ratio:
+        return 1.0 if fig.is_percent else None
+    if fig.is_percent:
+        return None
+    return unit_multiplier(fig.unit, ind.unit)
+
+
+def _is_subcategory(prefix: str) -> bool:
+    return prefix.endswith(rules.SUBCATEGORY_WORDS)
+
+
+@dataclass
+class _Reading:
+    """What a figure's neighbourhood says: an indicator (or why not) and the words that named it."""
+
+    code: str | None
+    reason: str
+    label: str = ""
+    label_span: tuple[int, int] | None = None
+    factor: float | None = None
+    named: str | None = None  # the indicator the words named, when a rule refused the reading
+
+
+class _SentenceReader:
+    def __init__(self, doc: _DocumentView, no: int, text: str, paragraph: str):
+        self.doc = doc
+        self.no = no
+        self.text = text
+        self.paragraph = paragraph
+        self.matches = doc.index.matches(text)
+        self.deltas = list(rules.DELTA_RE.finditer(text))
+        refs = find_time_refs(text, doc.clock)
+        self.refs = [
+            r
+            for r in refs
+            if not any(d.start() <= r.start < d.end() for d in self.deltas)
+            and not (r.start and text[r.start - 1] in rules.COMPARE_BEFORE)
+        ]
+        figures = find_figures(text)
+        self.figures = [
+            f
+            for f in figures
+            if not any(m.start < f.end and f.start < m.end for m in self.matches)
+            and not any(r.start < f.end and f.start < r.end for r in refs)
+        ]
+        self.clauses = _bounds(text, rules.CLAUSE_SPLIT_RE)
+        self.segments = _bounds(text, re.compile(r"[，,；;。！？!?、]"))
+        self.parts_ranges = self._parts_ranges()
+        self.last: Candidate | None = None
+        self.changed: _Reading | None = None  # a stock stated as a change (新增X 12个)
+
+    # -- structure --------------------------------------------------------------------------
+
+    def _parts_ranges(self) -> list[tuple[int, int]]:
+        out = []
+        for m in rules.PARTS_RE.finditer(self.text):
+            end = len(self.text)
+            for a, _b in self.clauses:
+                if a > m.start() and rules.PARTS_END_RE.match(self.text[a:]):
+                    end = a
+                    break
+            out.append((m.start(), end))
+        return out
+
+    def in_parts(self, pos: int) -> bool:
+        return any(a <= pos < b for a, b in self.parts_ranges)
+
+    def delta_at(self, fig: Figure) -> re.Match[str] | None:
+        for d in self.deltas:
+            if d.end() <= fig.start <= d.end() + 1:
+                return d
+        return None
+
+    def time_ref(self, pos: int) -> TimeRef | None:
+        before = [r for r in self.refs if r.end <= pos]
+        return before[-1] if before else None
+
+    # -- reading a figure -------------------------------------------------------------------
+
+    def read(self, fig: Figure) -> _Reading:
+        """Which indicator the words around a figure name (noun before it, or noun right after)."""
+        text = self.text
+        seg_start, seg_end = _containing(self.segments, fig.start)
+        before = [m for m in self.matches if m.start >= seg_start and m.end <= fig.start]
+        after = next((m for m in self.matches if m.start == fig.end), None)
+        nb = before[-1] if before else None
+        if nb is not None and (fig.start - nb.end) > 0 and after is not None:
+            nb = None if len(text[nb.end : fig.start]) > 2 else nb
+        if nb is not None:
+            return self._read_before(fig, nb, before, seg_start)
+        if after is not None:
+            return self._read_after(fig, after)
+        return _Reading(None, "no_indicator")
+
+    def _read_before(
+        self, fig: Figure, nb: _Match, before: list[_Match], seg_start: int
+    ) -> _Reading:
+        text = self.text
+        gap = text[nb.end : fig.start]
+        if len(gap) > rules.GAP_MAX or rules.GAP_BLOCK_RE.search(gap):
+            return _Reading(None, "no_indicator")
+        chosen = nb
+        # 120平方米以上司法所 / 人员全部到位的司法所: the qualifier is the more specific indicator.
+        prev = next((m for m in before if m.end in (nb.start, nb.start - 1) and m is not nb), None)
+        if prev is not None and text[prev.end : nb.start] in ("", "的"):
+            pair = {(p, w) for p in prev.codes for w in nb.codes}
+            if pair & self.doc.parts:
+                chosen = prev
+        others = [m for m in before if m is not chosen and m is not nb and m.end <= chosen.start]
+        groups = {self.doc.catalog.get(c).group for c in chosen.codes}
+        for m in others:
+            if not groups & {self.doc.catalog.get(c).group for c in m.codes}:
+                return _Reading(None, "other_subject", chosen.text, (chosen.start, chosen.end))
+        prefix_start = max([seg_start] + [m.end for m in others])
+        prefix = text[prefix_start : chosen.start]
+        reading = self._pick(fig, chosen)
+        relative = prefix.endswith("的") and not rules.RELATIVE_SCOPE_RE.match(prefix[-4:])
+        if reading.code is not None and (_is_subcategory(prefix) or relative):
+            return _Reading(
+                None, "subcategory", reading.label, reading.label_span, reading.factor, reading.code
+            )
+        return reading
+
+    def _read_after(self, fig: Figure, after: _Match) -> _Reading:
+        text = self.text
+        clause_start, _ = _containing(self.clauses, fig.start)
+        if not rules.COUNT_CUE_RE.search(text[clause_start : fig.start]):
+            return _Reading(None, "no_count_cue", after.text, (after.start, after.end))
+        rest = text[after.end :]
+        if rules.CONTINUATION_RE.match(rest):
+            return _Reading(None, "no_indicator")
+        if rules.EVENT_AFTER_RE.match(rest):
+            return _Reading(None, "event", after.text, (after.start, after.end))
+        return self._pick(fig, after)
+
+    def _pick(self, fig: Figure, m: _Match) -> _Reading:
+        fits = []
+        for code in m.codes:
+            ind = self.doc.catalog.get(code)
+            factor = _unit_factor(fig, ind)
+            if factor is not None:
+                fits.append((code, factor))
+        span = (m.start, m.end)
+        if not fits:
+            return _Reading(None, "unit_mismatch", m.text, span, named=m.codes[0])
+        if len(fits) > 1:
+            return _Reading(None, "ambiguous", m.text, span)
+        code, factor = fits[0]
+        topic = rules.TOPIC_RE.get(code)
+        if topic is not None and m.text not in self.doc.index.learned:
+            if not topic.search(m.text) and not topic.search(self.paragraph):
+                return _Reading(None, "topic", m.text, span, named=code)
+        return _Reading(code, "ok", m.text, span, factor)
+
+
+def _label_guess(text: str, fig: Figure, seg: tuple[int, int]) -> str:
+    """What an unrecognised figure probably counts: the words before it, else the words after."""
+    before = text[seg[0] : fig.start]
+    m = re.search(r"[\u4e00-\u9fff()“”\"]+$", before)
+    words = m.group(0) if m else ""
+    words = rules.LABEL_TRAIL_RE.sub("", rules.LABEL_STOP_RE.sub("", words)).strip('“”"')
+    if len(words) >= 2:
+        return words[-12:]
+    m = re.match(r"[\u4e00-\u9fff]+", text[fig.end : seg[1]])
+    return m.group(0)[:8] if m else words
