@@ -29,6 +29,7 @@ from sqlalchemy.pool import NullPool
 
 from lawstats import settings
 from lawstats.domain.catalog import load_catalog
+from lawstats.store.errors import StoreError  # noqa: F401  (re-exported: store.StoreError)
 
 # The schema, re-exported: `from lawstats.store import facts, batches, ...` as before.
 from lawstats.store.schema import (  # noqa: F401
@@ -68,15 +69,6 @@ from lawstats.store.schema import (  # noqa: F401
 # anything else (missing, rebuild): to be rebuilt whole before it answers reads
 SUMMARY_READY_KEY = "range_grains_ready"
 SUMMARY_READY, SUMMARY_PENDING, SUMMARY_REBUILD = "1", "pending", "0"
-
-
-class StoreError(RuntimeError):
-    """A store operation failed for a reason a user can act on (message in Chinese and English)."""
-
-    def __init__(self, message_zh: str, message_en: str):
-        super().__init__(f"{message_zh} / {message_en}")
-        self.message_zh = message_zh
-        self.message_en = message_en
 
 
 class LockTimeout(StoreError):

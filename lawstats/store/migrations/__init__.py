@@ -66,7 +66,7 @@ def store_state(conn: Connection) -> str | None:
     """The store's revision; None for an empty store or one made before Alembic (to be upgraded
     from the start). Raises StoreError for a store this code cannot upgrade: a newer revision,
     or tables of this product without alembic_version and without the pre-Alembic marker."""
-    from lawstats.store import StoreError
+    from lawstats.store.errors import StoreError
     from lawstats.store.schema import metadata
 
     revision = stored_revision(conn)

@@ -331,7 +331,7 @@ def upgrade() -> None:
 
 def _adopt(bind: sa.Connection, md: sa.MetaData, existing: set[str]) -> None:
     """Check and complete the tables of a store made before Alembic; its rows stay."""
-    from lawstats.store import StoreError
+    from lawstats.store.errors import StoreError
 
     bind.execute(sa.text("DROP TABLE IF EXISTS grains_year"))
     inspector = sa.inspect(bind)
