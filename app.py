@@ -53,7 +53,17 @@ account_page = st.Page(
 )
 
 if user is None and auth_ui.login_required():
-    sections = {ui.tr("nav_section_account"): [account_page]}
+    # Only the login form, at every page's address: a bookmarked /trends or /login opens the
+    # form (the address is kept, so after the login the page it names opens), instead of
+    # Streamlit's "Page not found" dialog over the form (seen in a real browser).
+    login_at = [
+        st.Page(PAGES / "login.py", title=account_page.title, url_path=p.url_path)
+        for p in [*view_pages[1:], *work_pages, *admin_pages, account_page]
+    ]
+    login_home = st.Page(
+        PAGES / "login.py", title=account_page.title, url_path="sign-in", default=True
+    )
+    page = st.navigation([login_home, *login_at], position="hidden")
 else:
     sections = {ui.tr("nav_section_view"): view_pages}
     if user is not None and user.has_role("analyst"):
@@ -61,6 +71,6 @@ else:
     if user is not None and user.has_role("admin"):
         sections[ui.tr("nav_section_admin")] = admin_pages
     sections[ui.tr("nav_section_account")] = [account_page]
-page = st.navigation(sections)
+    page = st.navigation(sections)
 with through_app():
     page.run()

@@ -1,7 +1,7 @@
 """Load stage: one file = one batch = one transaction; refused files leave the store unchanged.
 
 extract (etl/extract.py) -> validate (etl/validate.py) -> checks that need the store (change
-against last year, permissions, same file already loaded) -> write_facts (lawstats/batches.py).
+against last year, permissions, same file already loaded) -> write_facts (lawstats/store/revisions.py).
 """
 
 from __future__ import annotations

@@ -98,6 +98,7 @@ with tab_users:
                         st.error(tr("admin_analyst_needs_regions"))
                     else:
                         auth.check_password_policy(password)
+                        was_demo = auth_ui.is_demo_database()
                         created = auth.add_user(
                             engine,
                             username,
@@ -107,6 +108,8 @@ with tab_users:
                             display or None,
                             actor=admin.username,
                         )
+                        if was_demo:  # the first real account: the demo accounts go
+                            auth_ui.set_notice("auth_demo_ended")
                         _done(tr("admin_user_created", username=created.username))
                 except auth.AuthError as exc:
                     st.error(_message(exc))

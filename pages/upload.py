@@ -283,6 +283,7 @@ def _commit(key: str, result, data: bytes, name: str, options: ws.UploadOptions)
         remember = st.checkbox(tr("up_remember"), value=True, key=f"remember_{key}")
     if not st.button(tr("up_commit"), type="primary", disabled=not confirmed, key=f"commit_{key}"):
         return
+    was_demo = auth_ui.is_demo_database()
     with st.status(tr("up_committing", file=md_escape(name)), expanded=True) as status:
         loaded = ws.commit(
             ui.engine(),
@@ -298,6 +299,8 @@ def _commit(key: str, result, data: bytes, name: str, options: ws.UploadOptions)
     remembered = (
         len(ws.used_mapping(loaded, options)) if remember and loaded.status == "loaded" else 0
     )
+    if was_demo and loaded.status == "loaded":  # the first real batch: the demo accounts go
+        auth_ui.set_notice("auth_demo_ended")
     st.session_state.setdefault("up_done", {})[key] = (loaded, remembered)
     st.session_state.get("up_previews", {}).pop(key, None)
     st.rerun()

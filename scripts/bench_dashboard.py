@@ -1,7 +1,7 @@
 """Benchmark the dashboard at national scale: page queries vs raw DuckDB, AppTest renders, cold start, RSS.
 
 Usage: python scripts/bench_dashboard.py [--db /tmp/national.duckdb] [--repeat 7]
-(builds the database with `python -m etl synth` if it is missing). Prints markdown tables for README.
+(builds the database with `python -m etl synth` if it is missing). Prints markdown tables for docs/benchmarks.md.
 
 Each page query is timed next to a raw DuckDB query that answers the same question on the same
 file: same regions, same indicators, same periods, flows summed over months and units, stocks

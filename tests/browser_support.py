@@ -65,26 +65,35 @@ def streamlit_server(db_path: str, timeout: float = 30.0):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"streamlit did not start: {proc.stderr.read().decode()[-2000:]}"
-                )
-            time.sleep(0.2)
+        wait_healthy(proc, port, timeout)
         yield base
     finally:
-        proc.terminate()
+        stop(proc)
+
+
+def wait_healthy(proc: subprocess.Popen, port: int, timeout: float) -> None:
+    """Until the server on `port` answers /_stcore/health; raises with its stderr's tail when
+    the process ends or `timeout` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while True:
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            url = f"http://127.0.0.1:{port}/_stcore/health"
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"streamlit did not start: {proc.stderr.read().decode()[-2000:]}")
+        time.sleep(0.2)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @contextmanager

@@ -1,10 +1,12 @@
-"""Real browser (Playwright + Debian chromium): the analyst workspace end to end on a demo copy.
+"""Real browser (Playwright + Debian chromium): the analyst workspace end to end.
 
-An analyst of 秦州区 logs in, uploads a file with an error, reads the cell-level report,
-downloads the annotated copy (comments checked with openpyxl), uploads the corrected file,
-commits, sees the figure on 总览, rolls the batch back and sees the old figure again; a file
-touching 麦积区 is refused and the database stays as it was. The demo admin uploads through the
-real file input and sees the new batch on 数据管理.
+On a demo copy that already has real accounts (so demo mode has ended and viewing needs a
+login), an analyst of 秦州区 logs in, uploads a file with an error, reads the cell-level
+report, downloads the annotated copy (comments checked with openpyxl), uploads the corrected
+file, commits, sees the figure on 总览, rolls the batch back and sees the old figure again; a
+file touching 麦积区 is refused and the database stays as it was. On a pristine demo copy the
+demo admin uploads through the real file input: that first real batch ends demo mode, the
+demo accounts are disabled and the admin is sent to the login form with the reason.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import sqlalchemy as sa
 
 from lawstats import store
 from lawstats.demo import database as demodb
+from lawstats.store import auth
 from tests.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -48,13 +51,29 @@ def county_file(tmp_path, name: str, rows: list[tuple[str, object]]) -> str:
     return str(path)
 
 
+REAL_PASSWORD = "browser-test-password"
+REAL_ANALYST = "qz_analyst"
+REAL_ADMIN = "chief"
+
+
 @pytest.fixture
-def served(demo_db, tmp_path):
+def real_accounts() -> bool:
+    """Give the copy real accounts (ending demo mode) before the server starts?"""
+    return False
+
+
+@pytest.fixture
+def served(demo_db, tmp_path, real_accounts):
     require_or_skip(browser_available(), "Chromium + Playwright")
     from playwright.sync_api import sync_playwright
 
     db = tmp_path / "demo.duckdb"
     shutil.copy(demo_db, db)
+    if real_accounts:
+        engine = store.get_engine(str(db))
+        auth.add_user(engine, REAL_ADMIN, REAL_PASSWORD, "admin")
+        auth.add_user(engine, REAL_ANALYST, REAL_PASSWORD, "analyst", [QINZHOU])
+        engine.dispose()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with streamlit_server(str(db)) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -63,11 +82,18 @@ def served(demo_db, tmp_path):
         )
         page = context.new_page()
         page.set_default_timeout(TIMEOUT)
-        # the first run goes through app.py, so its navigation (not the bare views/ folder) rules
+        # the first run goes through app.py, so its navigation (not the bare pages/ folder)
+        # rules; before that script run ends the sidebar lists the raw file names
         page.goto(base + "/")
-        wait_idle(page, timeout_ms=TIMEOUT)
+        wait_idle(page, '[data-testid="stSidebar"] >> text=未登录', timeout_ms=TIMEOUT)
         yield {"base": base, "page": page, "db": str(db)}
         browser.close()
+
+
+def nav_text(page) -> str:
+    """The sidebar navigation's text ('' when the app shows none, e.g. a login-only view)."""
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    return nav.inner_text() if nav.count() else ""
 
 
 def body(page) -> str:
@@ -85,13 +111,18 @@ def in_table(page, text: str) -> bool:
     return True
 
 
-def log_in(served, username: str, password: str) -> None:
+def submit_login(served, username: str, password: str) -> None:
     page = served["page"]
     page.goto(served["base"] + "/login")
     wait_idle(page, '[data-testid="stForm"]', timeout_ms=TIMEOUT)
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
+
+
+def log_in(served, username: str, password: str) -> None:
+    page = served["page"]
+    submit_login(served, username, password)
     page.wait_for_selector('[data-testid="stSidebar"] >> text=退出登录', timeout=TIMEOUT)
     # the login page moves on to the overview by itself; let that finish before clicking on
     page.wait_for_function("() => !location.pathname.endsWith('/login')", timeout=TIMEOUT)
@@ -133,9 +164,16 @@ def commit(page) -> None:
     page.wait_for_selector("text=已导入为批次", timeout=TIMEOUT)
 
 
-def overview_value(served, region: str) -> str:
+def overview_value(served, region: str, account: tuple[str, str] | None = None) -> str:
+    """The card on a fresh load of the overview link (a new session: log in with `account`
+    on the form the link opens when viewing needs a login; the link's address is kept)."""
     page = served["page"]
     page.goto(f"{served['base']}/?region={region}&period={quote('2024年')}")
+    if account:
+        wait_idle(page, '[data-testid="stForm"]', timeout_ms=TIMEOUT)
+        page.get_by_label("用户名").fill(account[0])
+        page.get_by_label("密码").fill(account[1])
+        page.get_by_role("button", name="登录").click()
     wait_idle(page, '[data-testid="stMetric"]', timeout_ms=TIMEOUT)
     card = page.locator('[data-testid="stMetric"]', has_text="调解矛盾纠纷件数").first
     return card.locator('[data-testid="stMetricValue"]').inner_text()
@@ -146,15 +184,15 @@ def batch_count(db: str) -> int:
         return conn.execute(sa.select(sa.func.count()).select_from(store.batches)).scalar_one()
 
 
+@pytest.mark.parametrize("real_accounts", [True])
 def test_analyst_journey(served, tmp_path):
     page = served["page"]
-    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
-    assert "总览" in nav and "数据上报" not in nav and "登录" in nav  # public demo, not logged in
-    before = overview_value(served, QINZHOU)
+    # demo mode ended with the real accounts: nothing to view before a login
+    assert "总览" not in nav_text(page) and "查看本看板需要登录" in body(page)
+    analyst = (REAL_ANALYST, REAL_PASSWORD)
+    before = overview_value(served, QINZHOU, analyst)
     assert before == "2,449 件"
     batches = batch_count(served["db"])
-
-    log_in(served, demodb.DEMO_ANALYST_USERNAME, demodb.DEMO_ANALYST_PASSWORD)
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert "数据上报" in nav and "数据管理" in nav and "系统管理" not in nav
     go(page, "数据上报", '[data-testid="stFileUploader"]')
@@ -190,22 +228,54 @@ def test_analyst_journey(served, tmp_path):
     page.screenshot(path=str(SCREENSHOTS / "upload_loaded.png"))
 
     # 4. the overview shows the new figure at once
-    assert overview_value(served, QINZHOU) == "2,468 件"
+    assert overview_value(served, QINZHOU, analyst) == "2,468 件"
 
     # 5. roll it back with a reason on 数据管理: the old figure is back
-    log_in(served, demodb.DEMO_ANALYST_USERNAME, demodb.DEMO_ANALYST_PASSWORD)
+    log_in(served, *analyst)
     go(page, "数据管理", '[data-testid="stDataFrame"]')
     assert in_table(page, "秦州区.xlsx")
     page.get_by_label("回滚原因（必填）").fill("测试回滚")
     page.get_by_role("button", name="确认回滚").click()
     page.wait_for_selector(f"text=批次 {batch_id} 已回滚", timeout=TIMEOUT)
     page.screenshot(path=str(SCREENSHOTS / "data_rollback.png"))
-    assert overview_value(served, QINZHOU) == before
+    assert overview_value(served, QINZHOU, analyst) == before
 
 
-def test_demo_admin_uploads_and_sees_the_batch(served, tmp_path):
+def test_demo_admin_upload_ends_demo_mode(served, tmp_path):
     page = served["page"]
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "总览" in nav and "数据上报" not in nav and "登录" in nav  # public demo, not logged in
+    batches = batch_count(served["db"])
     log_in(served, demodb.DEMO_ADMIN_USERNAME, demodb.DEMO_ADMIN_PASSWORD)
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "数据上报" in nav and "系统管理" in nav
+    go(page, "数据上报", '[data-testid="stFileUploader"]')
+    assert "将永久结束演示模式" in body(page)  # the warning before the first real batch
+    choose_file(
+        page, county_file(tmp_path, "管理员上传.xlsx", [("秦州区", 2470), ("麦积区", 3300)])
+    )
+    confirm = page.get_by_text("我已核对以上")
+    if confirm.count():
+        confirm.click()
+        wait_idle(page, timeout_ms=TIMEOUT)
+    page.get_by_role("button", name="确认导入").click()
+    # the batch is in, demo mode is over, the demo account is logged out with the reason
+    page.wait_for_selector("text=演示模式已结束", timeout=TIMEOUT)
+    wait_idle(page, '[data-testid="stForm"]', timeout_ms=TIMEOUT)
+    assert batch_count(served["db"]) == batches + 1
+    with store.connect(store.get_engine(served["db"])) as conn:
+        assert store.get_meta(conn, "is_demo") == "false"
+    assert "数据上报" not in nav_text(page) and "总览" not in nav_text(page)
+    page.screenshot(path=str(SCREENSHOTS / "demo_ended.png"))
+    # the published demo password no longer opens the account
+    submit_login(served, demodb.DEMO_ADMIN_USERNAME, demodb.DEMO_ADMIN_PASSWORD)
+    page.wait_for_selector("text=用户名或密码不正确", timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize("real_accounts", [True])
+def test_admin_uploads_and_sees_the_batch(served, tmp_path):
+    page = served["page"]
+    log_in(served, REAL_ADMIN, REAL_PASSWORD)
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert "数据上报" in nav and "系统管理" in nav
     go(page, "数据上报", '[data-testid="stFileUploader"]')
@@ -219,4 +289,4 @@ def test_demo_admin_uploads_and_sees_the_batch(served, tmp_path):
     page.locator('[data-testid="stSidebar"]').get_by_role("button", name="退出登录").click()
     wait_idle(page, timeout_ms=TIMEOUT)
     page.wait_for_selector('[data-testid="stSidebar"] >> text=未登录', timeout=TIMEOUT)
-    assert "数据上报" not in page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "数据上报" not in nav_text(page)

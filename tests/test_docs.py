@@ -57,6 +57,20 @@ def test_the_deployment_doc_lists_every_setting():
     assert [name for name in settings.SETTINGS if f"`{name}`" not in text] == []
 
 
+def test_the_deployment_settings_table_says_what_the_code_says():
+    """Each row of the settings table is `| `NAME` | `default` | help |` as in SETTINGS, so a
+    changed default or meaning cannot leave the doc behind."""
+    lines = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8").splitlines()
+    stale = []
+    for s in settings.SETTINGS.values():
+        default = s.default.removeprefix(f"{ROOT}/")  # the data/ default is under the checkout
+        shown = f"`{default}`" if default else "(empty)"
+        row = f"| `{s.env}` | {shown} | {s.help} |"
+        if row not in lines:
+            stale.append(s.env)
+    assert stale == []
+
+
 def test_the_readme_is_short_and_carries_the_two_commands():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert len(text.encode("utf-8")) < 12 * 1024

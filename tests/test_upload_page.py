@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import pytest
@@ -24,6 +23,13 @@ UPLOAD, DATA, ADMIN = "pages/upload.py", "pages/data.py", "pages/admin.py"
 
 
 @pytest.fixture
+def demo_copy(demo_copy, monkeypatch):
+    """conftest's private demo copy as an engine, served with LAWSTATS_REQUIRE_LOGIN=auto."""
+    monkeypatch.delenv("LAWSTATS_REQUIRE_LOGIN", raising=False)
+    return store.get_engine(demo_copy)
+
+
+@pytest.fixture
 def real_db(tmp_path, monkeypatch):
     """A non-demo database with four accounts (viewing needs a login here by default)."""
     path = tmp_path / "real.duckdb"
@@ -35,15 +41,6 @@ def real_db(tmp_path, monkeypatch):
     auth.add_user(engine, "qinzhou", PW, "analyst", [QINZHOU])
     auth.add_user(engine, "viewer", PW, "viewer")
     return engine
-
-
-@pytest.fixture
-def demo_copy(demo_db, tmp_path, monkeypatch):
-    path = tmp_path / "demo.duckdb"
-    shutil.copy(demo_db, path)
-    monkeypatch.setenv("LAWSTATS_DB_URL", str(path))
-    monkeypatch.delenv("LAWSTATS_REQUIRE_LOGIN", raising=False)
-    return store.get_engine(str(path))
 
 
 def run(

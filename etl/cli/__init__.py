@@ -253,7 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = with_db(sub.add_parser("demo", help="build the demo database (示例数据)"))
     sp.add_argument(
-        "--force", action="store_true", help="overwrite a database that holds real data"
+        "--force",
+        action="store_true",
+        help="overwrite a non-empty database that is not demo data; a database that ever "
+        "held real data is refused all the same",
     )
     sp.set_defaults(func=cmd_demo)
 

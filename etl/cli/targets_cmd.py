@@ -337,7 +337,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
     engine = _engine(args)
     a = asm.score(engine, scheme, parent, args.year, months, lang=args.lang)
     if args.out:
-        from lawstats.store import is_demo
+        from lawstats.store.demo_mode import is_demo
 
         b = bulletin.build(a, args.lang, is_demo=is_demo(engine))
         out = Path(args.out)

@@ -186,7 +186,7 @@ def build_synthetic(
         raise ValueError("the synthetic database is DuckDB only")
     catalog = load_catalog()
     counties = synthetic_counties(limit=county_limit)
-    check_replaceable(engine)  # never wipes a database that held real data
+    check_replaceable(engine, force=True)  # never wipes a database that held real data
     wipe(engine)
     ensure_schema(engine)
     codes = [i.code for i in catalog if not i.is_ratio]

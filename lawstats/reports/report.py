@@ -25,7 +25,7 @@ from lawstats.store import (
     batches,
     connect,
     data_version,
-    get_meta,
+    demo_mode,
     now,
     read_frame,
 )
@@ -251,8 +251,8 @@ def build_report(
         if group.code not in EXCLUDED_GROUPS and group_codes:
             sections.append(_section(ctx, group.code, group.name_zh, group_codes, frame))
 
+    demo = demo_mode.is_demo(engine)  # marked demo and never held real data
     with connect(engine) as conn:
-        demo = get_meta(conn, "is_demo") == "true"
         sources = _sources(conn, frame)
         latest = conn.execute(
             sa.select(sa.func.max(batches.c.id)).where(batches.c.status == "active")

@@ -4,7 +4,7 @@ Word: headings, the sentences, highlights, a table per group (units x figures wi
 a chart per group as PNG (kaleido + Chromium; without Chromium the report is produced without
 charts and says so) and a 数据来源 appendix (batches: file, uploader, date).
 
-Templates: a .docx with {{placeholders}} (see TEMPLATE_HELP and README "Year-end report").
+Templates: a .docx with {{placeholders}} (see TEMPLATE_HELP and docs/guide-reports.md, "A bureau's own Word template").
 A block placeholder ({{body}}, {{section:mediation}}, {{sources}}) alone in a paragraph is
 replaced by headings, paragraphs, tables and charts in the template's own styles; any
 placeholder inside text is replaced by text, even when Word split it over several runs.

@@ -356,11 +356,6 @@ def data_version(engine: Engine) -> str:
         return get_meta(conn, "data_version") or "empty"
 
 
-def is_demo(engine: Engine) -> bool:
-    with connect(engine) as conn:
-        return get_meta(conn, "is_demo") == "true"
-
-
 def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 

@@ -344,7 +344,7 @@ meta = sa.Table(
     sa.Column("value", sa.Text),
 )
 
-# The public, documented view (README "v_facts contract"). Static DDL: no user input in it.
+# The public, documented view (docs/data-formats.md, "The v_facts view"). Static DDL: no user input in it.
 V_FACTS_DDL = """
 CREATE VIEW v_facts AS
 SELECT f.region_code,

@@ -21,12 +21,13 @@ def sso_refusal(claims: Mapping[str, Any]) -> str | None:
     while LAWSTATS_SSO_REQUIRE_VERIFIED_EMAIL), 'domain' (not in LAWSTATS_SSO_ALLOWED_DOMAINS);
     None when its claims pass. The e-mail must still match an active local account."""
     email = str(claims.get("email") or "").strip().lower()
-    if not email or "@" not in email or any(c.isspace() for c in email):
+    local, _, domain = email.partition("@")
+    if not local or not domain or "@" in domain or any(c.isspace() for c in email):
         return "no_email"
     if settings.sso_require_verified_email() and not _claim_true(claims.get("email_verified")):
         return "unverified"
     domains = settings.sso_allowed_domains()
-    if domains and email.rpartition("@")[2] not in domains:
+    if domains and domain not in domains:
         return "domain"
     return None
 

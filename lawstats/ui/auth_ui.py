@@ -97,6 +97,11 @@ def current_user() -> auth.User | None:
     return user
 
 
+def set_notice(key: str) -> None:
+    """A message (a string key) the next login form shows, e.g. after demo mode ended."""
+    st.session_state[_NOTICE] = key
+
+
 def is_demo_database() -> bool:
     """A demo database that never held real data (demo_mode ends a stale demo mode here)."""
     from lawstats.store import demo_mode

@@ -1,6 +1,6 @@
 """Points-based assessment (考评): schemes as data files, scoring rules, per-county breakdown and ranking.
 
-A scheme is a YAML or CSV file in data/schemes/ (README "Targets and assessment" documents the
+A scheme is a YAML or CSV file in data/schemes/ (docs/data-formats.md "Assessment schemes" documents the
 format) that a bureau edits without code: items, each with an indicator, points and a rule:
 - proportional: points x attainment, capped at full points. Attainment is the unit's target
   attainment (year to date against 序时进度 for flows) or, with `benchmark`, its value against
