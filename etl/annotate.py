@@ -23,7 +23,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from etl.problems import ERROR, Problem
-from etl.readers import MAX_UNPACKED_BYTES, ReadError, read_workbook
+from etl.readers import MAX_UNPACKED_BYTES, ReadError
+from etl.sandbox import read_workbook
 from lawstats.domain.safecell import safe_cell
 
 ISSUES_SHEET = "问题清单"

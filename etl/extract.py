@@ -43,8 +43,9 @@ from etl.extract_regions import RegionRows
 from etl.fact_columns import CellRefs, FactColumns, Same
 from etl.layout import UNCERTAIN_BELOW, DetectedTable, cell_text, detect_tables, template_table
 from etl.problems import Report, make_problem
-from etl.readers import MAX_UNPACKED_BYTES, ReadError, Workbook, col_letter, read_workbook
+from etl.readers import MAX_UNPACKED_BYTES, ReadError, Workbook, col_letter
 from etl.region_context import _resolve_context, find_region_context
+from etl.sandbox import read_workbook
 from etl.template import META_SHEET, read_template_meta
 from lawstats.domain.catalog import Catalog, load_catalog
 from lawstats.domain.periods import Period, PeriodError, parse_period

@@ -14,10 +14,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from etl.extract import FactColumns, gc_paused, period_span
 from etl.problems import Problem, Report, make_problem
+from etl.store_failure import STORE_ERRORS, store_failure
 from lawstats import settings
 from lawstats.domain.catalog import Catalog, load_catalog
 from lawstats.domain.periods import Period
@@ -245,7 +247,6 @@ def store_checks(
 
 
 def _has_previous_year(conn: Connection, frame: pd.DataFrame) -> bool:
-    import sqlalchemy as sa
 
     from lawstats.store import facts
 
@@ -315,7 +316,54 @@ def load_bytes(
     catalog: Catalog | None = None,
     regions: RegionTable | None = None,
 ) -> LoadResult:
-    """Extract, validate and (unless refused or a dry run) write one file as one batch."""
+    """Extract, validate and (unless refused or a dry run) write one file as one batch.
+
+    A database error while reading or writing (disk full, the server gone) refuses the file
+    with the database's own words, after the transaction rolled back: the store is as it was."""
+    options = dict(
+        user=user,
+        period=period,
+        context=context,
+        layout=layout,
+        include_hidden=include_hidden,
+        dry_run=dry_run,
+        strict=strict,
+        allowed_regions=allowed_regions,
+        extra_spellings=extra_spellings,
+        source_type=source_type,
+        on_wait=on_wait,
+        catalog=catalog,
+        regions=regions,
+    )
+    try:
+        return _load_bytes(engine, data, filename, **options)
+    except STORE_ERRORS as exc:
+        result = LoadResult(
+            filename=filename, status="refused", sha256=hashlib.sha256(data).hexdigest()
+        )
+        result.report.add(store_failure(filename, exc))
+        return _refused(result)
+
+
+def _load_bytes(
+    engine: Engine,
+    data: bytes,
+    filename: str,
+    *,
+    user: str,
+    period: str | Period | None,
+    context: str | None,
+    layout: str | None,
+    include_hidden: bool,
+    dry_run: bool,
+    strict: bool,
+    allowed_regions: Collection[str] | None,
+    extra_spellings: Mapping[str, str] | None,
+    source_type: str,
+    on_wait: Callable[[str], None] | None,
+    catalog: Catalog | None,
+    regions: RegionTable | None,
+) -> LoadResult:
     from etl.extract import extract_file
     from etl.readers import ReadError
     from etl.validate import validate

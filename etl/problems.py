@@ -33,6 +33,26 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "文件太大（解压后约{size_mb}MB，上限{limit_mb}MB），请拆分后再上传",
         "The file is too large (about {size_mb} MB unpacked, limit {limit_mb} MB): split it and upload the parts",
     ),
+    "sheet_too_large": ProblemType(
+        ERROR,
+        "表格范围过大：{sheet_name} 的使用区域到 {end}（{detail}）。请删除远处多余的单元格或拆分表格后再上传",
+        "The sheet is too large: the used range of {sheet_name} reaches {end} ({detail}). Delete the stray far cells or split the table, then upload again",
+    ),
+    "file_too_many_cells": ProblemType(
+        ERROR,
+        "文件太大：各工作表合计超过{cells}个单元格（上限{limit}个），请拆分成几个文件后再上传",
+        "The file is too large: its sheets hold more than {cells} cells together (limit {limit}); split it into several files",
+    ),
+    "parse_limit": ProblemType(
+        ERROR,
+        "无法读取文件：{reason}，已拒绝（服务器未受影响）",
+        "The file cannot be read: {reason}; it was refused (the server is not affected)",
+    ),
+    "store_failed": ProblemType(
+        ERROR,
+        "文件未能写入：{reason}。数据库未改动",
+        "The file could not be written: {reason}. The database is unchanged",
+    ),
     "unsupported_type": ProblemType(
         ERROR,
         "不支持的文件类型（{kind}）：请上传 Excel（.xlsx/.xls）或 CSV 文件",

@@ -15,6 +15,14 @@ from pathlib import PurePath
 from typing import Any
 
 from etl.problems import Problem, make_problem
+from etl.read_limits import (
+    ReadLimits,
+    SheetTooLarge,
+    check_extent,
+    check_total,
+    col_name,
+    xml_extent,
+)
 
 MAX_UNPACKED_BYTES = 300 * 2**20
 
@@ -43,15 +51,7 @@ class ReadError(Exception):
         self.problem = problem
 
 
-@lru_cache(maxsize=1024)
-def col_letter(c: int) -> str:
-    """Zero-based column index -> Excel letters (0 -> 'A', 27 -> 'AB')."""
-    letters = ""
-    c += 1
-    while c:
-        c, rem = divmod(c - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+col_letter = lru_cache(maxsize=1024)(col_name)  # zero-based index -> 'A', 27 -> 'AB'
 
 
 def cell_address(r: int, c: int) -> str:
@@ -99,9 +99,29 @@ def _fail(code: str, filename: str, **params: Any) -> ReadError:
 
 
 def read_workbook(
-    data: bytes, filename: str, *, max_unpacked_bytes: int = MAX_UNPACKED_BYTES
+    data: bytes,
+    filename: str,
+    *,
+    max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
+    limits: ReadLimits | None = None,
 ) -> Workbook:
-    """Sheets of raw cell values from an .xlsx/.xlsm/.xls/.ods/CSV file; raises ReadError."""
+    """Sheets of raw cell values from an .xlsx/.xlsm/.xls/.ods/CSV file; raises ReadError.
+
+    A sheet whose used range is beyond `limits` (default: the settings) is refused before it is
+    expanded into a grid (etl/read_limits.py). This runs in the calling process: untrusted files
+    go through etl.sandbox.read_workbook, which runs it in a worker with memory and time limits.
+    """
+    try:
+        return _read_workbook(
+            data, filename, max_unpacked_bytes, limits or ReadLimits.from_settings()
+        )
+    except SheetTooLarge as exc:
+        raise ReadError(exc.problem) from None
+
+
+def _read_workbook(
+    data: bytes, filename: str, max_unpacked_bytes: int, limits: ReadLimits
+) -> Workbook:
     limit_mb = round(max_unpacked_bytes / 2**20)
     if not data:
         raise _fail("empty_file", filename)
@@ -111,14 +131,14 @@ def read_workbook(
         )
     head = data[:8]
     if head.startswith(ZIP_MAGICS):
-        book = _read_zip(data, filename, max_unpacked_bytes)
+        book = _read_zip(data, filename, max_unpacked_bytes, limits)
     elif head == OLE2_MAGIC:
-        book = _read_ole2(data, filename)
+        book = _read_ole2(data, filename, limits)
     else:
         for magic, kind in _OTHER_MAGICS:
             if head.startswith(magic):
                 raise _fail("unsupported_type", filename, kind=kind)
-        book = _read_text(data, filename)
+        book = _read_text(data, filename, limits)
     if all(s.is_empty() for s in book.sheets):
         raise _fail("empty_file", filename)
     for sheet in book.sheets:
@@ -137,7 +157,7 @@ def _make_rectangular(rows: list[list[Any]]) -> None:
 # --- zip based: xlsx, xlsm, xlsb, ods ---------------------------------------------------------
 
 
-def _read_zip(data: bytes, filename: str, limit: int) -> Workbook:
+def _read_zip(data: bytes, filename: str, limit: int, limits: ReadLimits) -> Workbook:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -176,10 +196,14 @@ def _read_zip(data: bytes, filename: str, limit: int) -> Workbook:
     # side by side is safe: calamine's zip reader stops with an error where a member inflates
     # past its declared size, and the declared sizes were checked above
     # (test_calamine_stops_at_the_declared_size keeps that promise checked).
+    # A sheet too large to expand is refused from calamine's own extent before the cells become
+    # Python rows; one whose bounding box calamine itself cannot allocate ends the process, which
+    # is why untrusted files are read in etl.sandbox's worker (it then names the sheet with
+    # sheet_extent_problem below).
     with ThreadPoolExecutor(max_workers=1) as pool:
         scan = pool.submit(_scan_zip, data, infos, filename, fmt in ("xlsx", "xlsm"))
         try:
-            sheets, failed = _read_calamine(data, filename), None
+            sheets, failed = _read_calamine(data, filename, limits), None
         except ReadError as exc:
             sheets, failed = [], exc
         found = scan.result()  # a zip bomb's ReadError wins over calamine's own complaint
@@ -197,16 +221,22 @@ def _read_member(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
         return b""
 
 
-def _read_calamine(data: bytes, filename: str) -> list[Sheet]:
+def _read_calamine(data: bytes, filename: str, limits: ReadLimits) -> list[Sheet]:
     import python_calamine as pc
 
     try:
         book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheets = []
+        sheets, total = [], 0
         for meta in book.sheets_metadata:
             if str(meta.typ).rsplit(".", 1)[-1] != "WorkSheet":
                 continue  # chart sheets and macro sheets hold no table
             sheet = book.get_sheet_by_name(meta.name)
+            # calamine holds the bounding box of the filled cells; the Python rows start at A1:
+            # measure from A1 before expanding (a lone cell at XFD1048576 is 17 billion cells)
+            (r0, c0) = sheet.start or (0, 0)
+            check_extent(filename, meta.name, r0 + sheet.height, c0 + sheet.width, limits)
+            total += (r0 + sheet.height) * (c0 + sheet.width)
+            check_total(filename, total, limits)
             rows = sheet.to_python(skip_empty_area=False)
             merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
             visible = str(meta.visible).rsplit(".", 1)[-1] == "Visible"
@@ -216,6 +246,8 @@ def _read_calamine(data: bytes, filename: str) -> list[Sheet]:
         raise _fail(
             "unreadable_file", filename, reason="文件有密码保护 / password protected"
         ) from None
+    except SheetTooLarge:
+        raise
     except Exception as exc:  # calamine raises several unrelated exception types
         raise _fail("unreadable_file", filename, reason=f"{type(exc).__name__}: {exc}") from None
 
@@ -247,14 +279,7 @@ def _scan_zip(
     so the real ones are within them or the file is refused. With error_cells,
     also return the Excel error values (#DIV/0!, #N/A...) per sheet name as (row, column, text),
     zero-based: calamine reads them as ''."""
-    by_name = {i.filename: i for i in infos}
-    sheet_parts: dict[str, str] = {}  # part name -> sheet name
-    if error_cells:
-        workbook = by_name.get("xl/workbook.xml")
-        rels = by_name.get("xl/_rels/workbook.xml.rels")
-        workbook_xml = _inflate(data, workbook, filename) if workbook else b""
-        rels_xml = _inflate(data, rels, filename) if rels else b""
-        sheet_parts = _sheet_parts(workbook_xml, rels_xml)
+    sheet_parts = _worksheet_parts(data, infos, filename) if error_cells else {}
     found: dict[str, list[tuple[int, int, str]]] = {}
     for info in infos:
         name = sheet_parts.get(info.filename)
@@ -262,6 +287,35 @@ def _scan_zip(
         if name is not None and b't="e"' in xml:
             found[name] = _error_cells(xml)
     return found
+
+
+def _worksheet_parts(data: bytes, infos: list[zipfile.ZipInfo], filename: str) -> dict[str, str]:
+    by_name = {i.filename: i for i in infos}
+    workbook = by_name.get("xl/workbook.xml")
+    rels = by_name.get("xl/_rels/workbook.xml.rels")
+    workbook_xml = _inflate(data, workbook, filename) if workbook else b""
+    rels_xml = _inflate(data, rels, filename) if rels else b""
+    return _sheet_parts(workbook_xml, rels_xml)
+
+
+def sheet_extent_problem(data: bytes, filename: str, limits: ReadLimits) -> Problem | None:
+    """The sheet_too_large problem of the first .xlsx worksheet whose used range (from A1, as
+    its cell references say) is beyond `limits`, or None. For a file calamine could not read:
+    its bounding box can be too large to allocate, and this names the sheet and how far it goes.
+    Inflates each worksheet with the same bounds as the reader (ReadError on a zip bomb)."""
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    by_name = {i.filename: i for i in infos}
+    for part, name in _worksheet_parts(data, infos, filename).items():
+        if part in by_name:
+            xml = _inflate(data, by_name[part], filename)
+            try:
+                check_extent(filename, name, *xml_extent(xml, limits), limits)
+            except SheetTooLarge as exc:
+                return exc.problem
+    return None
 
 
 def _sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> dict[str, str]:
@@ -392,17 +446,19 @@ def _col_index(letters: str) -> int:
 # --- OLE2: legacy .xls ------------------------------------------------------------------------
 
 
-def _read_ole2(data: bytes, filename: str) -> Workbook:
+def _read_ole2(data: bytes, filename: str, limits: ReadLimits) -> Workbook:
     if "EncryptedPackage".encode("utf-16-le") in data:
         raise _fail("unreadable_file", filename, reason="文件有密码保护 / password protected")
     if "WordDocument".encode("utf-16-le") in data:
         raise _fail("unsupported_type", filename, kind="Word文档 / Word document")
     try:
-        return Workbook(filename, "xls", _read_xlrd(data))
+        return Workbook(filename, "xls", _read_xlrd(data, filename, limits))
+    except SheetTooLarge:
+        raise
     except Exception:  # xlrd gives up on some WPS files: calamine may still read them
         pass
     try:
-        return Workbook(filename, "xls", _read_calamine(data, filename))
+        return Workbook(filename, "xls", _read_calamine(data, filename, limits))
     except ReadError:
         raise _fail(
             "unreadable_file",
@@ -411,7 +467,7 @@ def _read_ole2(data: bytes, filename: str) -> Workbook:
         ) from None
 
 
-def _read_xlrd(data: bytes) -> list[Sheet]:
+def _read_xlrd(data: bytes, filename: str, limits: ReadLimits) -> list[Sheet]:
     import xlrd
 
     log = io.StringIO()  # xlrd prints warnings about sector sizes to stdout otherwise
@@ -419,8 +475,11 @@ def _read_xlrd(data: bytes) -> list[Sheet]:
         book = xlrd.open_workbook(file_contents=data, formatting_info=True, logfile=log)
     except Exception:
         book = xlrd.open_workbook(file_contents=data, logfile=log)
-    sheets = []
+    sheets, total = [], 0
     for sh in book.sheets():
+        check_extent(filename, sh.name, sh.nrows, sh.ncols, limits)
+        total += sh.nrows * sh.ncols
+        check_total(filename, total, limits)
         rows = []
         for r in range(sh.nrows):
             row = []
@@ -473,8 +532,14 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 
 def sniff_delimiter(text: str) -> str:
-    """The delimiter that splits most lines into the most consistent number of fields."""
-    lines = [ln for ln in text.splitlines() if ln.strip()][:60]
+    """The delimiter that splits most lines into the most consistent number of fields (judged
+    on the first 60 non-empty lines; raises csv.Error on a field beyond the csv module's limit)."""
+    lines = []
+    for ln in io.StringIO(text):
+        if ln.strip():
+            lines.append(ln)
+            if len(lines) == 60:
+                break
     best, best_score = ",", (-1, -1)
     for delim in (",", "\t", ";", "|"):
         counts = [len(r) for r in csv.reader(lines, delimiter=delim)]
@@ -488,7 +553,7 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _read_text(data: bytes, filename: str) -> Workbook:
+def _read_text(data: bytes, filename: str, limits: ReadLimits) -> Workbook:
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _fail("unsupported_type", filename, kind="二进制文件 / binary file")
     try:
@@ -506,10 +571,39 @@ def _read_text(data: bytes, filename: str) -> Workbook:
         raise _fail("unsupported_type", filename, kind="Excel 2003 XML")
     if not text.strip():
         raise _fail("empty_file", filename)
-    delimiter = sniff_delimiter(text)
-    try:
-        rows: list[list[Any]] = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise _fail("unreadable_file", filename, reason=f"CSV: {exc}") from None
     name = PurePath(filename).stem or "Sheet1"
+    reader = None
+    try:
+        delimiter = sniff_delimiter(text)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        rows = _bounded_rows(reader, filename, name, limits)
+    except csv.Error as exc:
+        line = reader.line_num if reader is not None else 0
+        if "field larger than field limit" in str(exc):
+            kb = csv.field_size_limit() // 1024
+            where_zh = f"第{line}行" if line else "开头几行中"
+            where_en = f"line {line}" if line else "one of the first lines"
+            raise _fail(
+                "unreadable_file",
+                filename,
+                reason_zh=f"{where_zh}有一个超过{kb}KB的字段（多半是引号没有闭合）",
+                reason_en=f"{where_en} holds a field over {kb} KB (most likely an unclosed quote)",
+            ) from None
+        raise _fail(
+            "unreadable_file", filename, reason=f"CSV（第{line}行 / line {line}）: {exc}"
+        ) from None
     return Workbook(filename, "csv", [Sheet(name, rows)], encoding=encoding, delimiter=delimiter)
+
+
+def _bounded_rows(reader, filename: str, name: str, limits: ReadLimits) -> list[list[Any]]:
+    """The CSV's rows, refusing (SheetTooLarge) as soon as the rows read so far are beyond the
+    limits: a line of 60,000 commas stops at that line, before any row is padded to its width."""
+    rows: list[list[Any]] = []
+    width = 0
+    for row in reader:
+        rows.append(row)
+        if len(row) > width:
+            width = len(row)
+        if width > limits.cols or len(rows) > limits.rows or len(rows) * width > limits.cells:
+            check_extent(filename, name, len(rows), width, limits)
+    return rows

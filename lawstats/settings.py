@@ -36,6 +36,36 @@ SETTINGS: dict[str, Setting] = {
             "Largest spreadsheet accepted for upload, in megabytes.",
         ),
         Setting(
+            "LAWSTATS_MAX_SHEET_ROWS",
+            "250000",
+            "Most rows a sheet's used range may span (from row 1 to its last filled row); a larger sheet is refused before it is read.",
+        ),
+        Setting(
+            "LAWSTATS_MAX_SHEET_COLS",
+            "1000",
+            "Most columns a sheet's used range may span (from column A); a larger sheet (e.g. a stray cell at XFD1) is refused before it is read.",
+        ),
+        Setting(
+            "LAWSTATS_MAX_SHEET_CELLS",
+            "2500000",
+            "Most cells (rows x columns, empty ones included) a sheet's used range may hold; a larger sheet is refused before it is read.",
+        ),
+        Setting(
+            "LAWSTATS_MAX_FILE_CELLS",
+            "5000000",
+            "Most cells the sheets of one file may hold together (each counted as its used range); a larger file is refused before it is read.",
+        ),
+        Setting(
+            "LAWSTATS_PARSE_MEMORY_MB",
+            "1024",
+            "Address-space limit of the worker process that parses an untrusted file; a file that needs more is refused and only that worker ends.",
+        ),
+        Setting(
+            "LAWSTATS_PARSE_TIMEOUT_S",
+            "120",
+            "Seconds the parse worker may spend on one file before it is stopped and the file refused.",
+        ),
+        Setting(
             "LAWSTATS_LOCK_TIMEOUT_S",
             "60",
             "How long a writer waits for another process's DuckDB write lock before giving up, in seconds.",
@@ -133,6 +163,30 @@ def db_url() -> str:
 
 def max_upload_bytes() -> int:
     return int(float(get("LAWSTATS_MAX_UPLOAD_MB")) * 1024 * 1024)
+
+
+def max_sheet_rows() -> int:
+    return int(get("LAWSTATS_MAX_SHEET_ROWS"))
+
+
+def max_sheet_cols() -> int:
+    return int(get("LAWSTATS_MAX_SHEET_COLS"))
+
+
+def max_sheet_cells() -> int:
+    return int(get("LAWSTATS_MAX_SHEET_CELLS"))
+
+
+def max_file_cells() -> int:
+    return int(get("LAWSTATS_MAX_FILE_CELLS"))
+
+
+def parse_memory_bytes() -> int:
+    return int(float(get("LAWSTATS_PARSE_MEMORY_MB")) * 2**20)
+
+
+def parse_timeout_s() -> float:
+    return float(get("LAWSTATS_PARSE_TIMEOUT_S"))
 
 
 def lock_timeout_s() -> float:

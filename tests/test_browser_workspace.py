@@ -290,3 +290,32 @@ def test_admin_uploads_and_sees_the_batch(served, tmp_path):
     wait_idle(page, timeout_ms=TIMEOUT)
     page.wait_for_selector('[data-testid="stSidebar"] >> text=未登录', timeout=TIMEOUT)
     assert "数据上报" not in nav_text(page)
+
+
+@pytest.mark.parametrize("real_accounts", [True])
+def test_a_hostile_upload_leaves_the_server_up(served, tmp_path):
+    """Issue 16: a 2 KB .xlsx naming XFD1048576 and a million-row sheet are refused on the page
+    with the sheet's range named; the server still answers its health check and serves the next
+    file; nothing is written."""
+    import urllib.request
+
+    from tests.hostile_files import HOSTILE
+
+    page = served["page"]
+    batches = batch_count(served["db"])
+    log_in(served, REAL_ADMIN, REAL_PASSWORD)
+    go(page, "数据上报", '[data-testid="stFileUploader"]')
+    for case in ("far_cell_xfd", "million_rows_xlsx"):
+        make, name, names = HOSTILE[case]
+        path = tmp_path / name
+        path.write_bytes(make())
+        choose_file(page, str(path))
+        assert in_table(page, "表格范围过大") and in_table(page, names)
+        assert page.get_by_role("button", name="确认导入").count() == 0
+        with urllib.request.urlopen(served["base"] + "/_stcore/health", timeout=5) as r:
+            assert r.status == 200
+        remove_files(page)
+    page.screenshot(path=str(SCREENSHOTS / "upload_hostile_refused.png"))
+    choose_file(page, county_file(tmp_path, "秦州区.xlsx", [("秦州区", 2468)]))
+    assert "新增数据 1 条" in body(page)
+    assert batch_count(served["db"]) == batches

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from etl.extract import extract_file
 from etl.headers import comparison_header
 from etl.load import load_bytes
+from etl.read_limits import ReadLimits
 from etl.readers import ReadError, _read_calamine, read_workbook
 from etl.validate import check_previous_year_columns, validate
 from lawstats.domain.periods import Period
@@ -381,6 +382,6 @@ def test_calamine_stops_at_the_declared_size():
     data = (MESSY / "zip_size_lie.xlsx").read_bytes()
     start = time.perf_counter()
     with pytest.raises(ReadError) as caught:
-        _read_calamine(data, "zip_size_lie.xlsx")
+        _read_calamine(data, "zip_size_lie.xlsx", ReadLimits())
     assert "declared" in caught.value.problem.message_en
     assert time.perf_counter() - start < 5

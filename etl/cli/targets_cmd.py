@@ -23,7 +23,7 @@ def read_target_file(
     context: str | None = None,
 ):
     """Targets from an .xlsx/.xls/.csv file's bytes: (targets, problems). Raises etl.readers.ReadError."""
-    from etl.readers import read_workbook
+    from etl.sandbox import read_workbook
     from lawstats import settings
     from lawstats.analysis import targets as tg
 

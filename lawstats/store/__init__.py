@@ -390,7 +390,10 @@ def bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:
             source = sa.select(*[sa.column(c) for c in cols]).select_from(sa.table(view_name))
             conn.execute(target.insert().from_select(cols, source))
         finally:
-            raw.unregister(view_name)
+            try:
+                raw.unregister(view_name)
+            except Exception:  # noqa: S110 - an aborted transaction refuses this too; the
+                pass  # insert's own error is the one to report, and the view dies with it
     elif conn.dialect.driver == "psycopg":
         _copy_rows(conn, table, frame)
     else:
