@@ -7,6 +7,7 @@ against last year, permissions, same file already loaded) -> write_facts (lawsta
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -385,12 +386,14 @@ def _load_bytes(
 
     # The store is asked once, after the file is read (one connection less per load): was
     # this file loaded already, and how do its figures compare with last year's?
-    from etl.narrative.review import SOURCE_TYPE, is_reviewed, reviewed_extraction
-
     try:
-        if is_reviewed(data):  # a reviewed report-text result (#8): same checks, same batch
-            source_type = SOURCE_TYPE
-            extraction = reviewed_extraction(data, filename, catalog=catalog, regions=regions)
+        review = _review_module(data)
+        if review is not None and review.is_reviewed(data):
+            # a reviewed report-text result (#8): same checks, same batch
+            source_type = review.SOURCE_TYPE
+            extraction = review.reviewed_extraction(
+                data, filename, catalog=catalog, regions=regions
+            )
         else:
             extraction = extract_file(
                 data,
@@ -473,6 +476,16 @@ def _load_bytes(
     return _loaded(result, written)
 
 
+def _review_module(data: bytes):
+    """etl.narrative.review when `data` may be a reviewed report-text result (a JSON document),
+    else None: a spreadsheet never imports the report-text modules."""
+    if not data[:64].lstrip().startswith(b"{"):
+        return None
+    from etl.narrative import review
+
+    return review
+
+
 class _Abandoned(Exception):
     """Validation refused the file: the writer's transaction rolls back."""
 
@@ -550,11 +563,12 @@ class _Writer(threading.Thread):
 
 
 def _share_streamlit_context(thread: threading.Thread) -> None:
-    """Let a helper thread write to the Streamlit page that started it (no-op elsewhere)."""
-    try:
-        from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
-    except ImportError:  # pragma: no cover - streamlit is a dependency, but etl does not need it
+    """Let a helper thread write to the Streamlit page that started it (no-op elsewhere: a
+    process that has not imported Streamlit runs no page, and the CLI never imports it)."""
+    if "streamlit" not in sys.modules:
         return
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
     ctx = get_script_run_ctx(suppress_warning=True)
     if ctx is not None:
         add_script_run_ctx(thread, ctx)

@@ -30,18 +30,26 @@ from lawstats.domain.regions import load_regions  # noqa: E402
 ROWS, COLS = 3000, 120
 
 
-def make_workbook() -> bytes:
-    """Every county (by full name) plus cities up to 3,000 rows; catalog columns + unmapped extras."""
+def make_workbook(
+    rows: int = ROWS,
+    cols: int = COLS,
+    title: str = "2024年1-6月全国人民参与和促进法治工作统计表",
+    parent: str | None = None,
+) -> bytes:
+    """Every county (by full name) plus cities up to `rows` rows (or the counties of `parent`);
+    catalog columns + unmapped extras up to `cols` columns in all."""
     import xlsxwriter
 
     catalog = load_catalog()
     regions = load_regions()
     units = [r for r in regions if r.level == "county" and r.is_official]
     cities = [r for r in regions if r.level == "city"]
-    names = [regions.full_name(r.code) for r in (units + cities)[:ROWS]]
+    if parent is not None:
+        units, cities = [r for r in units if r.parent_code == parent], []
+    names = [regions.full_name(r.code) for r in (units + cities)[:rows]]
     rng = np.random.default_rng(7)
     inds = list(catalog)
-    extra = COLS - 1 - len(inds)
+    extra = max(cols - 1 - len(inds), 0)
     cols: dict[str, np.ndarray] = {}
     for ind in inds:
         if ind.kind == "ratio":
@@ -65,7 +73,7 @@ def make_workbook() -> bytes:
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     ws = wb.add_worksheet("Sheet1")
-    ws.write_row(0, 0, ["2024年1-6月全国人民参与和促进法治工作统计表"])
+    ws.write_row(0, 0, [title])
     ws.write_row(
         1,
         0,

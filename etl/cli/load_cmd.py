@@ -62,6 +62,9 @@ def _print_problems(result, lang: str) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    from etl import sandbox
+
+    sandbox.prestart()  # the parse worker starts while the pipeline below is imported
     from etl.cli import UsageError, _engine, _progress, _tell_wait
     from etl.load import load_bytes
     from lawstats.store import summary
