@@ -38,8 +38,6 @@ def make_workbook(
 ) -> bytes:
     """Every county (by full name) plus cities up to `rows` rows (or the counties of `parent`);
     catalog columns + unmapped extras up to `cols` columns in all."""
-    import xlsxwriter
-
     catalog = load_catalog()
     regions = load_regions()
     units = [r for r in regions if r.level == "county" and r.is_official]
@@ -67,24 +65,43 @@ def make_workbook(
     cols["office_quota_used"] = np.floor(cols["office_quota"] * 0.8)
     for part in ("office_fully_staffed", "office_one_person", "office_over_120sqm", "office_model"):
         cols[part] = np.floor(cols["office_count"] * 0.2)
-    for ind in inds:
+    add_ratios(cols)
+    extra_vals = rng.integers(0, 100, size=(len(names), extra))
+    return write_sheets([("Sheet1", title, names, cols, extra_vals)])
+
+
+def add_ratios(cols: dict[str, np.ndarray]) -> None:
+    """The catalog's ratio columns from their parts (as a county computes them, in %)."""
+    for ind in load_catalog():
         if ind.kind == "ratio":
             cols[ind.code] = np.round(cols[ind.numerator] / cols[ind.denominator] * 100.0, 1)
+
+
+def write_sheets(
+    sheets: list[tuple[str, str, list[str], dict[str, np.ndarray], np.ndarray]],
+) -> bytes:
+    """An .xlsx with one table per sheet: (sheet name, title, region names, a column per catalog
+    indicator, unmapped extra columns): a title row, a header row (地区 and 名称（单位）), a row
+    per region; NaN cells are left empty."""
+    import xlsxwriter
+
+    inds = list(load_catalog())
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    ws = wb.add_worksheet("Sheet1")
-    ws.write_row(0, 0, [title])
-    ws.write_row(
-        1,
-        0,
-        ["地区"]
-        + [f"{i.name_zh}（{i.unit}）" for i in inds]
-        + [f"附加栏{k}" for k in range(extra)],
-    )
-    extra_vals = rng.integers(0, 100, size=(len(names), extra))
-    for r, name in enumerate(names):
-        row = [name] + [float(cols[i.code][r]) for i in inds] + extra_vals[r].tolist()
-        ws.write_row(r + 2, 0, row)
+    for sheet, title, names, cols, extra_vals in sheets:
+        ws = wb.add_worksheet(sheet)
+        ws.write_row(0, 0, [title])
+        ws.write_row(
+            1,
+            0,
+            ["地区"]
+            + [f"{i.name_zh}（{i.unit}）" for i in inds]
+            + [f"附加栏{k}" for k in range(extra_vals.shape[1])],
+        )
+        table = np.column_stack([cols[i.code] for i in inds]).astype(float)
+        for r, name in enumerate(names):
+            row = [None if np.isnan(v) else float(v) for v in table[r]]
+            ws.write_row(r + 2, 0, [name, *row, *extra_vals[r].tolist()])
     wb.close()
     return buf.getvalue()
 

@@ -226,7 +226,13 @@ def _writing(
     file held for writing across processes (lawstats.store.access)."""
     deadline = _deadline(timeout)
     files = _file_access(engine)
-    with _process_write_lock, ExitStack() as stack:
+    with ExitStack() as stack:
+        if not _process_write_lock.acquire(timeout=max(deadline - time.monotonic(), 0.0)):
+            raise LockTimeout(
+                "数据库正被本进程的另一个任务写入，请稍后重试",
+                "the database is being written by another task of this process; try again later",
+            )
+        stack.callback(_process_write_lock.release)
         if files is not None:
             _granted(stack, files.writing(deadline, on_wait))
         yield stack.enter_context(_opened(engine, deadline, on_wait))
@@ -409,8 +415,11 @@ def set_meta(conn: Connection, key: str, value: str) -> None:
         conn.execute(meta.insert().values(key=key, value=value))
 
 
+DATA_VERSION_KEY = "data_version"  # meta key: changes with every commit that changes facts
+
+
 def bump_data_version(conn: Connection) -> None:
-    set_meta(conn, "data_version", datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f"))
+    set_meta(conn, DATA_VERSION_KEY, datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f"))
 
 
 def data_version(engine: Engine) -> str:
@@ -426,7 +435,7 @@ def data_version(engine: Engine) -> str:
         if cached is not None and cached[0] == stamp:
             return cached[1]
     with connect(engine) as conn:
-        version = get_meta(conn, "data_version") or "empty"
+        version = get_meta(conn, DATA_VERSION_KEY) or "empty"
     if stamp is not None:
         _versions[files.path] = (stamp, version)
     return version
@@ -475,7 +484,9 @@ def bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:
     if is_duckdb(conn):
         raw = conn.connection.driver_connection
         view_name = "_lawstats_bulk_frame"
-        raw.register(view_name, frame)
+        # as Arrow: DuckDB reads its columns in place (a pandas frame's text and categorical
+        # columns it converts value by value, under the caller's write lock)
+        raw.register(view_name, _arrow(frame))
         try:
             # Identifiers come from the Table object, never from user input.
             target = sa.table(table.name, *[sa.column(c) for c in cols])
@@ -494,6 +505,12 @@ def bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:
         for i in range(0, len(records), step):
             conn.execute(table.insert(), records[i : i + step])
     return len(frame)
+
+
+def _arrow(frame: pd.DataFrame):
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame, preserve_index=False)
 
 
 def _copy_rows(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:

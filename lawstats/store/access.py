@@ -34,6 +34,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 _POLL_MAX_S = 0.01
+# how long a writer waits for readers at least, whatever its deadline for other writers
+READER_GRACE_S = 10.0
 
 
 class Busy(Exception):
@@ -87,7 +89,11 @@ class FileAccess:
     def writing(
         self, deadline: float, on_wait: Callable[[str], None] | None = None
     ) -> Iterator[None]:
-        """Hold the file for writing (one writer in all processes at a time)."""
+        """Hold the file for writing (one writer in all processes at a time). `deadline` bounds
+        the wait for another writer; readers, who hold the file for one read each, are waited
+        for at least READER_GRACE_S (so a writer that will not wait for writers still writes
+        while the dashboards read)."""
+        readers_deadline = max(deadline, time.monotonic() + READER_GRACE_S)
         if self._depth("r") and not self._depth("w"):
             raise RuntimeError(
                 "a DuckDB write cannot start while the same thread holds a read of the file"
@@ -99,9 +105,9 @@ class FileAccess:
                 self._writers_waiting += 1
                 try:
                     while self._mode == "ro":
-                        self._wait(deadline)  # this process's readers finish first
+                        self._wait(readers_deadline)  # this process's readers finish first
                     if self._mode is None:
-                        self._take_exclusive(deadline, on_wait)
+                        self._take_exclusive(deadline, readers_deadline, on_wait)
                         self._mode = "rw"
                     self._users += 1
                 finally:
@@ -152,14 +158,14 @@ class FileAccess:
             os.close(intent)  # (closing releases its lock)
         self._fds = [lock]
 
-    def _take_exclusive(self, deadline: float, on_wait) -> None:
+    def _take_exclusive(self, deadline: float, readers_deadline: float, on_wait) -> None:
         intent = _open(self.intent_path)
         try:
-            self._flock(intent, fcntl.LOCK_EX, deadline, on_wait)
+            self._flock(intent, fcntl.LOCK_EX, deadline, on_wait)  # other writers
             _write_pid(intent)
             lock = _open(self.lock_path)
             try:
-                self._flock(lock, fcntl.LOCK_EX, deadline, on_wait)
+                self._flock(lock, fcntl.LOCK_EX, readers_deadline, None)  # readers
             except BaseException:
                 os.close(lock)
                 raise
@@ -225,6 +231,25 @@ def _write_text(fd: int, text: str) -> None:
         os.pwrite(fd, text.encode(), 0)
     except OSError:
         pass  # a file of another account, read-only here: no pid, no stamp
+
+
+def try_flock(path: Path, deadline: float) -> int | None:
+    """An exclusive flock on a small file of its own, polled until `deadline`: its descriptor,
+    or None if another holder kept it (unflock releases it)."""
+    fd = _open(path)
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                return None
+            time.sleep(_POLL_MAX_S)
+
+
+def unflock(fd: int) -> None:
+    os.close(fd)
 
 
 _registry: dict[Path, FileAccess] = {}

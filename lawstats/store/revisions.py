@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -66,6 +67,12 @@ class BatchInfo:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     note: str | None = None
     is_demo: bool = False
+
+    @cached_property
+    def warnings_json(self) -> str | None:
+        """The warnings as stored, made once (a loader makes it before it takes the write lock:
+        a national file's warnings can run to megabytes)."""
+        return json.dumps(self.warnings, ensure_ascii=False) if self.warnings else None
 
 
 def normalize_facts(frame: pd.DataFrame) -> pd.DataFrame:
@@ -209,7 +216,7 @@ def create_batch(conn: Connection, info: BatchInfo) -> int:
             facts_written=0,
             facts_superseded=0,
             facts_unchanged=0,
-            warnings_json=json.dumps(info.warnings, ensure_ascii=False) if info.warnings else None,
+            warnings_json=info.warnings_json,
             note=info.note,
             is_demo=info.is_demo,
         )
@@ -376,7 +383,7 @@ def _same(a: pd.Series, b: pd.Series) -> pd.Series:
 
 
 @dataclass
-class _Classified:
+class Classified:
     incoming: pd.DataFrame  # normalised rows
     span: np.ndarray  # each row's period: a code into spans
     spans: list[tuple[date, date]]
@@ -392,11 +399,11 @@ class _Classified:
 
 def classify(conn: Connection, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """Split incoming facts into (to_write, superseded_old_rows, unchanged_count)."""
-    c = _classify(conn, frame)
+    c = classify_facts(conn, frame)
     return c.rows(), c.superseded, c.unchanged
 
 
-def _classify(conn: Connection, frame: pd.DataFrame) -> _Classified:
+def classify_facts(conn: Connection, frame: pd.DataFrame) -> Classified:
     """Each incoming row is new, unchanged (equal to the current stored fact) or supersedes the
     current fact; stored facts are matched in the database (one join on DuckDB)."""
     incoming, span, spans = _normalize(frame)
@@ -411,9 +418,7 @@ def _classify(conn: Connection, frame: pd.DataFrame) -> _Classified:
         else pd.DataFrame(columns=_FOUND_COLUMNS)
     )
     if found.empty:
-        return _Classified(
-            incoming, span, spans, write, pd.DataFrame(columns=SUPERSEDED_COLUMNS), 0
-        )
+        return Classified(incoming, span, spans, write, pd.DataFrame(columns=SUPERSEDED_COLUMNS), 0)
     found = found.sort_values("row", kind="stable").reset_index(drop=True)
     row = found["row"].to_numpy(dtype="int64")
     new = incoming.iloc[row].reset_index(drop=True)
@@ -432,7 +437,7 @@ def _classify(conn: Connection, frame: pd.DataFrame) -> _Classified:
         },
         columns=SUPERSEDED_COLUMNS,
     )
-    return _Classified(incoming, span, spans, write, superseded, int(same.sum()))
+    return Classified(incoming, span, spans, write, superseded, int(same.sum()))
 
 
 def _mark_superseded(conn: Connection, ids: pd.Series, batch_id: int) -> None:
@@ -461,14 +466,21 @@ def _top_id(conn: Connection, column: sa.Column) -> int:
 
 
 def write_facts(
-    conn: Connection, info: BatchInfo, frame: pd.DataFrame, *, actor: str | None = None
+    conn: Connection,
+    info: BatchInfo,
+    frame: pd.DataFrame,
+    *,
+    actor: str | None = None,
+    classified: Classified | None = None,
 ) -> WriteResult:
     """Write facts as one new batch inside the caller's transaction.
 
     Facts equal to the current stored ones are not written again; different values supersede
-    the current fact (kept in history, restored by a rollback of this batch).
+    the current fact (kept in history, restored by a rollback of this batch). `classified`:
+    classify_facts(frame) as read before the transaction, when no fact changed since (the
+    caller checks the data version), so the write lock is held for the write alone.
     """
-    c = _classify(conn, frame)
+    c = classified if classified is not None else classify_facts(conn, frame)
     superseded, unchanged = c.superseded, c.unchanged
     to_write = c.rows()
     batch_id = create_batch(conn, info)
