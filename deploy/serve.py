@@ -78,6 +78,7 @@ class Backend:
             start_new_session=True,
         )
         out.close()
+        (run_dir / f"streamlit-{self.port}.pid").write_text(f"{self.proc.pid}\n")
         self.started = self.healthy_at = time.monotonic()
 
     def healthy(self) -> bool:

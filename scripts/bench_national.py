@@ -2,7 +2,7 @@
 
 Usage: python scripts/bench_national.py [--db /tmp/national.duckdb] [--repeat 3] [--skip-big]
 (builds the national store with `python -m etl synth` if it is missing; never changes it: every
-load goes into a copy).
+load goes into a copy of it that has seen one ordinary load, see settled_copy).
 
 1. A 126,000-fact workbook (every county and city of the country, 2024年1-6月) loaded into the
    national store next to the same load into an empty store, round by round (empty, national,
@@ -127,6 +127,28 @@ def realistic_sheets(db: str, year: int, month_sets: list[list[int]], titles: li
         add_ratios(cols)
         sheets.append((f"Sheet{k + 1}", title, names, cols, np.zeros((len(names), 0))))
     return write_sheets(sheets)
+
+
+def settled_copy(db: str, work: Path) -> Path:
+    """A copy of the national store that has seen one ordinary load and summary refresh (a
+    city's monthly file): the first change to a freshly built DuckDB table's rows costs a
+    one-time reorganisation at its checkpoint (about 2 s here), which a store in use has long
+    paid; the loads below start from this copy, as a bureau's store would be."""
+    from bench_etl import make_workbook
+
+    from etl.load import load_bytes
+    from lawstats.store import get_engine, summary
+
+    base = work / "base.duckdb"
+    shutil.copyfile(db, base)
+    engine = get_engine(str(base))
+    data = make_workbook(
+        title="2016年1月天水市人民参与和促进法治工作统计表", parent="620500", cols=0
+    )
+    assert load_bytes(engine, data, "settle.xlsx").status == "loaded"
+    summary.refresh(engine)
+    engine.dispose()
+    return base
 
 
 # --------------------------------------------------------------------------- 1. load ratios
@@ -261,18 +283,19 @@ def main() -> int:
     print(f"workbooks made in {time.perf_counter() - t:.0f} s")
     work = Path(tempfile.mkdtemp(prefix="bench_national_", dir=Path(args.db).parent))
     try:
-        loads = load_rounds(args.db, work, workbooks, args.repeat)
+        base = str(settled_copy(args.db, work))
+        loads = load_rounds(base, work, workbooks, args.repeat)
         waits = [
             (
                 "126,000 facts (figures near last year's)",
-                reader_waits(args.db, work, near, "near.xlsx"),
+                reader_waits(base, work, near, "near.xlsx"),
             )
         ]
         if big is not None:
             waits.append(
                 (
                     "1.5 million facts (12 monthly sheets)",
-                    reader_waits(args.db, work, big, "big.xlsx"),
+                    reader_waits(base, work, big, "big.xlsx"),
                 )
             )
     finally:

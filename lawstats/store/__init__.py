@@ -423,38 +423,47 @@ def bump_data_version(conn: Connection) -> None:
 
 
 def data_version(engine: Engine) -> str:
-    """Changes whenever a write transaction commits; caches key on it.
+    """Changes whenever a write transaction commits; caches key on it (cached_read: a dashboard
+    render that finds nothing new does not open a DuckDB file, nor waits for a writer)."""
 
-    On a DuckDB file it is read again only when the file may have changed (the stamp every
-    writer leaves after its commit, and the sizes and times of the file and its WAL), so a
-    dashboard render that finds nothing new does not open the file at all."""
+    def read() -> str:
+        with connect(engine) as conn:
+            return get_meta(conn, DATA_VERSION_KEY) or "empty"
+
+    return cached_read(engine, DATA_VERSION_KEY, read)
+
+
+def cached_read(engine: Engine, name: str, read: Callable[[], Any]) -> Any:
+    """What `read()` returned the last time, while no write to the store can have ended since;
+    else `read()` again. On a DuckDB file that is known without opening it (_file_stamp); on
+    PostgreSQL `read()` runs every time (a query on a pooled connection). `read` must depend on
+    the store's contents only."""
     files = _file_access(engine)
-    stamp = _file_stamp(files) if files is not None else None  # taken before the read
-    if stamp is not None:
-        cached = _versions.get(files.path)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-    with connect(engine) as conn:
-        version = get_meta(conn, DATA_VERSION_KEY) or "empty"
-    if stamp is not None:
-        _versions[files.path] = (stamp, version)
-    return version
+    if files is None:
+        return read()
+    stamp = _file_stamp(files)  # taken before the read: a write ending meanwhile reads again
+    key = (files.path, name)
+    cached = _cached_reads.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    value = read()
+    _cached_reads[key] = (stamp, value)
+    return value
 
 
-_versions: dict[Path, tuple[tuple, str]] = {}
+_cached_reads: dict[tuple[Path, str], tuple[tuple, Any]] = {}
 
 
 def _file_stamp(files: access.FileAccess) -> tuple:
-    """What changes when a DuckDB file is written: the writers' stamp (lawstats.store.access),
-    and for a writer outside that protocol the size and time of the file and of its WAL."""
-    out: list[Any] = [files.stamp()]
-    for path in (files.path, files.path.with_name(files.path.name + ".wal")):
-        try:
-            st = path.stat()
-            out.append((st.st_ino, st.st_size, st.st_mtime_ns))
-        except OSError:
-            out.append(None)
-    return tuple(out)
+    """What changes when a DuckDB file is written: the stamp a writer leaves when its write ends
+    (lawstats.store.access; not while it writes, so cached pages need not wait for it), and for
+    a writer outside that protocol the size and time of the WAL, which every commit appends to."""
+    try:
+        st = files.path.with_name(files.path.name + ".wal").stat()
+        wal = (st.st_ino, st.st_size, st.st_mtime_ns)
+    except OSError:
+        wal = None
+    return files.stamp(), wal
 
 
 def now() -> datetime:

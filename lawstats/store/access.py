@@ -13,7 +13,8 @@ asks a FileAccess first:
 Across processes two small files next to the database coordinate the same, with flock(2):
 `<db>.rw-intent`, which a writer holds exclusively from the moment it wants the file (new readers
 wait behind it, so a stream of readers cannot starve a writer; the writer's pid is written into
-it, for the "waiting for PID n" message) and readers hold shared only while they take
+it, for the "waiting for PID n" message, and when its write ends a stamp that tells readers'
+caches the data may have changed) and readers hold shared only while they take
 `<db>.rw-lock`, which readers hold shared and a writer exclusively while the file is open. Waits
 are polled every few milliseconds up to the caller's deadline. Writers hold the file only to
 commit (etl.load, lawstats.store.summary do their reading and computing before), so a reader
@@ -198,14 +199,22 @@ class FileAccess:
             delay = min(delay * 2, _POLL_MAX_S)
 
     def writer_pid(self) -> str:
-        """The pid of the last writer that asked for the file ('?' if none is known)."""
-        return self.stamp().split(" ")[0] or "?"
+        """The pid of the writer that holds or last asked for the file ('?' if none is known)."""
+        lines = self._intent_text().splitlines()
+        if len(lines) > 1 and lines[1].strip():
+            return lines[1].strip()
+        return (lines[0].split(" ")[0] if lines else "") or "?"
 
     def stamp(self) -> str:
-        """What the last writer left in the intent file: its pid while it writes, its pid and
-        the time its write ended after it (so a changed stamp means a write may have ended)."""
+        """What the last writer left when its write ended (its pid and the time): a changed
+        stamp means a write may have committed. A writer at work leaves it as it was (its pid
+        goes on a second line), so a reader's cache stays valid until the write ends."""
+        lines = self._intent_text().splitlines()
+        return lines[0].strip() if lines else ""
+
+    def _intent_text(self) -> str:
         try:
-            return self.intent_path.read_text().strip()
+            return self.intent_path.read_text()
         except OSError:
             return ""
 
@@ -218,7 +227,12 @@ def _open(path: Path) -> int:
 
 
 def _write_pid(fd: int) -> None:
-    _write_text(fd, str(os.getpid()))
+    """The writer's pid on the second line, the last stamp kept on the first."""
+    try:
+        first = os.pread(fd, 256, 0).decode(errors="replace").split("\n", 1)[0]
+    except OSError:
+        first = ""
+    _write_text(fd, f"{first}\n{os.getpid()}")
 
 
 def _write_stamp(fd: int) -> None:
