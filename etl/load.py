@@ -477,14 +477,14 @@ def _load_bytes(
         return result
 
     info = _batch_info(filename, sha, source_type, user, extraction, report)
-    _ = info.warnings_json  # serialised here, not under the lock
     with transaction(engine, on_wait=on_wait) as conn:
         # checked again under the lock: another load may have committed since the snapshot
         earlier = active_batch_with_hash(conn, sha)
         if earlier is not None:
             return _unchanged(result, earlier)
-        same = get_meta(conn, DATA_VERSION_KEY) == version
-        written = write_facts(conn, info, frame, classified=classified if same else None)
+        if get_meta(conn, DATA_VERSION_KEY) == version:
+            info.classified = classified  # no fact changed since: the write alone is locked
+        written = write_facts(conn, info, frame)
     return _loaded(result, written)
 
 

@@ -138,8 +138,8 @@ def _give_back(w: _Worker) -> None:
 
 
 def prestart(memory_bytes: int | None = None) -> None:
-    """Start an idle worker now (a command that will parse a file calls this first, so that the
-    worker starts while the command imports the rest of the pipeline)."""
+    """Start an idle worker, in a thread (a command that will parse a file calls this first, so
+    that the worker starts while the command imports the rest of the pipeline)."""
     if memory_bytes is None:
         from lawstats import settings
 
@@ -147,7 +147,9 @@ def prestart(memory_bytes: int | None = None) -> None:
     with _lock:
         if any(w.memory_bytes == memory_bytes for w in _idle):
             return
-    _give_back(_Worker(memory_bytes))
+    threading.Thread(
+        target=lambda: _give_back(_Worker(memory_bytes)), name="lawstats-parse-prestart"
+    ).start()
 
 
 def shutdown() -> None:

@@ -5,8 +5,9 @@ Usage: python scripts/bench_cli.py [--repeat 9]
 
 1. The floor: a Python process that imports pandas, SQLAlchemy and DuckDB and reads the same
    .xlsx with pandas + calamine (what any loader must at least do). The load: `python -m etl
-   load` of a city's monthly file (its 7 counties, every catalog column: 294 facts) into a
-   bureau's store (the demo database), a new month each round so that each is a new batch
+   load` of a city's monthly file (its 7 counties, every catalog column: 294 facts, figures near
+   last year's) into a bureau's store (the demo database), a new month each round (2026) so that
+   each is a new batch
    (read in the parse worker, extracted, validated, compared with last year, written, summary
    refreshed). The two commands alternate, round by round; the figure is the median of the
    per-round ratios (target: <= 1.5).
@@ -26,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -37,12 +40,29 @@ FLOOR = (
 CITY = "620500"  # 天水市: 7 counties
 
 
-def county_file(month: int) -> bytes:
-    from bench_etl import make_workbook
+def county_file(db: Path, month: int) -> bytes:
+    """The city's file for 2026年<month>月: its 7 counties, every catalog column, figures near
+    those the store holds for the same month of 2025 (a new month, as counties send them)."""
+    from bench_etl import add_ratios, write_sheets
+    from bench_national import previous_values
 
-    return make_workbook(
-        title=f"2025年{month}月天水市人民参与和促进法治工作统计表", parent=CITY, cols=0
-    )
+    from lawstats.domain.catalog import load_catalog
+    from lawstats.domain.regions import load_regions
+
+    regions = load_regions()
+    counties = [r for r in regions if r.parent_code == CITY and r.level == "county"]
+    before = previous_values(str(db), [r.code for r in counties], 2025, [month])
+    factor = np.random.default_rng(month).uniform(1.0, 1.05, size=len(counties))
+    cols = {}
+    for ind in load_catalog():
+        if ind.kind != "ratio":
+            last = before.get(ind.code, {})
+            base = np.array([last.get(r.code, np.nan) for r in counties], dtype=float)
+            cols[ind.code] = np.round(base * factor, ind.decimals)
+    add_ratios(cols)
+    title = f"2026年{month}月天水市人民参与和促进法治工作统计表"
+    names = [regions.full_name(r.code) for r in counties]
+    return write_sheets([("Sheet1", title, names, cols, np.zeros((len(names), 0)))])
 
 
 def timed(cmd: list[str], env: dict) -> float:
@@ -67,7 +87,7 @@ def cli_rounds(work: Path, repeat: int) -> tuple[list[float], list[float], str]:
     files = []
     for m in range(1, repeat + 2):
         path = work / f"tianshui_{m}.xlsx"
-        path.write_bytes(county_file(m))
+        path.write_bytes(county_file(db, m))
         files.append(path)
     load = [sys.executable, "-m", "etl", "load", "--db", str(db)]
     floor = [sys.executable, "-c", FLOOR]
@@ -99,7 +119,7 @@ def preview_rounds(work: Path, repeat: int) -> list[float]:
     os.environ["LAWSTATS_DB_URL"] = str(db)
     engine = store.get_engine(str(db))
     auth.add_user(engine, "bench_analyst", "bench-password-1", "analyst", [CITY])
-    data = county_file(12)
+    data = county_file(work / "bureau.duckdb", 12)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["auth_user"] = "bench_analyst"
     at.switch_page("pages/upload.py")

@@ -203,9 +203,13 @@ def load_rounds(db: str, work: Path, workbooks: dict[str, bytes], repeat: int) -
 
 
 def reader_waits(db: str, work: Path, data: bytes, name: str, idle_s: float = 3.0) -> dict:
-    """A reader process reading the province overview while `python -m etl load` runs."""
-    path = work / "waits.duckdb"
-    shutil.copyfile(db, path)
+    """A reader process reading the province overview while `python -m etl load` runs (into a
+    copy of the DuckDB file `db`, or into the PostgreSQL database `db`)."""
+    if "://" in db:
+        path = db
+    else:
+        path = work / "waits.duckdb"
+        shutil.copyfile(db, path)
     src = work / name
     src.write_bytes(data)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -256,6 +260,10 @@ def main() -> int:
     ap.add_argument("--db", default="/tmp/national.duckdb")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-big", action="store_true", help="no 1.5M-fact reader-wait case")
+    ap.add_argument(
+        "--pg",
+        help="also measure the reader waits on this PostgreSQL database (it is wiped first)",
+    )
     args = ap.parse_args()
     if not Path(args.db).exists():
         subprocess.run(
@@ -298,10 +306,22 @@ def main() -> int:
                     reader_waits(base, work, big, "big.xlsx"),
                 )
             )
+        if args.pg:
+            from lawstats import store
+
+            store.wipe(store.get_engine(args.pg, create=False))
+            store.get_engine(args.pg)
+            pg = [("126,000 facts", near, "near.xlsx")]
+            if big is not None:
+                pg.append(("1.5 million facts", big, "big.xlsx"))
+            for label, data, name in pg:
+                waits.append((f"PostgreSQL: {label}", reader_waits(args.pg, work, data, name)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    cmd = f"python scripts/bench_national.py --repeat {args.repeat}"
+    cmd = f"python scripts/bench_national.py --repeat {args.repeat}" + (
+        " --pg URL" if args.pg else ""
+    )
     print(f"\n`{cmd}`: {args.repeat} rounds, medians; ratios are medians of per-round ratios\n")
     print(
         "| workbook | load, empty store | load, national store | × | + summary refresh, empty | national | × (load + refresh) |"

@@ -500,11 +500,10 @@ def test_a_refresh_in_pieces_gives_the_rebuild_and_stops_when_facts_change(engin
     assert fresh(engine)
     assert_summary_is_right(engine)
 
-    # a load commits while the refresh is between its pieces
+    # a load commits while the refresh is between its pieces (two regions: two pieces)
     with transaction(engine) as conn:
-        write_facts(
-            conn, info("b.xlsx", "b" * 64), frame(*months(QINZHOU, "mediation_cases", [20.0] * 12))
-        )
+        rows = [r for c in (QINZHOU, "620521") for r in months(c, "mediation_cases", [20.0] * 12)]
+        write_facts(conn, info("b.xlsx", "b" * 64), frame(*rows))
     real_piece = summary_refresh._refresh_piece
     loaded: list[bool] = []
 
@@ -529,6 +528,7 @@ def test_a_refresh_in_pieces_gives_the_rebuild_and_stops_when_facts_change(engin
     assert fresh(engine)
     assert_summary_is_right(engine)
     assert value(engine, QINZHOU) == 240.0 and value(engine, MAIJI) == 209.0
+    assert value(engine, "620521") == 240.0
 
 
 def test_one_refresh_at_a_time(engine, monkeypatch):

@@ -106,12 +106,14 @@ def _quiet_duckdb(dbapi_connection, _record) -> None:
     dbapi_connection.execute("SET enable_progress_bar = false")
 
 
-@lru_cache(maxsize=16)
-def _read_only_engine(url: str) -> Engine:
-    """The read-only twin of a DuckDB file's engine: what readers open (lawstats.store.access)."""
-    engine = sa.create_engine(url, poolclass=NullPool, connect_args={"read_only": True})
-    sa.event.listen(engine, "connect", _quiet_duckdb)
-    return engine
+# Set while this thread opens a DuckDB connection for reading (lawstats.store.access).
+_opening = threading.local()
+
+
+def _open_mode(_dialect, _record, _cargs, cparams) -> None:
+    """do_connect: open the file read-only when a reader asks (one engine, one dialect set-up)."""
+    if getattr(_opening, "read_only", False):
+        cparams["read_only"] = True
 
 
 def _file_access(engine: Engine) -> access.FileAccess | None:
@@ -119,7 +121,11 @@ def _file_access(engine: Engine) -> access.FileAccess | None:
     if engine.dialect.name != "duckdb":
         return None
     path = duckdb_path(engine.url.render_as_string(hide_password=False))
-    return None if path is None else access.for_path(path)
+    if path is None:
+        return None
+    if not sa.event.contains(engine, "do_connect", _open_mode):
+        sa.event.listen(engine, "do_connect", _open_mode)
+    return access.for_path(path)
 
 
 @lru_cache(maxsize=16)
@@ -212,10 +218,13 @@ def connect(
     deadline = _deadline(timeout)
     files = _file_access(engine)
     with ExitStack() as stack:
-        source = engine
-        if files is not None and _granted(stack, files.reading(deadline, on_wait)):
-            source = _read_only_engine(engine.url.render_as_string(hide_password=False))
-        yield stack.enter_context(_opened(source, deadline, on_wait))
+        read_only = files is not None and _granted(stack, files.reading(deadline, on_wait))
+        _opening.read_only = read_only
+        try:
+            conn = stack.enter_context(_opened(engine, deadline, on_wait))
+        finally:
+            _opening.read_only = False
+        yield conn
 
 
 @contextmanager

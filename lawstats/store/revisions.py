@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -67,12 +66,7 @@ class BatchInfo:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     note: str | None = None
     is_demo: bool = False
-
-    @cached_property
-    def warnings_json(self) -> str | None:
-        """The warnings as stored, made once (a loader makes it before it takes the write lock:
-        a national file's warnings can run to megabytes)."""
-        return json.dumps(self.warnings, ensure_ascii=False) if self.warnings else None
+    classified: Any = None  # classify_facts(frame) from a read no fact has changed since (etl.load)
 
 
 def normalize_facts(frame: pd.DataFrame) -> pd.DataFrame:
@@ -216,7 +210,7 @@ def create_batch(conn: Connection, info: BatchInfo) -> int:
             facts_written=0,
             facts_superseded=0,
             facts_unchanged=0,
-            warnings_json=info.warnings_json,
+            warnings_json=json.dumps(info.warnings, ensure_ascii=False) if info.warnings else None,
             note=info.note,
             is_demo=info.is_demo,
         )
@@ -466,21 +460,14 @@ def _top_id(conn: Connection, column: sa.Column) -> int:
 
 
 def write_facts(
-    conn: Connection,
-    info: BatchInfo,
-    frame: pd.DataFrame,
-    *,
-    actor: str | None = None,
-    classified: Classified | None = None,
+    conn: Connection, info: BatchInfo, frame: pd.DataFrame, *, actor: str | None = None
 ) -> WriteResult:
     """Write facts as one new batch inside the caller's transaction.
 
     Facts equal to the current stored ones are not written again; different values supersede
-    the current fact (kept in history, restored by a rollback of this batch). `classified`:
-    classify_facts(frame) as read before the transaction, when no fact changed since (the
-    caller checks the data version), so the write lock is held for the write alone.
+    the current fact (kept in history, restored by a rollback of this batch).
     """
-    c = classified if classified is not None else classify_facts(conn, frame)
+    c = info.classified if info.classified is not None else classify_facts(conn, frame)
     superseded, unchanged = c.superseded, c.unchanged
     to_write = c.rows()
     batch_id = create_batch(conn, info)

@@ -34,6 +34,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -177,7 +178,7 @@ def refresh(
     """
     from lawstats.store.summary_refresh import refresh_by_pieces
 
-    return refresh_by_pieces(engine, timeout=timeout, wait_for_other=wait_for_other)
+    return refresh_by_pieces(engine, PIECES, timeout=timeout, wait_for_other=wait_for_other)
 
 
 def refresh_in(conn: Connection) -> int:
@@ -372,6 +373,41 @@ def _built(
         params["regions"] = list(piece.regions)
     parts = (bool(flows), bool(stocks))
     return _statement(dialect, parts, piece.regions is not None, insert), params
+
+
+_ROWS_VIEW = "_lawstats_summary_rows"  # a fixed name, never user input
+# Identifiers from the Table object and the fixed view name, never from user input.
+_INSERT_ROWS = sa.insert(range_grains).from_select(
+    [c.strip() for c in ROW_COLUMNS.split(",")],
+    sa.select(*[sa.column(c.strip()) for c in ROW_COLUMNS.split(",")]).select_from(
+        sa.table(_ROWS_VIEW)
+    ),
+)
+
+
+def insert_rows(conn: Connection, rows: pa.Table | None) -> int:
+    """Insert summary rows computed by select_piece (DuckDB reads the Arrow table in place)."""
+    if rows is None or rows.num_rows == 0:
+        return 0
+    raw = conn.connection.driver_connection
+    raw.register(_ROWS_VIEW, rows)
+    try:
+        conn.execute(_INSERT_ROWS)
+    finally:
+        raw.unregister(_ROWS_VIEW)
+    return rows.num_rows
+
+
+# What lawstats.store.summary_refresh does a refresh by pieces with.
+PIECES = SimpleNamespace(
+    kinds=_kinds,
+    pending=pending_pieces,
+    rebuild=rebuild_pieces,
+    delete=delete_piece,
+    insert=insert_piece,
+    select=select_piece,
+    insert_rows=insert_rows,
+)
 
 
 # --------------------------------------------------------------------------- reading

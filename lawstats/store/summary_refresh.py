@@ -27,34 +27,17 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from lawstats import settings, store
-from lawstats.store import access, summary
-from lawstats.store.summary import (
-    PENDING,
-    READY,
-    ROW_COLUMNS,
-    Piece,
-    delete_piece,
-    insert_piece,
-    select_piece,
-)
+from lawstats.store import SUMMARY_PENDING, SUMMARY_READY, access
 
 log = logging.getLogger(__name__)
 
 REFRESH_LOCK = 7_240_502  # PostgreSQL advisory lock: one refresh at a time
-_ROWS_VIEW = "_lawstats_summary_rows"  # a fixed name, never user input
-# Identifiers from the Table object and the fixed view name, never from user input.
-_INSERT_ROWS = sa.insert(store.range_grains).from_select(
-    [c.strip() for c in ROW_COLUMNS.split(",")],
-    sa.select(*[sa.column(c.strip()) for c in ROW_COLUMNS.split(",")]).select_from(
-        sa.table(_ROWS_VIEW)
-    ),
-)
 
 
 class _Stale(Exception):
@@ -62,12 +45,17 @@ class _Stale(Exception):
 
 
 def refresh_by_pieces(
-    engine: Engine, *, timeout: float | None = None, wait_for_other: float | None = None
+    engine: Engine,
+    work: Any,
+    *,
+    timeout: float | None = None,
+    wait_for_other: float | None = None,
 ) -> int:
     """summary.refresh: returns the rows written; 0 when nothing was pending, when another
     refresh holds the store (for longer than `wait_for_other`, default `timeout`), or when a
     load committed meanwhile. `timeout`: how long each write waits for the file (default: the
-    lock timeout)."""
+    lock timeout). `work`: the summary's side (summary.PIECES: kinds, pending, rebuild, delete,
+    insert, select, insert_rows), handed in so that this module does not import it back."""
     if wait_for_other is None:
         wait_for_other = settings.lock_timeout_s() if timeout is None else timeout
     with _one_refresh(engine, wait_for_other) as mine:
@@ -76,53 +64,53 @@ def refresh_by_pieces(
         with store.connect(engine, timeout=timeout) as conn:
             version = store.get_meta(conn, store.DATA_VERSION_KEY)
             state = store.get_meta(conn, store.SUMMARY_READY_KEY)
-            if state == READY:
+            if state == SUMMARY_READY:
                 return 0
-            kinds = summary._kinds(conn)
-            rebuild = state != PENDING
-            pieces = summary.rebuild_pieces(conn) if rebuild else summary.pending_pieces(conn)
+            kinds = work.kinds(conn)
+            rebuild = state != SUMMARY_PENDING
+            pieces = work.rebuild(conn) if rebuild else work.pending(conn)
         written = 0
         try:
+            if not rebuild and len(pieces) <= 1:
+                # a city's file: a few regions, computed in the database within one short
+                # transaction (two opens of the file less)
+                with _piece_transaction(engine, version, timeout) as conn:
+                    for piece in pieces:
+                        work.delete(conn, piece)
+                        written += work.insert(conn, piece, kinds)
+                    _ready(conn)
+                return written
             if rebuild:
                 with _piece_transaction(engine, version, timeout) as conn:
                     conn.execute(store.range_grains.delete())
             for piece in pieces:
-                written += _refresh_piece(engine, piece, kinds, version, timeout)
+                written += _refresh_piece(engine, work, piece, kinds, version, timeout)
             with _piece_transaction(engine, version, timeout) as conn:
-                conn.execute(store.summary_dirty.delete())
-                store.set_meta(conn, store.SUMMARY_READY_KEY, READY)
+                _ready(conn)
         except _Stale:
             log.info("summary refresh stopped: facts changed meanwhile; the next one starts over")
         return written
 
 
+def _ready(conn: Connection) -> None:
+    conn.execute(store.summary_dirty.delete())
+    store.set_meta(conn, store.SUMMARY_READY_KEY, SUMMARY_READY)
+
+
 def _refresh_piece(
-    engine: Engine, piece: Piece, kinds: dict[str, str], version: str | None, timeout
+    engine: Engine, work: Any, piece: Any, kinds: dict[str, str], version: str | None, timeout
 ) -> int:
     if engine.dialect.name != "duckdb":
         with _piece_transaction(engine, version, timeout) as conn:
             if piece.y is not None:
-                delete_piece(conn, piece)
-            return insert_piece(conn, piece, kinds)
+                work.delete(conn, piece)
+            return work.insert(conn, piece, kinds)
     with store.connect(engine, timeout=timeout) as conn:
-        rows = select_piece(conn, piece, kinds)
+        rows = work.select(conn, piece, kinds)
     with _piece_transaction(engine, version, timeout) as conn:
         if piece.y is not None:
-            delete_piece(conn, piece)
-        return _insert_rows(conn, rows)
-
-
-def _insert_rows(conn: Connection, rows: pa.Table | None) -> int:
-    """Insert computed summary rows (DuckDB reads the Arrow table in place)."""
-    if rows is None or rows.num_rows == 0:
-        return 0
-    raw = conn.connection.driver_connection
-    raw.register(_ROWS_VIEW, rows)
-    try:
-        conn.execute(_INSERT_ROWS)
-    finally:
-        raw.unregister(_ROWS_VIEW)
-    return rows.num_rows
+            work.delete(conn, piece)
+        return work.insert_rows(conn, rows)
 
 
 @contextmanager
