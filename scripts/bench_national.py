@@ -40,6 +40,12 @@ import numpy as np  # noqa: E402
 
 PROVINCE = "620000"
 SIZE_126K = 3000  # rows: every county, then cities (bench_etl.py's workbook)
+# (part, whole) indicator pairs: a part never above its whole
+PARTS = [
+    tuple(line.split(",")[:2])
+    for line in (ROOT / "data" / "indicator_parts.csv").read_text(encoding="utf-8").splitlines()[1:]
+    if line.strip()
+]
 
 # The reader (another process): reads the province overview in a loop until told to stop (its
 # stdin closes); one JSON line per read: seconds waiting to open the store, seconds in all.
@@ -100,7 +106,7 @@ def previous_values(db: str, names_codes: list[str], year: int, months: list[int
 
 def realistic_sheets(db: str, year: int, month_sets: list[list[int]], titles: list[str]) -> bytes:
     """Every county and city (as bench_etl's workbook), each sheet's figures those of the same
-    months a year earlier times 1.00-1.08 (one factor per row, so parts stay below wholes)."""
+    months a year earlier times 1.00-1.08 (one factor per row), parts no larger than wholes."""
     from bench_etl import add_ratios, write_sheets
 
     from lawstats.domain.catalog import load_catalog
@@ -124,6 +130,8 @@ def realistic_sheets(db: str, year: int, month_sets: list[list[int]], titles: li
             last = before.get(ind.code, {})
             base = np.array([last.get(c, np.nan) for c in codes], dtype=float)
             cols[ind.code] = np.round(base * factor, ind.decimals)
+        for part, whole in PARTS:  # as a county's form has them (the synthetic store does not)
+            cols[part] = np.fmin(cols[part], cols[whole])
         add_ratios(cols)
         sheets.append((f"Sheet{k + 1}", title, names, cols, np.zeros((len(names), 0))))
     return write_sheets(sheets)

@@ -101,9 +101,18 @@ def duckdb_path(url: str) -> Path | None:
     return Path(u.database)
 
 
+# Row groups a DuckDB checkpoint may compact after deletes (its default, 100, once compacted a
+# national summary table at a summary refresh's commit for 5 s, with every other process's
+# readers waiting): a few per checkpoint keep each commit short, and the space comes back over
+# the next ones.
+DUCKDB_VACUUM_TASKS = 4
+
+
 def _quiet_duckdb(dbapi_connection, _record) -> None:
-    """No progress bar: DuckDB draws it on stdout for long statements, into `--json` output."""
+    """No progress bar (DuckDB draws it on stdout for long statements, into `--json` output), and
+    checkpoints of bounded length (DUCKDB_VACUUM_TASKS)."""
     dbapi_connection.execute("SET enable_progress_bar = false")
+    dbapi_connection.execute(f"SET max_vacuum_tasks = {DUCKDB_VACUUM_TASKS}")
 
 
 # Set while this thread opens a DuckDB connection for reading (lawstats.store.access).
