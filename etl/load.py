@@ -25,7 +25,7 @@ from lawstats import settings
 from lawstats.domain.catalog import Catalog, load_catalog
 from lawstats.domain.periods import Period
 from lawstats.domain.regions import RegionTable, load_regions
-from lawstats.store import DATA_VERSION_KEY, connect, get_meta, transaction
+from lawstats.store import DATA_VERSION_KEY, batches, connect, get_meta, transaction
 from lawstats.store.revisions import (
     FACT_COLUMNS,
     BatchInfo,
@@ -553,12 +553,25 @@ def _batch_info(filename, sha, source_type, user, extraction, report) -> BatchIn
         sha256=sha,
         source_type=source_type,
         uploaded_by=user,
-        sheet=", ".join(dict.fromkeys(t.sheet for t in extraction.tables)) or None,
-        period_label=", ".join(sorted({t.period.label for t in extraction.tables if t.period}))
-        or None,
+        sheet=_listed(list(dict.fromkeys(t.sheet for t in extraction.tables)), batches.c.sheet),
+        period_label=_listed(
+            [p.label for p in sorted({t.period for t in extraction.tables if t.period})],
+            batches.c.period_label,
+        ),
         context_code=next((t.context_code for t in extraction.tables if t.context_code), None),
         warnings=[p.to_dict() for p in report.warnings],
     )
+
+
+def _listed(items: list[str], column: sa.Column) -> str | None:
+    """Items joined with commas; when they do not fit the column (a workbook of twelve monthly
+    sheets), the first and the last and how many (PostgreSQL refuses a longer value)."""
+    if not items:
+        return None
+    text = ", ".join(items)
+    if len(text) > column.type.length:
+        text = f"{items[0]} … {items[-1]}（{len(items)}）"[: column.type.length]
+    return text
 
 
 def _loaded(result: LoadResult, written) -> LoadResult:

@@ -136,3 +136,29 @@ def test_a_reader_in_another_process_does_not_wait_while_a_file_is_validated(tmp
     res = load(engine, "unmapped_column.xlsx")
     assert res.status == "loaded"
     assert waits and waits[0] < 2.0, waits
+
+
+def test_a_workbook_of_twelve_monthly_sheets_loads_on_both_stores(engine):
+    """The batch names its sheets and periods; a list longer than the column is shortened (on
+    PostgreSQL a longer value refused the whole file)."""
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for m in range(1, 13):
+        sheet = wb.create_sheet(f"{m}月")
+        sheet.append([f"2024年{m}月天水市人民调解工作情况统计表"])
+        sheet.append(["地区", "调解纠纷（件）"])
+        sheet.append(["秦州区", 100 + m])
+    buf = io.BytesIO()
+    wb.save(buf)
+    res = load_bytes(engine, buf.getvalue(), "十二个月.xlsx")
+    assert res.status == "loaded" and res.facts_written == 12, res.problems
+    with connect(engine) as conn:
+        label, sheets = conn.execute(
+            sa.select(batches.c.period_label, batches.c.sheet).where(batches.c.id == res.batch_id)
+        ).one()
+    assert label == "2024年1月 … 2024年12月（12）"
+    assert sheets == ", ".join(f"{m}月" for m in range(1, 13))
