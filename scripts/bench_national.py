@@ -332,7 +332,7 @@ def main() -> int:
     )
     print(f"\n`{cmd}`: {args.repeat} rounds, medians; ratios are medians of per-round ratios\n")
     print(
-        "| workbook | load, empty store | load, national store | × | + summary refresh, empty | national | × (load + refresh) |"
+        "| workbook | load, empty store | load, national store | × | refresh after it, empty | national | × (load + refresh) |"
     )
     print("|---|---|---|---|---|---|---|")
     for label, med, ratio, ratio_all, statuses in loads:

@@ -482,6 +482,7 @@ def test_a_refresh_in_pieces_gives_the_rebuild_and_stops_when_facts_change(engin
     from lawstats.store import summary_refresh
 
     monkeypatch.setattr(summary, "PIECE_REGIONS", 1)  # a piece per region
+    monkeypatch.setattr(summary_refresh, "SMALL_STORE_FACTS", 0)  # pieces even for a small store
     counties = [QINZHOU, MAIJI, "620521", "620522"]
     summary.refresh(engine)  # built (empty): from now on only the marked regions are redone
     with transaction(engine) as conn:
@@ -537,6 +538,7 @@ def test_one_refresh_at_a_time(engine, monkeypatch):
 
     from lawstats.store import summary_refresh
 
+    monkeypatch.setattr(summary_refresh, "SMALL_STORE_FACTS", 0)
     with transaction(engine) as conn:
         write_facts(conn, info(), frame(*months(QINZHOU, "mediation_cases", [10.0] * 12)))
     inside, release = threading.Event(), threading.Event()

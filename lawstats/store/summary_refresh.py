@@ -40,6 +40,14 @@ log = logging.getLogger(__name__)
 REFRESH_LOCK = 7_240_502  # PostgreSQL advisory lock: one refresh at a time
 
 
+# A store with no more facts than this is refreshed (or rebuilt) in one short transaction.
+SMALL_STORE_FACTS = 500_000
+
+
+def _facts_count(conn: Connection) -> int:
+    return conn.execute(sa.select(sa.func.count()).select_from(store.facts)).scalar_one()
+
+
 class _Stale(Exception):
     """A fact changed since the refresh was planned."""
 
@@ -69,14 +77,18 @@ def refresh_by_pieces(
             kinds = work.kinds(conn)
             rebuild = state != SUMMARY_PENDING
             pieces = work.rebuild(conn) if rebuild else work.pending(conn)
+            small = len(pieces) <= 1 or _facts_count(conn) <= SMALL_STORE_FACTS
         written = 0
         try:
-            if not rebuild and len(pieces) <= 1:
-                # a city's file: a few regions, computed in the database within one short
-                # transaction (two opens of the file less)
+            if small:
+                # a city's file, or a small store: little to compute, in the database within one
+                # short transaction (fewer opens of the file)
                 with _piece_transaction(engine, version, timeout) as conn:
+                    if rebuild:
+                        conn.execute(store.range_grains.delete())
                     for piece in pieces:
-                        work.delete(conn, piece)
+                        if piece.y is not None:
+                            work.delete(conn, piece)
                         written += work.insert(conn, piece, kinds)
                     _ready(conn)
                 return written
