@@ -80,20 +80,43 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _reader(args: argparse.Namespace):
+    """A read-only engine for commands that only read: other readers never block them."""
+    from lawstats.store import get_reader
+
+    return get_reader(args.db)
+
+
 def show_records(
     engine, region_code: str, period, indicator_codes: Sequence[str]
 ) -> list[dict[str, Any]]:
-    """The `show` figures as JSON-ready records (shared with tests and other tools)."""
+    """The `show` figures as JSON-ready records (shared with tests and other tools).
+
+    Strict JSON: a figure not reported is null with `value_reason` "not_reported" (never NaN,
+    never 0); a change not stated is null with its `change_reason` (lawstats.domain.change.
+    CHANGE_REASONS); numbers are rounded by the configured rule (`rounding`)."""
+    return show_records_many(engine, [region_code], period, indicator_codes)
+
+
+def show_records_many(
+    engine, region_codes: Sequence[str], period, indicator_codes: Sequence[str]
+) -> list[dict[str, Any]]:
+    """show_records for several regions from one roll-up (regions outermost)."""
     from lawstats.domain.catalog import load_catalog
-    from lawstats.domain.formatting import json_number
+    from lawstats.domain.formatting import json_number, rounding_rule
     from lawstats.store.rollup import figures
 
     catalog = load_catalog()
-    frame = figures(engine, [region_code], period, indicator_codes)
+    rule = rounding_rule()
+    frame = figures(engine, list(region_codes), period, indicator_codes)
     prev_period = period.previous_year()
     out = []
     for row in frame.itertuples(index=False):
         ind = catalog.get(row.indicator_code)
+        value = json_number(row.value, ind.decimals)
+        previous = json_number(row.previous, ind.decimals)
+        change = json_number(row.change, ind.decimals if ind.is_ratio else 1)
+        month = period.month_of(int(row.months_covered))
         out.append(
             {
                 "region_code": row.region_code,
@@ -101,23 +124,39 @@ def show_records(
                 "indicator_code": ind.code,
                 "name_zh": ind.name_zh,
                 "name_en": ind.name_en,
-                "value": json_number(row.value, ind.decimals),
+                "kind": ind.kind,
+                "value": value,
+                "value_reason": None if value is not None else "not_reported",
                 "unit": ind.unit,
-                "previous_period": prev_period.label,
-                "previous": json_number(row.previous, ind.decimals),
-                "change": row.change,
-                "change_unit": row.change_unit,
-                "change_abs": json_number(row.change_abs, ind.decimals),
-                "is_approximate": bool(row.is_approximate),
+                "is_approximate": bool(row.is_approximate) and value is not None,
                 "is_reported_rate": bool(row.is_reported_rate),
                 "derived": bool(row.derived),
+                "previous_period": prev_period.label,
+                "previous": previous,
+                "previous_reason": None if previous is not None else "not_reported",
+                "previous_is_approximate": bool(row.previous_is_approximate)
+                and previous is not None,
+                "change": change,
+                "change_unit": row.change_unit,
+                "change_abs": json_number(row.change_abs, ind.decimals),
+                "change_is_approximate": bool(row.change_is_approximate) and change is not None,
+                "change_reason": row.change_reason if change is None else None,
                 "comparable": bool(row.comparable),
                 "coverage": {
                     "units_reported": int(row.units_reported),
                     "units_expected": int(row.units_expected),
                     "months_covered": int(row.months_covered),
                     "months_expected": int(row.months_expected),
+                    # a stock known only before the period's end is as of this month
+                    "as_of_month": month.label
+                    if ind.kind == "stock"
+                    and month is not None
+                    and row.months_covered < row.months_expected
+                    else None,
                 },
+                "conflicts": int(row.conflicts),
+                "finer_value": json_number(row.finer_value, ind.decimals),
+                "rounding": rule,
                 "batch_ids": [int(b) for b in row.batch_ids],
             }
         )
@@ -126,7 +165,13 @@ def show_records(
 
 def cmd_show(args: argparse.Namespace) -> int:
     from lawstats.domain.catalog import load_catalog
-    from lawstats.domain.formatting import format_change, format_value
+    from lawstats.domain.formatting import (
+        conflict_note,
+        coverage_notes,
+        format_change,
+        format_value,
+        rounding_note,
+    )
     from lawstats.domain.regions import load_regions
 
     catalog = load_catalog()
@@ -136,10 +181,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     for c in codes:
         if c not in catalog:
             raise UsageError(f"未知指标代码 unknown indicator code: {c}")
-    engine = _engine(args)
-    records = show_records(engine, region_code, period, codes)
+    records = show_records(_reader(args), region_code, period, codes)
     if args.json:
-        print(json.dumps(records, ensure_ascii=False, indent=2))
+        print(json.dumps(records, ensure_ascii=False, indent=2, allow_nan=False))
         return EXIT_OK
     regions = load_regions()
     print(
@@ -148,25 +192,33 @@ def cmd_show(args: argparse.Namespace) -> int:
     for r in records:
         ind = catalog.get(r["indicator_code"])
         cov = r["coverage"]
-        note = ""
-        if cov["units_reported"] < cov["units_expected"]:
-            note = f"  {cov['units_reported']}/{cov['units_expected']} 县区已报"
-        if cov["months_covered"] < cov["months_expected"]:
-            note += f"  缺月份 {cov['months_covered']}/{cov['months_expected']}"
+        notes = coverage_notes(ind, period, **{k: cov[k] for k in _COVERAGE})
         if r["is_reported_rate"]:
-            note += "  按报送比率"
-        print(
-            f"  {ind.name_zh:<16}{format_value(r['value'], ind, approximate=r['is_approximate']):>16}"
-            f"  上年 {format_value(r['previous'], ind):>14}  {format_change(r['change'], r['change_unit'])}{note}"
+            notes.append("按报送比率")
+        conflict = conflict_note(
+            ind, period, r["value"], r["finer_value"], r["conflicts"], lang="zh"
         )
+        if conflict:
+            notes.append(conflict)
+        note = "".join(f"  {n}" for n in notes)
+        value = format_value(r["value"], ind, approximate=r["is_approximate"])
+        previous = format_value(r["previous"], ind, approximate=r["previous_is_approximate"])
+        change = format_change(
+            r["change"], r["change_unit"], approximate=r["change_is_approximate"]
+        )
+        print(f"  {ind.name_zh:<16}{value:>16}  上年 {previous:>14}  {change}{note}")
+    print(f"注 note: {rounding_note('zh')} / {rounding_note('en')}")
     return EXIT_OK
+
+
+_COVERAGE = ("units_reported", "units_expected", "months_covered", "months_expected")
 
 
 def cmd_batches(args: argparse.Namespace) -> int:
     from lawstats.store import connect
     from lawstats.store.revisions import list_batches
 
-    with connect(_engine(args)) as conn:
+    with connect(_reader(args)) as conn:
         frame = list_batches(conn, limit=args.limit)
     cols = [
         "id",
