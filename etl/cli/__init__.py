@@ -231,6 +231,9 @@ def cmd_batches(args: argparse.Namespace) -> int:
         "facts_written",
         "facts_superseded",
         "facts_unchanged",
+        "rolled_back_at",
+        "rolled_back_by",
+        "rollback_reason",
     ]
     if args.json:
         print(frame[cols].to_json(orient="records", force_ascii=False, date_format="iso"))
@@ -238,11 +241,27 @@ def cmd_batches(args: argparse.Namespace) -> int:
     if frame.empty:
         print("没有批次 no batches")
         return EXIT_OK
+    # the history as events, newest first: each load, and each rollback as an event of its own
+    events = []
     for r in frame[cols].itertuples(index=False):
-        print(
-            f"#{r.id:<5} {r.status:<11} {r.source_type:<11} {r.uploaded_at}  {r.uploaded_by:<10}"
-            f" 写入 {r.facts_written:>7,}  替换 {r.facts_superseded:>6,}  {r.period_label or ''}  {r.file_name}"
+        events.append(
+            (
+                r.uploaded_at,
+                f"#{r.id:<5} {'load':<11} {r.source_type:<11} {r.uploaded_at}  {r.uploaded_by:<10}"
+                f" 写入 {r.facts_written:>7,}  替换 {r.facts_superseded:>6,}  {r.period_label or ''}"
+                f"  {r.file_name}",
+            )
         )
+        if r.status == "rolled_back":
+            events.append(
+                (
+                    r.rolled_back_at,
+                    f"#{r.id:<5} {'rollback':<11} {'':<11} {r.rolled_back_at}  {r.rolled_back_by:<10}"
+                    f" 回滚批次 #{r.id} rolled back: {r.rollback_reason or ''}",
+                )
+            )
+    for _when, line in sorted(events, key=lambda e: str(e[0]), reverse=True):
+        print(line)
     return EXIT_OK
 
 
@@ -265,10 +284,11 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from lawstats.store import connect
-    from lawstats.store.revisions import batch_diff
+    from lawstats.store.revisions import batch_diff, rollback_effects
 
-    with connect(_engine(args)) as conn:
+    with connect(_reader(args)) as conn:
         frame = batch_diff(conn, args.batch)
+        undone = rollback_effects(conn, args.batch)
     if args.json:
         print(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
         return EXIT_OK
@@ -279,6 +299,18 @@ def cmd_diff(args: argparse.Namespace) -> int:
             f"  {r.region_code} {r.period_start}..{r.period_end} {r.indicator_code}:"
             f" {r.old_value} (batch {int(r.old_batch_id)}) -> {r.new_value}"
         )
+    if not undone.empty:
+        print(f"回滚 rollback: {len(undone)} facts retired")
+        for r in undone.itertuples(index=False):
+            back = (
+                "—"
+                if r.restored_value is None or r.restored_value != r.restored_value
+                else f"{r.restored_value} (batch {int(r.restored_batch_id)})"
+            )
+            print(
+                f"  {r.region_code} {r.period_start}..{r.period_end} {r.indicator_code}:"
+                f" {r.retired_value} -> {back}"
+            )
     return EXIT_OK
 
 

@@ -79,3 +79,12 @@ def batch_ids_of_source(engine: Engine, source_type: str) -> frozenset[int]:
             {"source_type": source_type},
         )
         return frozenset(int(r[0]) for r in rows)
+
+
+def batch_status(engine: Engine, batch_id: int) -> str | None:
+    """A batch's status now: active, rolled_back, or None when there is no such batch."""
+    with connect(engine) as conn:
+        return conn.execute(
+            sa.select(batches.c.status).where(batches.c.id == sa.bindparam("b")),
+            {"b": int(batch_id)},
+        ).scalar_one_or_none()
