@@ -9,9 +9,9 @@ import hashlib
 import streamlit as st
 
 from lawstats import settings
+from lawstats.analysis import dashboard
 from lawstats.domain.catalog import load_catalog
 from lawstats.domain.regions import load_regions
-from lawstats.store import queries
 from lawstats.ui import auth_ui
 from lawstats.ui import common as ui
 from lawstats.ui.gate import page_gate
@@ -314,7 +314,7 @@ def _still_true(loaded, version: str) -> bool:
         return True
     if loaded.batch_id is None:
         return version == ui.data_version()
-    return queries.batch_status(ui.engine(), loaded.batch_id) == "active"
+    return dashboard.batch_status(ui.engine(), loaded.batch_id) == "active"
 
 
 def _done(loaded, remembered: int, _version: str = "") -> None:

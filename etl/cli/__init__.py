@@ -102,65 +102,11 @@ def show_records_many(
     engine, region_codes: Sequence[str], period, indicator_codes: Sequence[str]
 ) -> list[dict[str, Any]]:
     """show_records for several regions from one roll-up (regions outermost)."""
-    from lawstats.domain.catalog import load_catalog
-    from lawstats.domain.formatting import json_number, rounding_rule
+    from lawstats.analysis.dashboard import figure_records
     from lawstats.store.rollup import figures
 
-    catalog = load_catalog()
-    rule = rounding_rule()
     frame = figures(engine, list(region_codes), period, indicator_codes)
-    prev_period = period.previous_year()
-    out = []
-    for row in frame.itertuples(index=False):
-        ind = catalog.get(row.indicator_code)
-        value = json_number(row.value, ind.decimals)
-        previous = json_number(row.previous, ind.decimals)
-        change = json_number(row.change, ind.decimals if ind.is_ratio else 1)
-        month = period.month_of(int(row.months_covered))
-        out.append(
-            {
-                "region_code": row.region_code,
-                "period": period.label,
-                "indicator_code": ind.code,
-                "name_zh": ind.name_zh,
-                "name_en": ind.name_en,
-                "kind": ind.kind,
-                "value": value,
-                "value_reason": None if value is not None else "not_reported",
-                "unit": ind.unit,
-                "is_approximate": bool(row.is_approximate) and value is not None,
-                "is_reported_rate": bool(row.is_reported_rate),
-                "derived": bool(row.derived),
-                "previous_period": prev_period.label,
-                "previous": previous,
-                "previous_reason": None if previous is not None else "not_reported",
-                "previous_is_approximate": bool(row.previous_is_approximate)
-                and previous is not None,
-                "change": change,
-                "change_unit": row.change_unit,
-                "change_abs": json_number(row.change_abs, ind.decimals),
-                "change_is_approximate": bool(row.change_is_approximate) and change is not None,
-                "change_reason": row.change_reason if change is None else None,
-                "comparable": bool(row.comparable),
-                "coverage": {
-                    "units_reported": int(row.units_reported),
-                    "units_expected": int(row.units_expected),
-                    "months_covered": int(row.months_covered),
-                    "months_expected": int(row.months_expected),
-                    # a stock known only before the period's end is as of this month
-                    "as_of_month": month.label
-                    if ind.kind == "stock"
-                    and month is not None
-                    and row.months_covered < row.months_expected
-                    else None,
-                },
-                "conflicts": int(row.conflicts),
-                "finer_value": json_number(row.finer_value, ind.decimals),
-                "rounding": rule,
-                "batch_ids": [int(b) for b in row.batch_ids],
-            }
-        )
-    return out
+    return figure_records(frame, period)
 
 
 def cmd_show(args: argparse.Namespace) -> int:

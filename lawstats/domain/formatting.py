@@ -15,20 +15,9 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from lawstats import settings
 from lawstats.domain.catalog import Indicator
 from lawstats.domain.periods import Period
+from lawstats.i18n import t
 
 _RULES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
-
-# what a reader is told next to figures they may check (the rule in words)
-ROUNDING_NOTES = {
-    "half_up": {
-        "zh": "数值按四舍五入修约（与 Excel 的 ROUND 一致）；同比、名次按未修约的数值计算。",
-        "en": "Figures are rounded half up (as Excel's ROUND); changes and ranks use the unrounded values.",
-    },
-    "half_even": {
-        "zh": "数值按 GB/T 8170 修约（四舍六入五成双，与 Excel 的 ROUND 在末位为 5 时可能不同）；同比、名次按未修约的数值计算。",
-        "en": "Figures are rounded half to even (GB/T 8170; may differ from Excel's ROUND on a trailing 5); changes and ranks use the unrounded values.",
-    },
-}
 
 
 def _is_missing(value: float | None) -> bool:
@@ -42,7 +31,7 @@ def rounding_rule() -> str:
 
 def rounding_note(lang: str = "zh", rule: str | None = None) -> str:
     """The rounding rule in one sentence, for the places where a reader checks figures."""
-    return ROUNDING_NOTES[rule or rounding_rule()]["en" if lang == "en" else "zh"]
+    return t(f"rounding_note_{rule or rounding_rule()}", lang)
 
 
 def round_decimal(value: float, decimals: int = 0, rule: str | None = None) -> Decimal:
@@ -150,25 +139,16 @@ def coverage_notes(
     before the period's end '截至2024年6月' (as of June, not the level at the period's end)."""
     out = []
     if units_reported < units_expected:
-        out.append(
-            f"{units_reported}/{units_expected} 县区已报"
-            if lang == "zh"
-            else f"{units_reported}/{units_expected} units reported"
-        )
+        out.append(t("flag_coverage", lang, r=units_reported, e=units_expected))
     if months_covered < months_expected:
         month = period.month_of(months_covered)
-        if indicator.kind == "stock":
-            when = month.label if lang == "zh" or month is None else month.label_en
-            out.append(
-                (f"截至{when}" if lang == "zh" else f"as of {when}")
-                if month is not None
-                else ("未到期末" if lang == "zh" else "before the period's end")
-            )
+        if indicator.kind != "stock":
+            out.append(t("flag_months", lang, c=months_covered, e=months_expected))
+        elif month is None:
+            out.append(t("flag_stock_early", lang))
         else:
             out.append(
-                f"缺月份 {months_covered}/{months_expected}"
-                if lang == "zh"
-                else f"{months_covered}/{months_expected} months"
+                t("flag_stock_as_of", lang, month=month.label if lang == "zh" else month.label_en)
             )
     return out
 
@@ -185,22 +165,15 @@ def conflict_note(
     stands, docs/methodology.md "Annual and monthly figures"); None when they agree."""
     if not conflicts:
         return None
-    finer_word = (
-        ("期末月份数" if lang == "zh" else "the last month's level")
-        if indicator.kind == "stock"
-        else ("各月（季）合计" if lang == "zh" else "the sum of the months")
-    )
+    label = period.label if lang == "zh" else period.label_en
+    finer = t("conflict_finer_stock" if indicator.kind == "stock" else "conflict_finer_flow", lang)
     if not _is_missing(finer_value):
-        here, there = format_value(value, indicator), format_value(finer_value, indicator)
-        if lang == "zh":
-            return f"{period.label}报送数 {here}，{finer_word} {there}，二者不一致，采用{period.label}报送数"
-        return (
-            f"the figure reported for {period.label_en} ({here}) and {finer_word} ({there})"
-            f" disagree; the figure for {period.label_en} is used"
+        return t(
+            "conflict_note",
+            lang,
+            period=label,
+            value=format_value(value, indicator),
+            finer=finer,
+            finer_value=format_value(finer_value, indicator),
         )
-    if lang == "zh":
-        return f"{conflicts} 个数据的{period.label}报送数与{finer_word}不一致，采用{period.label}报送数（详见数据管理）"
-    return (
-        f"{conflicts} of the figures behind it disagree with {finer_word}; the figures reported"
-        f" for {period.label_en} are used (see Data)"
-    )
+    return t("conflict_note_units", lang, n=conflicts, period=label, finer=finer)
