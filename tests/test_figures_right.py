@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from lawstats.domain.catalog import load_catalog
 from lawstats.domain.periods import Period
 from lawstats.store import rollup
 from tests.rollup_support import BACKENDS, backend_store, one, roll, rows
@@ -147,3 +148,174 @@ def test_conflicts_list_names_region_values_and_batches(store):
         108,
     )
     assert c["batch_ids"] == (3,) and c["finer_batch_ids"] == (2,)
+
+
+# ---------------------------------------------------------------- ranks on exact values
+
+
+def test_ranks_are_computed_on_exact_values_not_rounded_ones(store):
+    from lawstats.analysis import dashboard
+    from tests.rollup_support import replace_facts
+
+    replace_facts(
+        store,
+        rows(
+            (QINZHOU, Y24, "mediation_cases", 5000.0),
+            (QINZHOU, Y24, "mediation_success", 4932.0),  # 98.64%
+            (MAIJI, Y24, "mediation_cases", 5000.0),
+            (MAIJI, Y24, "mediation_success", 4931.0),  # 98.62%: both show 98.6%
+        ),
+    )
+    r = dashboard.ranking(store, TIANSHUI, Y24, "mediation_success_rate")
+    ranked = r.table.set_index("region_code")
+    # before #18 the roll-up rounded to 98.6 first: a false tie, both ranked 1
+    assert (ranked.loc[QINZHOU, "rank"], ranked.loc[MAIJI, "rank"]) == (1, 2)
+    headers = {k: k for k in ("rank", "region", "value", "previous", "rank_change", "note")}
+    shown = dashboard.ranking_table(
+        r, load_catalog().get("mediation_success_rate"), {**headers, "small": "s"}
+    )
+    assert list(shown["value"][:2]) == ["98.6%", "98.6%"]  # rounded only for display
+
+
+def test_normalised_ranks_are_exact_too(store):
+    from lawstats.analysis import dashboard
+    from tests.rollup_support import replace_facts
+
+    replace_facts(
+        store,
+        rows(
+            (QINZHOU, Y24, "mediation_cases", 1234.0),
+            (QINZHOU, Y24, "population", 1000.0),  # 1.234 per 10,000
+            (MAIJI, Y24, "mediation_cases", 1231.0),
+            (MAIJI, Y24, "population", 1000.0),  # 1.231: both 1.23
+        ),
+    )
+    r = dashboard.ranking(store, TIANSHUI, Y24, "mediation_cases", "per_10k")
+    ranked = r.table.set_index("region_code")
+    assert (ranked.loc[QINZHOU, "rank"], ranked.loc[MAIJI, "rank"]) == (1, 2)
+
+
+# ---------------------------------------------------------------- one rounding rule everywhere
+
+
+@pytest.fixture
+def rate_96_25(store):
+    """秦州区 2024: 385 of 400 mediations succeeded (96.25%); 2023: 380 of 400 (95.0%)."""
+    from tests.rollup_support import replace_facts
+
+    replace_facts(
+        store,
+        rows(
+            (QINZHOU, Y24, "mediation_cases", 400.0),
+            (QINZHOU, Y24, "mediation_success", 385.0),
+            (QINZHOU, Y23, "mediation_cases", 400.0),
+            (QINZHOU, Y23, "mediation_success", 380.0),
+        ),
+    )
+    return store
+
+
+@pytest.mark.parametrize(
+    "rule,rate,points", [("half_up", "96.3", "1.3"), ("half_even", "96.2", "1.2")]
+)
+def test_one_rounding_rule_on_page_text_json_and_export(
+    rate_96_25, monkeypatch, rule, rate, points
+):
+    """385/400 = 96.25%, +1.25 points: Excel's ROUND gives 96.3 and 1.3 (half up, the
+    default); GB/T 8170 gives 96.2 and 1.2. Whichever is set, every output says the same."""
+    from lawstats.analysis import dashboard
+    from lawstats.domain.formatting import rounding_note
+    from lawstats.reports import report_text as rt
+
+    monkeypatch.setenv("LAWSTATS_ROUNDING", rule)
+    code = "mediation_success_rate"
+    ind = load_catalog().get(code)
+    frame = rollup.figures(rate_96_25, [QINZHOU], Y24, [code])
+    row = frame.iloc[0].to_dict()
+    card = dashboard.overview_cards(frame, pd.DataFrame(), period=Y24)[0]
+    assert card.value_text == f"{rate}%" and card.delta == f"+{points} 个百分点"
+    sentence = rt.figure_sentence(row, ind, scope="全区", period=Y24)
+    assert sentence == f"全区调解成功率{rate}%，同比提高{points}个百分点。"
+    (record,) = dashboard.figure_records(frame, Y24)
+    assert (str(record["value"]), str(record["change"]), record["rounding"]) == (rate, points, rule)
+    export = dashboard.figures_export(frame, Y24).iloc[0]
+    assert (str(export["value"]), str(export["change"])) == (rate, points)
+    assert ("四舍五入" if rule == "half_up" else "GB/T 8170") in rounding_note("zh")
+
+
+def test_an_unknown_rounding_setting_is_refused(monkeypatch):
+    from lawstats.domain.formatting import format_number
+
+    monkeypatch.setenv("LAWSTATS_ROUNDING", "bankers")
+    with pytest.raises(ValueError, match="LAWSTATS_ROUNDING"):
+        format_number(96.25, 1)
+
+
+# ---------------------------------------------------------------- approximate changes
+
+
+def test_a_change_from_an_approximate_figure_is_approximate(store):
+    from lawstats.analysis import dashboard
+    from lawstats.reports import report_text as rt
+    from tests.rollup_support import replace_facts
+
+    code = "prelitigation_cases"
+    replace_facts(
+        store,
+        rows((QINZHOU, Y23, code, 4000.0, True), (QINZHOU, Y24, code, 4276.0)),  # 4000余 → 4276
+    )
+    frame = rollup.figures(store, [QINZHOU], Y24, [code])
+    row = frame.iloc[0].to_dict()
+    assert row["change_is_approximate"] and row["previous_is_approximate"]
+    card = dashboard.overview_cards(frame, pd.DataFrame(), period=Y24)[0]
+    assert card.change_text == "▲ ≈6.9%" and card.delta == "+≈6.9%"
+    ind = load_catalog().get(code)
+    assert rt.figure_sentence(row, ind, scope="全区", period=Y24) == (
+        "全区诉前调解4276件，同比约增长6.9%（上年为4000余件）。"
+    )
+    export = dashboard.figures_export(frame, Y24).iloc[0]
+    assert export["change_is_approximate"] and export["previous_is_approximate"]
+
+
+# ---------------------------------------------------------------- shown as of, and conflicts
+
+
+def test_a_partial_stock_reads_as_of_its_month_on_cards_and_in_sentences(store):
+    from lawstats.analysis import dashboard
+    from lawstats.reports import report_text as rt
+    from tests.rollup_support import replace_facts
+
+    replace_facts(
+        store,
+        rows(
+            (QINZHOU, Period.month(2024, 6), "mediators", 500.0),
+            (QINZHOU, Period.month(2023, 12), "mediators", 480.0),
+        ),
+    )
+    frame = rollup.figures(store, [QINZHOU], Y24, ["mediators"])
+    card = dashboard.overview_cards(frame, pd.DataFrame(), period=Y24)[0]
+    assert "截至2024年6月" in card.flags and card.delta is None
+    row = frame.iloc[0].to_dict()
+    text = rt.figure_sentence(row, load_catalog().get("mediators"), scope="全区", period=Y24)
+    assert text == "全区人民调解员500人（截至2024年6月，非期末数），未作同比。"
+    (record,) = dashboard.figure_records(frame, Y24)
+    assert record["coverage"]["as_of_month"] == "2024年6月" and record["change"] is None
+
+
+def test_a_conflict_is_on_the_figures_note(store):
+    from lawstats.analysis import dashboard
+    from tests.rollup_support import replace_facts
+
+    replace_facts(
+        store,
+        rows(
+            *[(QINZHOU, Period.month(2024, m), "mediation_cases", 100.0) for m in range(1, 13)],
+            (QINZHOU, Y24, "mediation_cases", 1250.0),
+        ),
+    )
+    frame = rollup.figures(store, [QINZHOU], Y24, ["mediation_cases"])
+    card = dashboard.overview_cards(frame, pd.DataFrame(), period=Y24)[0]
+    assert any("不一致" in f for f in card.flags)
+    assert (
+        "2024年报送数 1,250 件，各月（季）合计 1,200 件，二者不一致，采用2024年报送数" in card.help
+    )

@@ -186,3 +186,17 @@ def test_show_rounds_by_the_setting(tmp_path, capsys, monkeypatch, rule, expecte
     assert main([*args, "--indicator", "mediation_success_rate", "--json"]) == 0
     (r,) = _strict(capsys.readouterr().out)
     assert f"{r['value']}%" == expected and r["rounding"] == rule
+
+
+def test_report_counts_what_it_writes(demo_db, tmp_path, capsys):
+    """#18: `etl report` said "59 sentences" of a text that had 61: the count must come from
+    the lists the report prints (its statements, and the notices before them)."""
+    import re
+
+    out = tmp_path / "r.txt"
+    args = ["report", "--db", demo_db, "--region", "天水市", "--period", "2024"]
+    assert main([*args, "--out", str(out), "--no-save"]) == 0
+    said = capsys.readouterr().out
+    statements, notices = map(int, re.search(r"（(\d+) 句陈述，另 (\d+) 条说明", said).groups())
+    body = out.read_text(encoding="utf-8").split("\n数据来源\n")[0]
+    assert body.count("。") == statements + notices

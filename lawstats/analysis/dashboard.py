@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 # the exports' records live in lawstats.analysis.records; pages reach them through here
 from lawstats.analysis.records import (  # noqa: F401
     NORMALISED_DECIMALS,
+    conflicts_frame,
     figure_records,
     figures_export,
     ranking_export,

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from lawstats.domain.catalog import Catalog, Indicator, load_catalog
-from lawstats.domain.formatting import json_number, round_figure, rounding_rule
+from lawstats.domain.formatting import format_value, json_number, round_figure, rounding_rule
 from lawstats.domain.periods import Period
 from lawstats.domain.regions import RegionTable, load_regions
 
@@ -142,5 +142,52 @@ def ranking_export(r: Any, ind: Indicator, lang: str = "zh") -> pd.DataFrame:
             "previous_rank": t["previous_rank"],
             "rank_change": t["rank_change"],
             "small_count": t["small"],
+        }
+    )
+
+
+def conflicts_frame(
+    engine: Any,
+    region_code: str,
+    period: Period,
+    *,
+    lang: str = "zh",
+    catalog: Catalog | None = None,
+    regions: RegionTable | None = None,
+) -> pd.DataFrame:
+    """For the analyst: where, in a region and below it, a figure reported for exactly the
+    period and the finer figures of that period disagree (rollup.conflicts). One row each: the
+    region, the indicator, the figure that stands, the finer figures' value, the difference and
+    the batches of both, so the analyst can fix whichever is wrong."""
+    from lawstats.i18n import t
+    from lawstats.store.rollup import conflicts
+
+    catalog = catalog or load_catalog()
+    regions = regions or load_regions()
+    found = conflicts(
+        engine, [region_code], period, catalog.codes, regions=regions, catalog=catalog
+    )
+    inds = [catalog.get(c) for c in found["indicator_code"]]
+    batches = ["、".join(f"#{b}" for b in ids) for ids in found["batch_ids"]]
+    finer_batches = ["、".join(f"#{b}" for b in ids) for ids in found["finer_batch_ids"]]
+    return pd.DataFrame(
+        {
+            t("conflict_col_region", lang): [regions.full_name(c) for c in found["region_code"]],
+            t("conflict_col_indicator", lang): [i.name(lang) for i in inds],
+            t("conflict_col_value", lang, period=period.label): [
+                format_value(v, i) for v, i in zip(found["value"], inds, strict=True)
+            ],
+            t("conflict_col_finer", lang): [
+                t("conflict_finer_stock" if s else "conflict_finer_flow", lang)
+                + " "
+                + format_value(v, i)
+                for v, i, s in zip(found["finer_value"], inds, found["is_stock"], strict=True)
+            ],
+            t("conflict_col_difference", lang): [
+                format_value(a - b, i)
+                for a, b, i in zip(found["value"], found["finer_value"], inds, strict=True)
+            ],
+            t("conflict_col_batches", lang): batches,
+            t("conflict_col_finer_batches", lang): finer_batches,
         }
     )
