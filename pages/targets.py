@@ -7,6 +7,7 @@ import streamlit as st
 from lawstats import settings
 from lawstats.analysis import targets as tg
 from lawstats.domain.catalog import load_catalog
+from lawstats.domain.formatting import format_number
 from lawstats.domain.regions import load_regions
 from lawstats.reports import charts
 from lawstats.ui import common as ui
@@ -108,7 +109,7 @@ else:
         ui.tr(
             "tg_through_caption",
             through=frame["through"].iloc[0],
-            expected=f"{months / 12 * 100:.1f}",
+            expected=format_number(months / 12 * 100, 1),
             months=months,
         )
     )

@@ -319,3 +319,20 @@ def test_a_conflict_is_on_the_figures_note(store):
     assert (
         "2024年报送数 1,250 件，各月（季）合计 1,200 件，二者不一致，采用2024年报送数" in card.help
     )
+
+
+def test_an_annual_return_is_not_listed_as_missing_eleven_months(store):
+    """The same class as the stock coverage (#18): the 催报 list counted a fact's first month
+    only, so a county that sent its annual return showed as missing 11/12 months."""
+    from lawstats.analysis import dashboard
+    from tests.rollup_support import replace_facts
+
+    replace_facts(
+        store,
+        rows(
+            *[(c, Y24, "mediation_cases", 100.0) for c in COUNTIES[1:]],
+            *[(QINZHOU, Period.month(2024, m), "mediation_cases", 10.0) for m in range(1, 10)],
+        ),
+    )
+    missing = dashboard.missing_reporters(store, TIANSHUI, Y24)
+    assert missing[["region_code", "months"]].values.tolist() == [[QINZHOU, 9]]
