@@ -37,7 +37,7 @@ def _done(text: str) -> None:
 
 
 def _region_choices() -> list[str]:
-    return [r.code for r in regions if r.level in ("province", "city", "county")]
+    return [r.code for r in regions if r.level in ("country", "province", "city", "county")]
 
 
 def _role_label(role: str) -> str:

@@ -352,9 +352,10 @@ def batch_status(engine: Engine, batch_id: int) -> str | None:
 
 
 def breadcrumb(region_code: str, *, regions: RegionTable | None = None) -> list[tuple[str, str]]:
-    """(code, name) from the province down to the region: 省 › 市 › 县."""
+    """(code, name) from the province down to the region: 省 › 市 › 县 (全国 for itself)."""
     regions = regions or load_regions()
-    return [(r.code, r.name) for r in regions.path(region_code)]
+    path = regions.path(region_code)
+    return [(r.code, r.name) for r in path if r.level != "country" or len(path) == 1]
 
 
 # --------------------------------------------------------------------------- rankings

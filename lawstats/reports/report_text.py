@@ -79,12 +79,13 @@ def scope_word(name: str, level: str) -> str:
     last = name[-1:] if name else ""
     if last in ("省", "市", "县", "区", "旗", "州", "盟"):
         return "全" + last
-    return {"province": "全省", "city": "全市"}.get(level, "全县")
+    return {"country": "全国", "province": "全省", "city": "全市"}.get(level, "全县")
 
 
 def units_word(level: str) -> str:
-    """What the units below a region of this level are called: 市州 below a province, else 县区."""
-    return "市州" if level == "province" else "县区"
+    """What the units below a region of this level are called: 省（区、市） below the country,
+    市州 below a province, else 县区."""
+    return {"country": "省（区、市）", "province": "市州"}.get(level, "县区")
 
 
 def previous_word(period: Period) -> str:

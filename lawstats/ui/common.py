@@ -206,6 +206,11 @@ def _region_options(version: str, _table: int) -> list[str]:
     for code in regions_with_data(version):
         for r in regions.path(code):
             offered[r.code] = None
+    # 全国 only when the store holds more than one province: else it would show one province's
+    # figures under the country's name
+    for country in [c for c in offered if regions.get(c).level == "country"]:
+        if sum(regions.get(c).parent_code == country for c in offered) < 2:
+            del offered[country]
     return sorted(offered, key=lambda c: (len(regions.path(c)), c))
 
 
