@@ -26,6 +26,7 @@ from lawstats.domain.formatting import (
     format_change,
     format_number,
     format_value,
+    round_figure,
 )
 from lawstats.domain.periods import Period
 from lawstats.domain.regions import RegionTable, load_regions
@@ -220,7 +221,11 @@ def overview_cards(
     texts = texts or {}
     spark_by = (
         {
-            c: [float(v) for v in g.sort_values("period_start")["value"] if pd.notna(v)]
+            c: [  # shown as every figure is: rounded by the display rule
+                round_figure(v, catalog.get(c).decimals)
+                for v in g.sort_values("period_start")["value"]
+                if pd.notna(v)
+            ]
             for c, g in spark.groupby("indicator_code")
         }
         if not spark.empty

@@ -464,7 +464,11 @@ def _chart(ctx: _Scope, lead: str | None, part: pd.DataFrame):
         title = f"各{rt.units_word(ctx.level)}{ind.name_zh}（{ind.unit}）"
         labels = (ctx.period.label, ctx.period.previous_year().label)
         fig = charts.ytd_chart(
-            rows[["region_code", "value", "previous"]], ctx.unit_names, labels, title=title
+            rows[["region_code", "value", "previous"]],
+            ctx.unit_names,
+            labels,
+            title=title,
+            decimals=ind.decimals,
         )
         return fig, title
     from lawstats.analysis.dashboard import same_kind_back
