@@ -142,6 +142,11 @@ SETTINGS: dict[str, Setting] = {
             "Comma-separated e-mail domains single sign-on accepts (e.g. sfj.example.gov.cn); empty: any domain. Exact match, no subdomains.",
         ),
         Setting(
+            "LAWSTATS_ROUNDING",
+            "half_up",
+            "How figures are rounded for display, text, JSON and exports: half_up (四舍五入, as Excel's ROUND, which analysts check against) or half_even (GB/T 8170 四舍六入五成双).",
+        ),
+        Setting(
             "LAWSTATS_BIND",
             "127.0.0.1",
             "scripts/start only: the address the server listens on (0.0.0.0 for all interfaces; prefer a reverse proxy with TLS on this machine).",
@@ -241,6 +246,17 @@ def client_ip_header() -> str:
 
 def sso_require_verified_email() -> bool:
     return get("LAWSTATS_SSO_REQUIRE_VERIFIED_EMAIL").lower() not in ("0", "false", "no")
+
+
+ROUNDING_RULES = ("half_up", "half_even")
+
+
+def rounding() -> str:
+    """'half_up' or 'half_even' (LAWSTATS_ROUNDING); anything else is refused, never guessed."""
+    value = get("LAWSTATS_ROUNDING").lower().replace("-", "_")
+    if value not in ROUNDING_RULES:
+        raise ValueError(f"LAWSTATS_ROUNDING={value!r}: use one of {', '.join(ROUNDING_RULES)}")
+    return value
 
 
 def sso_allowed_domains() -> tuple[str, ...]:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from lawstats.analysis import dashboard
 from lawstats.domain.catalog import load_catalog
+from lawstats.domain.formatting import rounding_note
 from lawstats.ui import common as ui
 from lawstats.ui.gate import page_gate
 
@@ -32,9 +33,16 @@ texts = {
     "months": ui.tr("flag_months"),
     "reported_rate": ui.tr("reported_rate"),
     "report_text": ui.tr("backfill_flag_report_text"),
+    "conflict": ui.tr("flag_conflict"),
 }
 cards = dashboard.overview_cards(
-    frame, spark, lang, catalog=catalog, texts=texts, report_batches=ui.report_text_batches(version)
+    frame,
+    spark,
+    lang,
+    catalog=catalog,
+    texts=texts,
+    report_batches=ui.report_text_batches(version),
+    period=period,
 )
 by_group = {}
 for card in cards:
@@ -43,6 +51,7 @@ for card in cards:
 latest = ui.latest_batch(version)
 if latest:
     st.caption(ui.tr("data_as_of", batch=latest["id"], when=latest["uploaded_at"]))
+st.caption(rounding_note(lang))
 
 if all(card.value is None for card in cards):
     st.info(ui.tr("no_data_for_selection"))

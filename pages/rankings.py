@@ -4,6 +4,7 @@ import streamlit as st
 
 from lawstats.analysis import dashboard
 from lawstats.domain.catalog import load_catalog
+from lawstats.domain.formatting import format_number, rounding_note
 from lawstats.domain.regions import load_regions
 from lawstats.reports import charts
 from lawstats.ui import common as ui
@@ -62,11 +63,19 @@ if result.small:
     )
 if result.ceiling and result.ceiling_band:
     lo, hi = result.ceiling_band
-    st.warning(ui.tr("ceiling_note", indicator=ind.name(lang), lo=f"{lo:.1f}", hi=f"{hi:.1f}"))
+    st.warning(
+        ui.tr(
+            "ceiling_note",
+            indicator=ind.name(lang),
+            lo=format_number(lo, ind.decimals),
+            hi=format_number(hi, ind.decimals),
+        )
+    )
 
 headers = {k: ui.tr(k) for k in ("rank", "region", "value", "previous", "rank_change", "note")}
 headers["small"] = ui.tr("small_flag")
 st.dataframe(dashboard.ranking_table(result, ind, headers, lang), hide_index=True, width="stretch")
+st.caption(rounding_note(lang))  # ranks come from exact values; the table shows them rounded
 ui.downloads(
     dashboard.ranking_export(result, ind, lang), f"ranking_{code}_{region_code}", "ranking"
 )

@@ -5,6 +5,7 @@ import streamlit as st
 
 from lawstats import settings
 from lawstats.domain.catalog import load_catalog
+from lawstats.domain.formatting import rounding_note
 from lawstats.domain.periods import Period
 from lawstats.domain.regions import load_regions
 from lawstats.reports import generations as rg
@@ -39,9 +40,13 @@ c1, c2 = st.columns([2, 3])
 region_code = ui.region_picker(version, container=c1)
 period = ui.period_picker(version, container=c2)
 report = build(version, region_code, period.label)
+# widgets whose content is this report are keyed by it: a fixed key would keep showing the
+# previous region's (or the previous data's) text after the selection changes (#18)
+shown_key = f"{region_code}_{period.label}_{version}"
 
 st.subheader(report.title)
 st.caption(ui.tr("report_as_of", when=rx.as_of_text(report), previous=report.previous_period.label))
+st.caption(rounding_note(ui.lang()))
 if report.empty:
     st.info(ui.tr("report_no_data"))
     st.stop()
@@ -93,7 +98,7 @@ with download:
         key="report_txt",
         on_click="ignore",
     )
-    st.text_area(ui.tr("report_text_copy"), text, height=240, key="report_text_area")
+    st.text_area(ui.tr("report_text_copy"), text, height=240, key=f"report_text_{shown_key}")
 
     st.markdown(f"##### {ui.tr('report_template')}")
     st.caption(ui.tr("report_template_help"))

@@ -63,7 +63,7 @@ else:
 ytd_period = dashboard.ytd_period(period)
 ytd = ui.figures_many(version, targets, ytd_period.label, (code,))
 st.markdown(f"#### {ui.tr('ytd_title', period=ui.period_text(ytd_period))}")
-fig = charts.ytd_chart(ytd, names, (ui.tr("ytd_this"), ui.tr("ytd_last")))
+fig = charts.ytd_chart(ytd, names, (ui.tr("ytd_this"), ui.tr("ytd_last")), decimals=ind.decimals)
 st.plotly_chart(fig, key="ytd_chart", width="stretch")
 ui.downloads(
     dashboard.figures_export(ytd, ytd_period, catalog=catalog), f"ytd_{code}_{region_code}", "ytd"

@@ -96,8 +96,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         data = rx.export(report, fmt)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
-    sentences = report.sentences()
-    print(f"报告已写入 report written: {out} ({len(sentences)} 句 sentences)")
+    # counted from the lists the report prints: its statements, and the notices before them
+    statements, notes = rx.sentence_counts(report)
+    print(
+        f"报告已写入 report written: {out}（{statements} 句陈述，另 {notes} 条说明"
+        f" / {statements} statements and {notes} notices）"
+    )
     if note and not args.no_charts:
         print(f"提示 note: {note}", file=sys.stderr)
     if report.is_demo:

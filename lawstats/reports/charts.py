@@ -1,4 +1,7 @@
-"""Plotly figure builders for the dashboard (no Streamlit): trends, rankings, year-to-date comparisons."""
+"""Plotly figure builders for the dashboard (no Streamlit): trends, rankings, year-to-date comparisons.
+
+Charts show figures as every page does: rounded by the one rule (lawstats.domain.formatting) to
+the indicator's decimals; the order of bars comes from the exact values (the ranking's)."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from lawstats.domain.catalog import Indicator
+from lawstats.domain.formatting import format_number, round_figure
 
 COLOURS = {"good": "#1a7f37", "bad": "#cf222e", "neutral": "#6e7781"}
 PALETTE = ["#b22222", "#1f6feb", "#1a7f37", "#bf8700", "#8250df", "#0a7480", "#cf222e", "#57606a"]
@@ -26,6 +30,11 @@ def _layout(fig: go.Figure, title: str, y_title: str, height: int = 380) -> go.F
     return fig
 
 
+def _shown(values, decimals: int) -> list[float | None]:
+    """Values as a reader sees them (plotted and hovered), rounded by the display rule."""
+    return [round_figure(v, decimals) for v in values]
+
+
 def trend_chart(
     frame: pd.DataFrame,
     ind: Indicator,
@@ -42,7 +51,7 @@ def trend_chart(
         fig.add_trace(
             go.Scatter(
                 x=part[x].tolist(),
-                y=part["value"].tolist(),
+                y=_shown(part["value"], ind.decimals),
                 mode="lines+markers",
                 name=names.get(code, code),
                 customdata=[code] * len(part),
@@ -63,15 +72,16 @@ def ranking_chart(
 ) -> go.Figure:
     """Horizontal bars sorted best first; region codes in customdata so a click can drill down."""
     t = table[table["value"].notna()]
+    decimals = max(ind.decimals, 0) if unit == ind.unit else 2
     colours = [COLOURS["bad"] if s else PALETTE[0] for s in t["small"]]
     fig = go.Figure(
         go.Bar(
-            x=t["value"].tolist(),
+            x=_shown(t["value"], decimals),
             y=t["name"].tolist(),
             orientation="h",
             customdata=t["region_code"].tolist(),
             marker_color=colours,
-            text=[f"{v:,.{max(ind.decimals, 0) if unit == ind.unit else 2}f}" for v in t["value"]],
+            text=[format_number(v, decimals) for v in t["value"]],
             textposition="auto",
             hovertemplate="%{y}: %{x:,}<extra></extra>",
         )
@@ -84,18 +94,27 @@ def ranking_chart(
 
 
 def ytd_chart(
-    frame: pd.DataFrame, names: dict[str, str], labels: tuple[str, str], *, title: str = ""
+    frame: pd.DataFrame,
+    names: dict[str, str],
+    labels: tuple[str, str],
+    *,
+    title: str = "",
+    decimals: int = 2,
 ) -> go.Figure:
-    """Grouped bars: year to date against the same range last year, one pair per region."""
+    """Grouped bars: year to date against the same range last year, one pair per region
+    (values rounded to the indicator's `decimals`)."""
     x = [names.get(c, c) for c in frame["region_code"]]
     fig = go.Figure(
         [
             go.Bar(
-                x=x, y=frame["previous"].tolist(), name=labels[1], marker_color=COLOURS["neutral"]
+                x=x,
+                y=_shown(frame["previous"], decimals),
+                name=labels[1],
+                marker_color=COLOURS["neutral"],
             ),
             go.Bar(
                 x=x,
-                y=frame["value"].tolist(),
+                y=_shown(frame["value"], decimals),
                 name=labels[0],
                 marker_color=PALETTE[0],
                 customdata=frame["region_code"].tolist(),

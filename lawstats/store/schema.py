@@ -103,6 +103,19 @@ sa.Index("ix_facts_indicator_period", facts.c.indicator_code, facts.c.period_sta
 sa.Index("ix_facts_region", facts.c.region_code).ddl_if(dialect="postgresql")
 sa.Index("ix_facts_batch", facts.c.batch_id).ddl_if(dialect="postgresql")
 
+# What each batch did to facts, append-only (#18): its load superseded a fact ("superseded"),
+# its rollback retired its own current fact ("retired") or made an earlier one current again
+# ("restored"). facts.is_current is the state; this table is the history, and a batch's diff
+# is read from it, so a later rollback never rewrites what an earlier load did.
+fact_history = sa.Table(
+    "fact_history",
+    metadata,
+    sa.Column("batch_id", sa.Integer, nullable=False),
+    sa.Column("fact_id", sa.BigInteger, nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.PrimaryKeyConstraint("batch_id", "action", "fact_id"),
+)
+
 audit_id_seq = sa.Sequence("audit_log_id_seq", metadata=metadata)
 audit_log = sa.Table(
     "audit_log",

@@ -58,6 +58,7 @@ from lawstats.store import (
 from lawstats.store.grains import (
     bound_sql,
     fetch_columns,
+    grain_parts,
     grains_text,
     period_params,
     positions_statement,
@@ -326,7 +327,7 @@ def _insert(
     }
     if regions is not None:
         params["regions"] = list(regions)
-    statement = _insert_statement(dialect, (bool(flows), bool(stocks)), regions is not None)
+    statement = _insert_statement(dialect, grain_parts(flows, stocks), regions is not None)
     return conn.execute(statement, params).rowcount or 0
 
 
