@@ -9,6 +9,7 @@ from lawstats import settings
 from lawstats.domain.periods import Period
 from lawstats.i18n import t
 from lawstats.store import queries
+from lawstats.ui.url_state import remember
 
 
 def engine():
@@ -50,7 +51,7 @@ def language_switch() -> None:
     )
     wanted = "en" if choice == "English" else "zh"
     if wanted != lang():
-        st.query_params["lang"] = wanted
+        remember("lang", wanted)
         st.rerun()
 
 
@@ -179,14 +180,14 @@ def synced_selectbox(label: str, options: list, key: str, default, *, container=
         st.session_state[key] = _qp_default(key, options, fallback)
     value = container.selectbox(label, options, key=key, **kwargs)
     st.session_state[f"_keep_{key}"] = value
-    st.query_params[key] = str(value)
+    remember(key, str(value))
     return value
 
 
 def goto(key: str, value: str) -> None:
     """Change a synced filter from code (drill-down) and rerun."""
     st.session_state[f"_goto_{key}"] = value
-    st.query_params[key] = value
+    remember(key, value)
     st.rerun()
 
 
@@ -290,7 +291,7 @@ def period_picker(version: str, *, container=None) -> Period | None:
             format_func=lambda n: tr(item_key, n=n),
         )
     period = dashboard.make_period(kind, int(year), int(part))
-    st.query_params["period"] = period.label
+    remember("period", period.label)
     return period
 
 
@@ -408,7 +409,7 @@ def _drill_from(key: str) -> None:
     code = st.session_state.get(key)
     if code:
         st.session_state["_goto_region"] = code
-        st.query_params["region"] = code
+        remember("region", code)
         st.session_state[key] = ""
 
 
