@@ -43,6 +43,7 @@ view_pages = [
     st.Page(PAGES / "assessment.py", title=ui.tr("asm_nav"), icon=":material/military_tech:"),
     st.Page(PAGES / "methodology.py", title=ui.tr("nav_methodology"), icon=":material/menu_book:"),
     st.Page(PAGES / "report.py", title=ui.tr("report_nav"), icon=":material/description:"),
+    st.Page(PAGES / "wall.py", title=ui.tr("nav_wall"), icon=":material/tv:", url_path="wall"),
 ]
 # Pages that write data: analysts (for their regions) and admins. Each page checks the role again.
 work_pages = [

@@ -131,7 +131,8 @@ WALL_CSS = """
 [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stSidebarCollapsedControl"] { display: none !important; }
 html, body, [data-testid="stApp"] { font-size: 22px; }
 .block-container, [data-testid="stMainBlockContainer"] { max-width: none !important; padding: 1rem 2rem !important; }
-.ls-card .ls-value { font-size: 3rem; }
+.ls-strip { grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); }
+.ls-card .ls-value { font-size: 2.6rem; }
 .ls-card h4 { font-size: 1.4rem; }
 .ls-card .ls-row { font-size: 1.2rem; }
 </style>

@@ -54,7 +54,11 @@ async def _render(url: str, cookie: dict | None, timeout_s: float) -> bytes:
     import choreographer as choreo
 
     async with choreo.Browser(path=chromium_path(), headless=True) as browser:
-        tab = await browser.create_tab("", width=1400, height=1000)
+        tab = browser.get_tab() or await browser.create_tab("about:blank")
+        await tab.send_command(
+            "Emulation.setDeviceMetricsOverride",
+            params={"width": 1400, "height": 1000, "deviceScaleFactor": 1, "mobile": False},
+        )
         if cookie:
             await tab.send_command("Network.enable")
             await tab.send_command("Network.setCookie", params=cookie)
