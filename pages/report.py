@@ -11,6 +11,7 @@ from lawstats.reports import generations as rg
 from lawstats.reports import report as rp
 from lawstats.reports import report_export as rx
 from lawstats.ui import common as ui
+from lawstats.ui import look
 from lawstats.ui.gate import page_gate
 
 page_gate()
@@ -62,7 +63,12 @@ with preview:
         if not table.empty:
             st.dataframe(table, hide_index=True, width="stretch")
         if section.chart is not None:
-            st.plotly_chart(section.chart, width="stretch", key=f"report_chart_{section.group}")
+            st.plotly_chart(
+                section.chart,
+                width="stretch",
+                key=f"report_chart_{section.group}",
+                config=look.plot_config(ui.lang()),
+            )
 
 with download:
     with_charts = st.checkbox(ui.tr("report_charts"), value=True, key="report_with_charts")

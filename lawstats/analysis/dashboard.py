@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from lawstats.domain.catalog import Catalog, Indicator, load_catalog
+from lawstats.domain.display import exact_text, unit_text
 from lawstats.domain.formatting import format_change, format_value
 from lawstats.domain.periods import Period
 from lawstats.domain.regions import RegionTable, load_regions
@@ -448,7 +449,7 @@ def ranking_table(
             headers["rank"]: [("—" if pd.isna(x) else str(int(x))) for x in t["rank"]],
             headers["region"]: t["name"],
             headers["value"]: [
-                format_value(v, ind, approximate=bool(a), with_unit=r.normalisation == "absolute")
+                exact_text(v, ind, lang, approximate=bool(a))
                 if r.normalisation == "absolute"
                 else ("—" if pd.isna(v) else f"{v:,.2f}")
                 for v, a in zip(t["value"], t["is_approximate"], strict=True)
@@ -572,7 +573,7 @@ def methodology_table(catalog: Catalog, lang: str, texts: dict[str, str]) -> pd.
                 texts["indicator"]: ind.name(lang),
                 "code": ind.code,
                 texts["definition"]: ind.definition(lang),
-                texts["unit"]: ind.unit,
+                texts["unit"]: unit_text(ind.unit, lang),
                 texts["kind"]: texts[f"kind_{ind.kind}"],
                 texts["formula"]: formula(ind, lang, catalog),
                 texts["better"]: texts[f"better_{ind.better}"],

@@ -39,6 +39,7 @@ def trend_chart(
     title: str = "",
     target: float | None = None,
     target_label: str = "",
+    unit: str | None = None,
 ) -> go.Figure:
     """Lines: one per region over periods; `target` draws a dashed line (hook for the targets issue)."""
     fig = go.Figure()
@@ -66,15 +67,22 @@ def trend_chart(
             annotation_font_size=11,
         )
     fig.update_xaxes(type="category")
-    return _layout(fig, title, ind.unit)
+    return _layout(fig, title, ind.unit if unit is None else unit)
 
 
 def ranking_chart(
-    table: pd.DataFrame, ind: Indicator, *, title: str = "", unit: str = ""
+    table: pd.DataFrame,
+    ind: Indicator,
+    *,
+    title: str = "",
+    unit: str = "",
+    normalised: bool | None = None,
 ) -> go.Figure:
     """Horizontal bars sorted best first; region codes in customdata so a click can drill down."""
     t = table[table["value"].notna()]
     colours = [COLOURS["bad"] if s else PALETTE[0] for s in t["small"]]
+    # a normalised figure (per 10,000 people ...) gets two decimals; None: judged by the unit
+    normalised = unit != ind.unit if normalised is None else normalised
     fig = go.Figure(
         go.Bar(
             x=t["value"].tolist(),
@@ -82,7 +90,7 @@ def ranking_chart(
             orientation="h",
             customdata=t["region_code"].tolist(),
             marker_color=colours,
-            text=[f"{v:,.{max(ind.decimals, 0) if unit == ind.unit else 2}f}" for v in t["value"]],
+            text=[f"{v:,.{2 if normalised else max(ind.decimals, 0)}f}" for v in t["value"]],
             textposition="auto",
             hovertemplate="%{y}: %{x:,}<extra></extra>",
         )

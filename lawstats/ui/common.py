@@ -368,12 +368,15 @@ def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
 
 def drill_chart(fig, region_code: str, key: str) -> None:
     """A plotly chart whose clicked bar or point moves the page to that region (drill-down)."""
+    from lawstats.ui.look import plot_config
+
     event = st.plotly_chart(
         fig,
         on_select="rerun",
         selection_mode="points",
         key=f"{key}_{region_code}",
         width="stretch",
+        config=plot_config(lang()),
     )
     picked = selected_code(event)
     if picked and picked != region_code:

@@ -154,15 +154,36 @@ def unit_map(version: str, region_code: str, period: Period, code: str) -> None:
         label=[display.exact_text(v, ind, lang) for v in tiles["value"]],
     )
     fig = charts.tile_map(tiles, title="")
+    picked = clicked(fig, region_code, f"tiles_{code}")
+    if picked and picked != region_code:
+        ui.goto("region", picked)
+    st.caption(ui.tr("hl_units_hint"))
+
+
+def clicked(fig, region_code: str, key: str) -> str | None:
+    """Draw a chart whose points carry region codes; the code of a clicked point, if any."""
     event = st.plotly_chart(
         fig,
         on_select="rerun",
         selection_mode="points",
-        key=f"tiles_{region_code}_{code}",
+        key=f"{key}_{region_code}",
         width="stretch",
-        config=look.plot_config(lang),
+        config=look.plot_config(ui.lang()),
     )
-    picked = ui.selected_code(event)
-    if picked and picked != region_code:
+    return ui.selected_code(event)
+
+
+def open_unit(picked: str | None, region_code: str, *, regions=None) -> None:
+    """A clicked unit: one with units below it becomes this page's region (drill down); a county
+    opens its overview, with the rest of the view (period, indicator, language) kept."""
+    from lawstats.domain.regions import load_regions
+    from lawstats.ui import url_state
+
+    if not picked or picked == region_code:
+        return
+    regions = regions or load_regions()
+    if dashboard.rank_units(picked, regions=regions):
         ui.goto("region", picked)
-    st.caption(ui.tr("hl_units_hint"))
+    url_state.remember("region", picked)
+    st.session_state["_goto_region"] = picked
+    st.switch_page("pages/overview.py")

@@ -148,8 +148,29 @@ PRINT_VIEW_CSS = """
 """
 
 
-def apply(mode: str | None = None) -> None:
+def builtin_texts_css(texts: dict[str, str]) -> str:
+    """Streamlit's own words on the file uploader (its button and drop-zone hint, which no
+    parameter sets) in the page's language: the built-in text hidden, ours drawn in its place.
+    `texts`: upload (the button), drop (the hint)."""
+
+    def q(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    button = '[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"]'
+    hint = '[data-testid="stFileUploaderDropzoneInstructions"] > div'
+    return (
+        "<style>"
+        f"{button} p {{ display: none !important; }}"
+        f"{button}::after {{ content: {q(texts['upload'])}; }}"
+        f"{hint} > span {{ display: none !important; }}"
+        f"{hint}::after {{ content: {q(texts['drop'])}; font-size: .85rem; }}"
+        "</style>"
+    )
+
+
+def apply(mode: str | None = None, texts: dict[str, str] | None = None) -> None:
     """The stylesheet on this page (once per run, in app.py); mode 'wall' (大屏) or 'print'
-    (the view the PDF is printed from)."""
+    (the view the PDF is printed from); `texts`: Streamlit's built-in words in the page's
+    language (builtin_texts_css)."""
     extra = {"wall": WALL_CSS, "print": PRINT_VIEW_CSS}.get(mode or "", "")
-    st.html(CSS + extra)
+    st.html(CSS + extra + (builtin_texts_css(texts) if texts else ""))
