@@ -25,8 +25,8 @@ children = dashboard.rank_units(region_code, regions=regions)
 # the comparison and the series kind live in the URL (?cmp=code,code&series=monthly) like the rest
 linked = [c for c in (st.query_params.get("cmp") or "").split(",") if c in children]
 compare_key = f"compare_{region_code}"
-if compare_key not in st.session_state:
-    st.session_state[compare_key] = linked or children[:3]
+# (re-assigned when kept: Streamlit resets a keyed widget to its default on another page)
+st.session_state[compare_key] = st.session_state.get(compare_key, linked or children[:3])
 others = st.multiselect(
     ui.tr("regions_compare"),
     children,
@@ -37,10 +37,9 @@ others = st.multiselect(
 url_state.remember("cmp", ",".join(others))
 targets = (region_code, *others)
 names = {c: regions.get(c).name for c in targets}
-if "series_kind" not in st.session_state:
-    st.session_state["series_kind"] = (
-        "monthly" if st.query_params.get("series") == "monthly" else "yearly"
-    )
+st.session_state["series_kind"] = st.session_state.get("series_kind") or (
+    "monthly" if st.query_params.get("series") == "monthly" else "yearly"
+)
 kind = (
     st.segmented_control(
         ui.tr("series_kind"),

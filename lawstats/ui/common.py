@@ -265,6 +265,10 @@ def period_picker(version: str, *, container=None) -> Period | None:
         st.session_state["period_kind"] = kind
         st.session_state["period_year"] = year if year in years else default_year
         st.session_state[f"period_part_{kind}"] = part
+    for k in ("period_kind", "period_year", *(f"period_part_{p}" for p in _PERIOD_PARTS)):
+        if k in st.session_state:
+            # re-assign, or Streamlit resets a keyed widget to its default on another page
+            st.session_state[k] = st.session_state[k]
     for k, v in (("period_kind", "year"), ("period_part_quarter", 1), ("period_part_month", 12)):
         st.session_state.setdefault(k, v)
     st.session_state.setdefault("period_part_ytd", 6)

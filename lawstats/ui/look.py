@@ -90,7 +90,7 @@ CSS = """
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
   overflow-wrap: anywhere; word-break: normal;
 }
-[data-baseweb="tag"] { max-width: none !important; height: auto !important; }
+[data-baseweb="tag"], [data-tag] { max-width: none !important; height: auto !important; }
 /* segmented controls (period kind, series kind) wrap onto a second line instead of scrolling */
 [data-testid="stButtonGroup"] > div { flex-wrap: wrap !important; overflow: visible !important; row-gap: .25rem; }
 [data-testid="stMetricValue"] { font-size: clamp(1.3rem, 2.2vw, 2rem); line-height: 1.25; }
