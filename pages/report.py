@@ -39,7 +39,14 @@ if ui.lang() == "en":
 c1, c2 = st.columns([2, 3])
 region_code = ui.region_picker(version, container=c1)
 period = ui.period_picker(version, container=c2)
-report = build(version, region_code, period.label)
+built = st.session_state.setdefault("_report_built", set())
+if (version, region_code, period.label) in built:
+    report = build(version, region_code, period.label)
+else:  # the first build of a view takes a while: say what is being done (Stop cancels it)
+    with st.status(ui.tr("report_building", period=ui.period_text(period))) as status:
+        report = build(version, region_code, period.label)
+        status.update(label=ui.tr("report_built"), state="complete", expanded=False)
+    built.add((version, region_code, period.label))
 
 st.subheader(report.title)
 st.caption(ui.tr("report_as_of", when=rx.as_of_text(report), previous=report.previous_period.label))
