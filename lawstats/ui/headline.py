@@ -62,6 +62,8 @@ def card_html(f: hl.HeadlineFigure, lang: str) -> str:
     t = f.target
     if t is not None and t["target_value"] is not None:
         goal = target_text(t["target_kind"], t["target_value"], ind, t.get("per_code"), lang)
+        if lang == "en" and ind.unit != "%":
+            goal = goal.replace(f" {ind.unit}", f" {display.unit_text(ind.unit, 'en')}")
         parts.append(f'<div class="ls-row">{html.escape(ui.tr("hl_target", target=goal))}</div>')
         if t["completion"] is not None and t["expected"] is not None:
             width = max(0.0, min(100.0, t["completion"]))
