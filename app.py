@@ -81,7 +81,7 @@ else:
     if user is not None and user.has_role("admin"):
         sections[ui.tr("nav_section_admin")] = admin_pages
     sections[ui.tr("nav_section_account")] = [account_page]
-    page = st.navigation(sections)
+    page = st.navigation(sections, expanded=True)  # every page listed: no "View N more"
 st.session_state[pdf.PAGE_PATH_KEY] = page.url_path
 with through_app():
     page.run()

@@ -41,9 +41,17 @@ def _cookie(page):
     return [c for c in page.context.cookies() if c["name"] == "lawstats_session"]
 
 
-def _wait_cookie(page, present: bool = True, timeout_s: float = 10):
+def _wait_cookie(page, present: bool = True, timeout_s: float = 10, other_than: str = ""):
+    """The session cookie once it is there (and not `other_than`), or once it is gone."""
+
+    def ready() -> bool:
+        found = _cookie(page)
+        if not present:
+            return not found
+        return bool(found) and found[0]["value"] != other_than
+
     deadline = time.monotonic() + timeout_s
-    while bool(_cookie(page)) != present and time.monotonic() < deadline:
+    while not ready() and time.monotonic() < deadline:
         time.sleep(0.2)
     return _cookie(page)
 
@@ -57,7 +65,7 @@ def test_a_login_survives_reload_and_new_tab_and_ends_at_logout(demo_db, tmp_pat
         page = context.new_page()
         page.context.add_cookies([{"name": "lawstats_session", "value": "planted.x", "url": base}])
         login(page, base)
-        (c,) = _wait_cookie(page)
+        (c,) = _wait_cookie(page, other_than="planted.x")
         assert c["httpOnly"] and c["sameSite"] == "Strict" and c["value"] != "planted.x"
         first = c["value"]
 
@@ -90,7 +98,7 @@ def test_a_login_survives_reload_and_new_tab_and_ends_at_logout(demo_db, tmp_pat
 
         # a new login gets a new session id
         login(page, base)
-        (c,) = _wait_cookie(page)
+        (c,) = _wait_cookie(page, other_than=first)
         assert c["value"] != first
 
 
