@@ -33,6 +33,9 @@ def login(page, base: str, path: str = "", username: str = "leader", password: s
     wait_idle(page, ready='[data-testid="stSidebar"] button:has-text("退出登录")')
 
 
+SETTLED = 'input[type="password"], [data-testid="stSidebar"] button:has-text("退出登录")'
+
+
 def _logged_in(page) -> bool:
     return page.locator('[data-testid="stSidebar"] button:has-text("退出登录")').count() == 1
 
@@ -70,7 +73,7 @@ def test_a_login_survives_reload_and_new_tab_and_ends_at_logout(demo_db, tmp_pat
         first = c["value"]
 
         page.reload()
-        wait_idle(page, ready='[data-testid="stSidebar"]')
+        wait_idle(page, ready=SETTLED)
         assert _logged_in(page), "a reload logged the user out"
 
         tab = page.context.new_page()
@@ -111,7 +114,7 @@ def test_a_login_expires_after_the_idle_limit(demo_db, tmp_path, monkeypatch):
         _wait_cookie(page)
         time.sleep(5)
         page.reload()  # activity within the limit keeps it
-        wait_idle(page, ready='[data-testid="stSidebar"]')
+        wait_idle(page, ready=SETTLED)
         assert _logged_in(page)
         time.sleep(20)
         page.reload()
