@@ -299,6 +299,7 @@ def test_admin_uploads_and_sees_the_batch(served, tmp_path):
     page.locator('[data-testid="stSidebar"]').get_by_role("button", name="退出登录").click()
     wait_idle(page, timeout_ms=TIMEOUT)
     page.wait_for_selector('[data-testid="stSidebar"] >> text=未登录', timeout=TIMEOUT)
+    wait_idle(page, timeout_ms=TIMEOUT)  # the account box comes before the navigation in a run
     assert "数据上报" not in nav_text(page)
 
 

@@ -23,6 +23,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # a store adopted by 0001 that already has the table (made by this code, then marked as a
+    # store from before Alembic) keeps it
+    if sa.inspect(op.get_bind()).has_table("user_sessions"):
+        return
     op.create_table(
         "user_sessions",
         sa.Column("handle", sa.String(32), primary_key=True),
