@@ -19,7 +19,14 @@ st.set_page_config(page_title="法治统计看板", page_icon="⚖️", layout="
 url_state.carry()
 mode = "wall" if st.query_params.get("wall") == "1" else None
 mode = "print" if st.query_params.get("print") == "1" else mode
-look.apply(mode, {"upload": ui.tr("builtin_upload"), "drop": ui.tr("builtin_drop")})
+look.apply(
+    mode,
+    {
+        "upload": ui.tr("builtin_upload"),
+        "drop": ui.tr("builtin_drop"),
+        "fullscreen": ui.tr("wall_fullscreen"),
+    },
+)
 ui.language_switch()
 st.sidebar.title(ui.tr("app_title"))
 user = auth_ui.current_user()

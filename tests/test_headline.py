@@ -165,7 +165,11 @@ def test_the_uploaders_words_are_drawn_in_the_page_language():
 
     for lang in ("zh", "en"):
         css = look.builtin_texts_css(
-            {"upload": t("builtin_upload", lang), "drop": t("builtin_drop", lang)}
+            {
+                "upload": t("builtin_upload", lang),
+                "drop": t("builtin_drop", lang),
+                "fullscreen": t("wall_fullscreen", lang),
+            }
         )
         assert f'content: "{t("builtin_upload", lang)}"' in css
         assert "display: none" in css

@@ -20,6 +20,16 @@ _ZH_DICTIONARY = {
     "Double-click on legend to isolate one trace": "双击图例只显示该系列",
     "Double-click to zoom back out": "双击恢复原大小",
     "Download plot as a png": "下载图表为PNG图片",
+    "Download plot as a PNG": "下载图表为PNG图片",
+    "Download plot as JSON": "下载图表数据为JSON",
+    "Image download succeeded": "图片已下载",
+    "JSON download succeeded": "JSON已下载",
+    "Preparing image - this may take a few seconds": "正在生成图片，请稍候",
+    "Sorry, there was a problem downloading your image!": "抱歉，下载图片时出错",
+    "Sorry, there was a problem downloading your JSON file!": "抱歉，下载JSON时出错",
+    "Share chart...": "分享图表…",
+    "Reset views": "重置视图",
+    "Erase active shape": "删除所选图形",
     "Download plot": "下载图表",
     "Edit in Chart Studio": "在线编辑",
     "Lasso Select": "套索选择",
@@ -151,7 +161,7 @@ PRINT_VIEW_CSS = """
 def builtin_texts_css(texts: dict[str, str]) -> str:
     """Streamlit's own words on the file uploader (its button and drop-zone hint, which no
     parameter sets) in the page's language: the built-in text hidden, ours drawn in its place.
-    `texts`: upload (the button), drop (the hint)."""
+    `texts`: upload (the button), drop (the hint), fullscreen (a chart's full-screen button)."""
 
     def q(text: str) -> str:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -164,6 +174,9 @@ def builtin_texts_css(texts: dict[str, str]) -> str:
         f"{button}::after {{ content: {q(texts['upload'])}; }}"
         f"{hint} > span {{ display: none !important; }}"
         f"{hint}::after {{ content: {q(texts['drop'])}; font-size: .85rem; }}"
+        # the full-screen button Streamlit adds to Plotly's toolbar (its tooltip is the title)
+        '.js-plotly-plot .plotly [data-title="Fullscreen"]::after'
+        f" {{ content: {q(texts['fullscreen'])} !important; }}"
         "</style>"
     )
 
