@@ -85,6 +85,16 @@ SETTINGS: dict[str, Setting] = {
             "12",
             "A login expires this many hours after it began, active or not.",
         ),
+        Setting(
+            "LAWSTATS_SESSION_KEY_FILE",
+            str(DATA_DIR / "session.key"),
+            "File with the key that signs the session cookie; every server process behind one proxy reads the same file (made, readable by its owner only, on first use).",
+        ),
+        Setting(
+            "LAWSTATS_COOKIE_SECURE",
+            "auto",
+            "Mark the session cookie Secure: auto (when the request came over HTTPS, also as X-Forwarded-Proto from the proxy), true, or false.",
+        ),
         # Login throttling (lawstats.store.throttle) never locks an account: after the allowance
         # of failed password checks, each further check for that user name (or from that client
         # address) must wait BACKOFF_BASE_S * 2^k seconds, k = failures beyond the allowance, at
@@ -210,6 +220,14 @@ def session_idle_s() -> float:
 
 def session_max_s() -> float:
     return float(get("LAWSTATS_SESSION_MAX_HOURS")) * 3600
+
+
+def session_key_file() -> Path:
+    return Path(get("LAWSTATS_SESSION_KEY_FILE"))
+
+
+def cookie_secure() -> str:
+    return get("LAWSTATS_COOKIE_SECURE").lower()
 
 
 def login_max_failures() -> int:

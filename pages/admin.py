@@ -91,6 +91,7 @@ with tab_users:
                 choices,
                 format_func=regions.full_name,
                 help=tr("admin_regions_help"),
+                placeholder=ui.tr("choose_options"),
             )
             if st.form_submit_button(tr("admin_create"), type="primary"):
                 try:
@@ -141,6 +142,7 @@ with tab_users:
                 default=[c for c in target.regions if c in regions],
                 format_func=regions.full_name,
                 help=tr("admin_regions_help"),
+                placeholder=ui.tr("choose_options"),
             )
             if st.form_submit_button(tr("admin_save"), type="primary"):
                 try:

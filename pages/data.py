@@ -189,6 +189,7 @@ with tab_missing:
             default=expected,
             format_func=lambda c: catalog.get(c).name(ui.lang()),
             key="missing_codes",
+            placeholder=ui.tr("choose_options"),
         )
         if period is not None and codes:
             missing = ws.missing_reports(ui.engine(), city, period, codes, ui.lang())

@@ -11,6 +11,7 @@ from lawstats.domain.formatting import format_number
 from lawstats.domain.regions import load_regions
 from lawstats.reports import charts
 from lawstats.ui import common as ui
+from lawstats.ui import look
 from lawstats.ui.gate import page_gate
 
 page_gate()
@@ -138,7 +139,12 @@ else:
         labels,
         title=ui.tr("tg_heatmap_title", region=region_name, through=frame["through"].iloc[0]),
     )
-    st.plotly_chart(fig, key=f"tg_heatmap_{region_code}_{year}", width="stretch")
+    st.plotly_chart(
+        fig,
+        key=f"tg_heatmap_{region_code}_{year}",
+        width="stretch",
+        config=look.plot_config(ui.lang()),
+    )
     st.caption(ui.tr("tg_heatmap_hint"))
     keys = [f"{r.region_code}|{r.indicator_code}" for r in frame.itertuples(index=False)]
     picked = st.selectbox(

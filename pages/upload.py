@@ -198,6 +198,7 @@ def _problems_table(key: str, found) -> None:
         default=["error", "warning"],
         format_func=lambda s: tr(f"up_sev_{s}"),
         key=f"sev_{key}",
+        placeholder=tr("choose_options"),
     )
     sheets = sorted(s for s in problems["sheet"].unique() if s)
     sheet = (

@@ -19,6 +19,7 @@ from lawstats.analysis.records import (  # noqa: F401
     series_export,
 )
 from lawstats.domain.catalog import Catalog, Indicator, load_catalog
+from lawstats.domain.display import exact_text, unit_text
 from lawstats.domain.formatting import (
     change_magnitude,
     conflict_note,
@@ -199,6 +200,7 @@ class Card:
     help: str
     spark: list[float] = field(default_factory=list)
     value: float | None = None
+    approximate: bool = False
 
 
 def overview_cards(
@@ -298,6 +300,7 @@ def overview_cards(
                 help=note,
                 spark=spark_by.get(ind.code, []),
                 value=None if pd.isna(r.value) else float(r.value),
+                approximate=bool(r.is_approximate),
             )
         )
     return cards
@@ -513,7 +516,7 @@ def ranking_table(
             headers["rank"]: [("—" if pd.isna(x) else str(int(x))) for x in t["rank"]],
             headers["region"]: t["name"],
             headers["value"]: [
-                format_value(v, ind, approximate=bool(a), with_unit=r.normalisation == "absolute")
+                exact_text(v, ind, lang, approximate=bool(a))
                 if r.normalisation == "absolute"
                 else format_number(v, NORMALISED_DECIMALS)
                 for v, a in zip(t["value"], t["is_approximate"], strict=True)
@@ -576,7 +579,7 @@ def methodology_table(catalog: Catalog, lang: str, texts: dict[str, str]) -> pd.
                 texts["indicator"]: ind.name(lang),
                 "code": ind.code,
                 texts["definition"]: ind.definition(lang),
-                texts["unit"]: ind.unit,
+                texts["unit"]: unit_text(ind.unit, lang),
                 texts["kind"]: texts[f"kind_{ind.kind}"],
                 texts["formula"]: formula(ind, lang, catalog),
                 texts["better"]: texts[f"better_{ind.better}"],

@@ -26,7 +26,11 @@ def _layout(fig: go.Figure, title: str, y_title: str, height: int = 380) -> go.F
         legend={"orientation": "h", "y": -0.15},
         separators=".,",
         hovermode="closest",
+        hoverlabel={"font": {"family": FONT}},
     )
+    # whole numbers with thousands separators (13,287), never "13k"; labels upright, wrapped
+    fig.update_yaxes(tickformat=",~r", exponentformat="none", automargin=True)
+    fig.update_xaxes(tickangle=0, automargin=True)
     return fig
 
 
@@ -44,6 +48,7 @@ def trend_chart(
     title: str = "",
     target: float | None = None,
     target_label: str = "",
+    unit: str | None = None,
 ) -> go.Figure:
     """Lines: one per region over periods; `target` draws a dashed line (hook for the targets issue)."""
     fig = go.Figure()
@@ -60,19 +65,33 @@ def trend_chart(
             )
         )
     if target is not None:
+        # the label above the line at the right edge, on a white ground: it never sits on a line
         fig.add_hline(
-            y=target, line_dash="dash", line_color=COLOURS["neutral"], annotation_text=target_label
+            y=target,
+            line_dash="dash",
+            line_color=COLOURS["neutral"],
+            annotation_text=target_label,
+            annotation_position="top right",
+            annotation_bgcolor="rgba(255,255,255,0.85)",
+            annotation_font_size=11,
         )
     fig.update_xaxes(type="category")
-    return _layout(fig, title, ind.unit)
+    return _layout(fig, title, ind.unit if unit is None else unit)
 
 
 def ranking_chart(
-    table: pd.DataFrame, ind: Indicator, *, title: str = "", unit: str = ""
+    table: pd.DataFrame,
+    ind: Indicator,
+    *,
+    title: str = "",
+    unit: str = "",
+    normalised: bool | None = None,
 ) -> go.Figure:
     """Horizontal bars sorted best first; region codes in customdata so a click can drill down."""
     t = table[table["value"].notna()]
-    decimals = max(ind.decimals, 0) if unit == ind.unit else 2
+    # a normalised figure (per 10,000 people ...) gets two decimals; None: judged by the unit
+    normalised = unit != ind.unit if normalised is None else normalised
+    decimals = 2 if normalised else max(ind.decimals, 0)
     colours = [COLOURS["bad"] if s else PALETTE[0] for s in t["small"]]
     fig = go.Figure(
         go.Bar(
@@ -89,7 +108,39 @@ def ranking_chart(
     fig.update_yaxes(autorange="reversed", type="category")
     height = max(300, 26 * len(t) + 80)
     fig = _layout(fig, title, "", height=height)
-    fig.update_xaxes(title=unit)
+    fig.update_xaxes(title=unit, tickformat=",~r", exponentformat="none")
+    return fig
+
+
+def tile_map(tiles: pd.DataFrame, *, title: str = "") -> go.Figure:
+    """A schematic tile map of units (no boundaries): one square per unit at (tile_x, tile_y),
+    shaded by value, named and labelled with `label`; region codes in customdata for a click."""
+    values = tiles["value"].astype(float)
+    lo, hi = float(values.min()), float(values.max())
+    span = (hi - lo) or 1.0
+    shades = [f"rgba(178,34,34,{0.25 + 0.7 * (v - lo) / span:.2f})" for v in values]
+    fig = go.Figure(
+        go.Scatter(
+            x=tiles["tile_x"].tolist(),
+            y=tiles["tile_y"].tolist(),
+            mode="markers+text",
+            marker={
+                "symbol": "square",
+                "size": 64,
+                "color": shades,
+                "line": {"width": 1, "color": "#fff"},
+            },
+            text=[f"{n}<br>{lbl}" for n, lbl in zip(tiles["name"], tiles["label"], strict=True)],
+            textfont={"size": 11, "color": "#111"},
+            customdata=tiles["region_code"].tolist(),
+            hovertemplate="%{text}<extra></extra>",
+        )
+    )
+    rows = int(tiles["tile_y"].max()) + 1 if len(tiles) else 1
+    fig.update_xaxes(visible=False, range=[-0.6, float(tiles["tile_x"].max()) + 0.6])
+    fig.update_yaxes(visible=False, autorange="reversed")
+    fig = _layout(fig, title, "", height=90 * rows + 40)
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 10 if not title else 48, "b": 0})
     return fig
 
 

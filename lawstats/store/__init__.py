@@ -62,6 +62,7 @@ from lawstats.store.schema import (  # noqa: F401
     target_reopenings,
     target_settlements,
     targets,
+    user_sessions,
     users,
 )
 

@@ -201,6 +201,24 @@ login_attempts = sa.Table(
     sa.Column("locked_until", sa.DateTime),
 )
 
+# Login sessions behind the dashboard's session cookie (lawstats.store.sessions): only hashes of
+# the secrets are stored, so a copy of the database opens no session.
+user_sessions = sa.Table(
+    "user_sessions",
+    metadata,
+    # server-side handle of the session (never sent to a browser)
+    sa.Column("handle", sa.String(32), primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False),
+    # sha256 of the one-time claim token that turns the login into a cookie (NULL once used)
+    sa.Column("claim_hash", sa.String(64)),
+    # sha256 of the cookie's session id (NULL until claimed)
+    sa.Column("sid_hash", sa.String(64)),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("seen_at", sa.DateTime, nullable=False),
+    # set by logout or expiry: the session is over for every tab and process
+    sa.Column("ended_at", sa.DateTime),
+)
+
 spelling_id_seq = sa.Sequence("header_spellings_id_seq", metadata=metadata)
 # Column headers an analyst mapped to an indicator on the upload page; fed to later loads.
 header_spellings = sa.Table(
