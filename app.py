@@ -1,11 +1,12 @@
-"""法治统计看板 · entry point: navigation by role, login/logout, the language switch (each page shows the demo banner)."""
+"""法治统计看板 · entry point: navigation by role, login/logout, the language switch, the view in the
+URL (lawstats.ui.url_state), the stylesheet, 大屏 and print modes (each page shows the demo banner)."""
 
 from pathlib import Path
 
 import streamlit as st
 
 from lawstats.store import summary
-from lawstats.ui import auth_ui
+from lawstats.ui import auth_ui, look, pdf, url_state
 from lawstats.ui import common as ui
 from lawstats.ui.gate import through_app
 
@@ -15,10 +16,25 @@ summary.BACKGROUND = True
 PAGES = Path(__file__).resolve().parent / "pages"
 
 st.set_page_config(page_title="法治统计看板", page_icon="⚖️", layout="wide")
+url_state.carry()
+mode = "wall" if st.query_params.get("wall") == "1" else None
+mode = "print" if st.query_params.get("print") == "1" else mode
+look.apply(
+    mode,
+    {
+        "upload": ui.tr("builtin_upload"),
+        "drop": ui.tr("builtin_drop"),
+        "fullscreen": ui.tr("wall_fullscreen"),
+    },
+)
 ui.language_switch()
 st.sidebar.title(ui.tr("app_title"))
 user = auth_ui.current_user()
 auth_ui.sidebar_account(user)
+if user is not None or not auth_ui.login_required():
+    _version = ui.data_version()
+    _offered = ui.region_options(_version) if ui.regions_with_data(_version) else []
+    url_state.land(_version, user, _offered, ui.default_region(_offered) if _offered else None)
 
 # Reading pages: everyone who may view (anyone when viewing is public, else logged-in users).
 view_pages = [
@@ -34,6 +50,7 @@ view_pages = [
     st.Page(PAGES / "assessment.py", title=ui.tr("asm_nav"), icon=":material/military_tech:"),
     st.Page(PAGES / "methodology.py", title=ui.tr("nav_methodology"), icon=":material/menu_book:"),
     st.Page(PAGES / "report.py", title=ui.tr("report_nav"), icon=":material/description:"),
+    st.Page(PAGES / "wall.py", title=ui.tr("nav_wall"), icon=":material/tv:", url_path="wall"),
 ]
 # Pages that write data: analysts (for their regions) and admins. Each page checks the role again.
 work_pages = [
@@ -71,6 +88,7 @@ else:
     if user is not None and user.has_role("admin"):
         sections[ui.tr("nav_section_admin")] = admin_pages
     sections[ui.tr("nav_section_account")] = [account_page]
-    page = st.navigation(sections)
+    page = st.navigation(sections, expanded=True)  # every page listed: no "View N more"
+st.session_state[pdf.PAGE_PATH_KEY] = page.url_path
 with through_app():
     page.run()

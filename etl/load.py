@@ -56,6 +56,7 @@ class LoadResult:
     to_write: pd.DataFrame | None = None  # dry run: the facts a load would write (new + changed)
     message_zh: str = ""
     message_en: str = ""
+    reloaded: tuple[int, ...] = ()  # rolled-back batches of this same file (loaded again)
 
     @property
     def problems(self) -> list[Problem]:
@@ -575,6 +576,13 @@ def _listed(items: list[str], column: sa.Column) -> str | None:
 
 
 def _loaded(result: LoadResult, written) -> LoadResult:
+    if written.batch_id is None:  # every figure equals the current one: no batch (#18)
+        result.status = "unchanged"
+        result.facts_unchanged = written.unchanged
+        held = "、".join(f"#{b}" for b in written.same_as) or "—"
+        result.message_zh = f"文件中的数据与已有数据（批次 {held}）完全相同，未新建批次"
+        result.message_en = f"every figure equals the stored one (batch {held}); no batch made"
+        return result
     result.status = "loaded"
     result.batch_id = written.batch_id
     result.facts_written = written.written
@@ -589,6 +597,13 @@ def _loaded(result: LoadResult, written) -> LoadResult:
         f"loaded as batch {written.batch_id}: {written.written} written, {written.superseded} superseded,"
         f" {written.unchanged} unchanged"
     )
+    result.reloaded = tuple(written.reloaded)
+    if written.reloaded:  # the same file again after its rollback: a new batch, said so
+        earlier = "、".join(f"#{b}" for b in written.reloaded)
+        result.message_zh += f"（该文件曾作为批次 {earlier} 导入并已回滚，现重新导入）"
+        result.message_en += (
+            f" (this file was loaded as batch {earlier} and rolled back; loaded again)"
+        )
     return result
 
 

@@ -85,6 +85,16 @@ SETTINGS: dict[str, Setting] = {
             "12",
             "A login expires this many hours after it began, active or not.",
         ),
+        Setting(
+            "LAWSTATS_SESSION_KEY_FILE",
+            str(DATA_DIR / "session.key"),
+            "File with the key that signs the session cookie; every server process behind one proxy reads the same file (made, readable by its owner only, on first use).",
+        ),
+        Setting(
+            "LAWSTATS_COOKIE_SECURE",
+            "auto",
+            "Mark the session cookie Secure: auto (when the request came over HTTPS, also as X-Forwarded-Proto from the proxy), true, or false.",
+        ),
         # Login throttling (lawstats.store.throttle) never locks an account: after the allowance
         # of failed password checks, each further check for that user name (or from that client
         # address) must wait BACKOFF_BASE_S * 2^k seconds, k = failures beyond the allowance, at
@@ -140,6 +150,11 @@ SETTINGS: dict[str, Setting] = {
             "LAWSTATS_SSO_ALLOWED_DOMAINS",
             "",
             "Comma-separated e-mail domains single sign-on accepts (e.g. sfj.example.gov.cn); empty: any domain. Exact match, no subdomains.",
+        ),
+        Setting(
+            "LAWSTATS_ROUNDING",
+            "half_up",
+            "How figures are rounded for display, text, JSON and exports: half_up (四舍五入, as Excel's ROUND, which analysts check against) or half_even (GB/T 8170 四舍六入五成双).",
         ),
         Setting(
             "LAWSTATS_BIND",
@@ -207,6 +222,14 @@ def session_max_s() -> float:
     return float(get("LAWSTATS_SESSION_MAX_HOURS")) * 3600
 
 
+def session_key_file() -> Path:
+    return Path(get("LAWSTATS_SESSION_KEY_FILE"))
+
+
+def cookie_secure() -> str:
+    return get("LAWSTATS_COOKIE_SECURE").lower()
+
+
 def login_max_failures() -> int:
     return int(get("LAWSTATS_LOGIN_MAX_FAILURES"))
 
@@ -241,6 +264,17 @@ def client_ip_header() -> str:
 
 def sso_require_verified_email() -> bool:
     return get("LAWSTATS_SSO_REQUIRE_VERIFIED_EMAIL").lower() not in ("0", "false", "no")
+
+
+ROUNDING_RULES = ("half_up", "half_even")
+
+
+def rounding() -> str:
+    """'half_up' or 'half_even' (LAWSTATS_ROUNDING); anything else is refused, never guessed."""
+    value = get("LAWSTATS_ROUNDING").lower().replace("-", "_")
+    if value not in ROUNDING_RULES:
+        raise ValueError(f"LAWSTATS_ROUNDING={value!r}: use one of {', '.join(ROUNDING_RULES)}")
+    return value
 
 
 def sso_allowed_domains() -> tuple[str, ...]:

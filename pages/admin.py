@@ -37,7 +37,7 @@ def _done(text: str) -> None:
 
 
 def _region_choices() -> list[str]:
-    return [r.code for r in regions if r.level in ("province", "city", "county")]
+    return [r.code for r in regions if r.level in ("country", "province", "city", "county")]
 
 
 def _role_label(role: str) -> str:
@@ -91,6 +91,7 @@ with tab_users:
                 choices,
                 format_func=regions.full_name,
                 help=tr("admin_regions_help"),
+                placeholder=ui.tr("choose_options"),
             )
             if st.form_submit_button(tr("admin_create"), type="primary"):
                 try:
@@ -141,6 +142,7 @@ with tab_users:
                 default=[c for c in target.regions if c in regions],
                 format_func=regions.full_name,
                 help=tr("admin_regions_help"),
+                placeholder=ui.tr("choose_options"),
             )
             if st.form_submit_button(tr("admin_save"), type="primary"):
                 try:

@@ -6,6 +6,7 @@ lawstats.workflow.workspace as well.
 
 import streamlit as st
 
+from lawstats.analysis import dashboard
 from lawstats.domain.catalog import load_catalog
 from lawstats.domain.periods import PeriodError, parse_period
 from lawstats.domain.regions import load_regions
@@ -24,8 +25,13 @@ st.title(tr("data_title"))
 version = ui.data_version()
 regions = load_regions()
 
-tab_batches, tab_missing, tab_template = st.tabs(
-    [tr("data_tab_batches"), tr("data_tab_missing"), tr("data_tab_template")]
+tab_batches, tab_missing, tab_conflicts, tab_template = st.tabs(
+    [
+        tr("data_tab_batches"),
+        tr("data_tab_missing"),
+        tr("data_tab_conflicts"),
+        tr("data_tab_template"),
+    ]
 )
 
 BATCH_COLUMNS = {
@@ -183,6 +189,7 @@ with tab_missing:
             default=expected,
             format_func=lambda c: catalog.get(c).name(ui.lang()),
             key="missing_codes",
+            placeholder=ui.tr("choose_options"),
         )
         if period is not None and codes:
             missing = ws.missing_reports(ui.engine(), city, period, codes, ui.lang())
@@ -223,6 +230,41 @@ with tab_missing:
                 )
                 st.dataframe(detail, hide_index=True)
                 ui.downloads(detail, f"催报_{regions.get(city).name}_{period.label}", "missing")
+
+with tab_conflicts:
+    st.caption(tr("data_conflicts_intro"))
+    c_options = _city_options()
+    if not c_options or not ui.years_with_data(version):
+        st.info(tr("data_batches_empty"))
+    else:
+        c_region = st.selectbox(
+            tr("data_missing_region"),
+            c_options,
+            format_func=regions.full_name,
+            key="conflict_region",
+        )
+        c_text = st.text_input(
+            tr("up_period"),
+            str(ui.years_with_data(version)[0]),
+            help=tr("up_period_help"),
+            key="conflict_period",
+        )
+        try:
+            c_period = parse_period(c_text) if c_text.strip() else None
+        except PeriodError as exc:
+            st.error(exc.message_en if ui.lang() == "en" else exc.message_zh)
+            c_period = None
+        if c_period is not None:
+            found = dashboard.conflicts_frame(ui.engine(), c_region, c_period, lang=ui.lang())
+            c_label = ui.period_text(c_period)
+            if found.empty:
+                st.success(tr("data_conflicts_none", period=c_label))
+            else:
+                st.warning(tr("data_conflicts_count", period=c_label, n=len(found)))
+                st.dataframe(found, hide_index=True)
+                ui.downloads(
+                    found, f"冲突_{regions.get(c_region).name}_{c_period.label}", "conflicts"
+                )
 
 with tab_template:
     st.caption(tr("data_template_intro"))

@@ -1,10 +1,15 @@
-"""总览 Overview: KPI cards per indicator group for a region and period, freshness and missing reporters."""
+"""总览 Overview: the headline strip (key figures, target progress, 同比, 环比), the units below as a
+tile map, KPI cards per indicator group for a region and period, freshness and missing reporters."""
 
 import streamlit as st
 
 from lawstats.analysis import dashboard
+from lawstats.domain import display
 from lawstats.domain.catalog import load_catalog
+from lawstats.domain.formatting import rounding_note
+from lawstats.domain.regions import load_regions
 from lawstats.ui import common as ui
+from lawstats.ui import headline, pdf
 from lawstats.ui.gate import page_gate
 
 page_gate()
@@ -21,8 +26,16 @@ period = ui.period_picker(version, container=c2)
 ui.breadcrumb(region_code)
 previous = period.previous_year()
 st.subheader(
-    ui.tr("compared_with", period=ui.period_text(period), previous=ui.period_text(previous))
+    ui.tr("hl_title", region=load_regions().full_name(region_code), period=ui.period_text(period))
 )
+strip = headline.strip(version, region_code, period)
+if not strip:
+    st.info(ui.tr("hl_none"))
+pdf.button("overview")
+if strip:
+    headline.unit_map(version, region_code, period, strip[0].code)
+st.markdown(f"### {ui.tr('hl_all_figures')}")
+st.caption(ui.tr("compared_with", period=ui.period_text(period), previous=ui.period_text(previous)))
 
 frame, spark = ui.overview(version, region_code, period.label, tuple(catalog.codes))
 texts = {
@@ -32,6 +45,7 @@ texts = {
     "months": ui.tr("flag_months"),
     "reported_rate": ui.tr("reported_rate"),
     "report_text": ui.tr("backfill_flag_report_text"),
+    "conflict": ui.tr("flag_conflict"),
 }
 cards = ui.overview_cards(version, region_code, period.label, tuple(catalog.codes), lang, texts)
 by_group = {}
@@ -41,6 +55,7 @@ for card in cards:
 latest = ui.latest_batch(version)
 if latest:
     st.caption(ui.tr("data_as_of", batch=latest["id"], when=latest["uploaded_at"]))
+st.caption(rounding_note(lang))
 
 if all(card.value is None for card in cards):
     st.info(ui.tr("no_data_for_selection"))
@@ -52,11 +67,14 @@ for group in catalog.groups:
     cols = st.columns(4)
     for i, card in enumerate(shown):
         with cols[i % 4]:
+            ind = catalog.get(card.code)
+            flat = card.change_text.startswith("＝")  # no change: neutral, no arrow
             st.metric(
                 card.label,
-                card.value_text,
+                display.value_text(card.value, ind, lang, approximate=card.approximate),
                 delta=card.delta,
-                delta_color=card.delta_color,
+                delta_color="off" if flat else card.delta_color,
+                delta_arrow="off" if flat else "auto",
                 help=card.help,
                 border=True,
                 chart_data=card.spark if len(card.spark) > 1 else None,

@@ -5,12 +5,14 @@ import streamlit as st
 
 from lawstats import settings
 from lawstats.domain.catalog import load_catalog
+from lawstats.domain.formatting import rounding_note
 from lawstats.domain.periods import Period
 from lawstats.domain.regions import load_regions
 from lawstats.reports import generations as rg
 from lawstats.reports import report as rp
 from lawstats.reports import report_export as rx
 from lawstats.ui import common as ui
+from lawstats.ui import look
 from lawstats.ui.gate import page_gate
 
 page_gate()
@@ -38,10 +40,21 @@ if ui.lang() == "en":
 c1, c2 = st.columns([2, 3])
 region_code = ui.region_picker(version, container=c1)
 period = ui.period_picker(version, container=c2)
-report = build(version, region_code, period.label)
+built = st.session_state.setdefault("_report_built", set())
+if (version, region_code, period.label) in built:
+    report = build(version, region_code, period.label)
+else:  # the first build of a view takes a while: say what is being done (Stop cancels it)
+    with st.status(ui.tr("report_building", period=ui.period_text(period))) as status:
+        report = build(version, region_code, period.label)
+        status.update(label=ui.tr("report_built"), state="complete", expanded=False)
+    built.add((version, region_code, period.label))
+# widgets whose content is this report are keyed by it: a fixed key would keep showing the
+# previous region's (or the previous data's) text after the selection changes (#18)
+shown_key = f"{region_code}_{period.label}_{version}"
 
 st.subheader(report.title)
 st.caption(ui.tr("report_as_of", when=rx.as_of_text(report), previous=report.previous_period.label))
+st.caption(rounding_note(ui.lang()))
 if report.empty:
     st.info(ui.tr("report_no_data"))
     st.stop()
@@ -62,7 +75,12 @@ with preview:
         if not table.empty:
             st.dataframe(table, hide_index=True, width="stretch")
         if section.chart is not None:
-            st.plotly_chart(section.chart, width="stretch", key=f"report_chart_{section.group}")
+            st.plotly_chart(
+                section.chart,
+                width="stretch",
+                key=f"report_chart_{section.group}",
+                config=look.plot_config(ui.lang()),
+            )
 
 with download:
     with_charts = st.checkbox(ui.tr("report_charts"), value=True, key="report_with_charts")
@@ -93,7 +111,7 @@ with download:
         key="report_txt",
         on_click="ignore",
     )
-    st.text_area(ui.tr("report_text_copy"), text, height=240, key="report_text_area")
+    st.text_area(ui.tr("report_text_copy"), text, height=240, key=f"report_text_{shown_key}")
 
     st.markdown(f"##### {ui.tr('report_template')}")
     st.caption(ui.tr("report_template_help"))

@@ -7,9 +7,11 @@ import streamlit as st
 from lawstats import settings
 from lawstats.analysis import targets as tg
 from lawstats.domain.catalog import load_catalog
+from lawstats.domain.formatting import format_number
 from lawstats.domain.regions import load_regions
 from lawstats.reports import charts
 from lawstats.ui import common as ui
+from lawstats.ui import look
 from lawstats.ui.gate import page_gate
 
 page_gate()
@@ -108,7 +110,7 @@ else:
         ui.tr(
             "tg_through_caption",
             through=frame["through"].iloc[0],
-            expected=f"{months / 12 * 100:.1f}",
+            expected=format_number(months / 12 * 100, 1),
             months=months,
         )
     )
@@ -137,7 +139,12 @@ else:
         labels,
         title=ui.tr("tg_heatmap_title", region=region_name, through=frame["through"].iloc[0]),
     )
-    st.plotly_chart(fig, key=f"tg_heatmap_{region_code}_{year}", width="stretch")
+    st.plotly_chart(
+        fig,
+        key=f"tg_heatmap_{region_code}_{year}",
+        width="stretch",
+        config=look.plot_config(ui.lang()),
+    )
     st.caption(ui.tr("tg_heatmap_hint"))
     keys = [f"{r.region_code}|{r.indicator_code}" for r in frame.itertuples(index=False)]
     picked = st.selectbox(
@@ -204,7 +211,9 @@ def saved(res) -> str:
 
 if user.has_role("admin"):
     if lock.state == "locked":
-        reason = st.text_input(ui.tr("tg_reopen_reason"), key="tg_reopen_reason", max_chars=500)
+        reason = st.text_input(
+            ui.tr("tg_reopen_reason"), key=f"tg_reopen_reason_{region_code}_{year}", max_chars=500
+        )
         if st.button(ui.tr("tg_reopen_button", year=year), key="tg_reopen"):
             act(
                 lambda: tg.reopen(
@@ -307,7 +316,10 @@ if user.has_role("admin") and lock.state != "settled":
     if not tg.year_over(year):
         st.caption(ui.tr("tg_settle_not_yet", year=year))
     else:
-        sure = st.checkbox(ui.tr("tg_settle_confirm", year=year), key="tg_settle_sure")
+        # keyed by what it confirms: a tick for one region and year never carries over (#18)
+        sure = st.checkbox(
+            ui.tr("tg_settle_confirm", year=year), key=f"tg_settle_sure_{region_code}_{year}"
+        )
         if st.button(ui.tr("tg_settle_button", year=year), disabled=not sure, key="tg_settle"):
             act(
                 lambda: tg.settle(engine, region_code, year, actor=user.username, user=user),

@@ -9,6 +9,7 @@ import hashlib
 import streamlit as st
 
 from lawstats import settings
+from lawstats.analysis import dashboard
 from lawstats.domain.catalog import load_catalog
 from lawstats.domain.regions import load_regions
 from lawstats.ui import auth_ui
@@ -197,6 +198,7 @@ def _problems_table(key: str, found) -> None:
         default=["error", "warning"],
         format_func=lambda s: tr(f"up_sev_{s}"),
         key=f"sev_{key}",
+        placeholder=tr("choose_options"),
     )
     sheets = sorted(s for s in problems["sheet"].unique() if s)
     sheet = (
@@ -301,12 +303,22 @@ def _commit(key: str, result, data: bytes, name: str, options: ws.UploadOptions)
     )
     if was_demo and loaded.status == "loaded":  # the first real batch: the demo accounts go
         auth_ui.set_notice("auth_demo_ended")
-    st.session_state.setdefault("up_done", {})[key] = (loaded, remembered)
+    st.session_state.setdefault("up_done", {})[key] = (loaded, remembered, ui.data_version())
     st.session_state.get("up_previews", {}).pop(key, None)
     st.rerun()
 
 
-def _done(loaded, remembered: int) -> None:
+def _still_true(loaded, version: str) -> bool:
+    """A result kept in this session still describes the store (#18): its batch is active; an
+    "identical figures" result holds while nothing was written since."""
+    if loaded.status not in ("loaded", "unchanged"):
+        return True
+    if loaded.batch_id is None:
+        return version == ui.data_version()
+    return dashboard.batch_status(ui.engine(), loaded.batch_id) == "active"
+
+
+def _done(loaded, remembered: int, _version: str = "") -> None:
     if loaded.status == "loaded":
         st.success(
             tr(
@@ -317,8 +329,12 @@ def _done(loaded, remembered: int) -> None:
                 unchanged=f"{loaded.facts_unchanged:,}",
             )
         )
+        if loaded.reloaded:
+            st.info(tr("up_reloaded", batches="、".join(f"#{b}" for b in loaded.reloaded)))
         if remembered:
             st.caption(tr("up_remembered", n=remembered))
+    elif loaded.status == "unchanged" and loaded.batch_id is None:
+        st.info(tr("up_unchanged_figures", message=md_escape(_held(loaded))))
     elif loaded.status == "unchanged":
         st.info(tr("up_unchanged_file", batch=loaded.batch_id))
     else:
@@ -328,6 +344,11 @@ def _done(loaded, remembered: int) -> None:
             _problems_table(f"done_{loaded.sha256[:16]}", loaded.problems)
 
 
+def _held(loaded) -> str:
+    """The load's own words on where the figures already are (the batches that hold them)."""
+    return loaded.message_en if ui.lang() == "en" else loaded.message_zh
+
+
 def _file_panel(uploaded) -> str:
     """One uploaded file: options, detection, mapping, report, preview, commit. Returns its key."""
     data = uploaded.getvalue()
@@ -335,6 +356,13 @@ def _file_panel(uploaded) -> str:
     key = hashlib.sha256(data).hexdigest()[:16]
     st.subheader(md_escape(name))  # a file name is text, never Markdown
     done = st.session_state.get("up_done", {}).get(key)
+    if done is not None and not _still_true(done[0], done[2]):
+        # rolled back (or the store changed) since: check and load it again, never a stale
+        # "success"
+        st.session_state["up_done"].pop(key, None)
+        if done[0].batch_id is not None:
+            st.info(tr("up_rolled_back_since", batch=done[0].batch_id))
+        done = None
     if done is not None:
         _done(*done)
     else:

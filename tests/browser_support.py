@@ -1,4 +1,5 @@
-"""Real-browser helpers: start `streamlit run app.py` on a free port, wait for health and for runs to finish."""
+"""Real-browser helpers: start the app as scripts/start does (`streamlit run lawstats/ui/asgi.py`:
+app.py plus the session cookie's routes) on a free port, wait for health and for runs to finish."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(db_path: str, timeout: float = 30.0):
+def streamlit_server(db_path: str, timeout: float = 30.0, script: str = "lawstats/ui/asgi.py"):
     """A running app on a free port serving `db_path`; yields its base URL."""
     port = free_port()
     env = {**os.environ, "LAWSTATS_DB_URL": db_path}
@@ -50,7 +51,7 @@ def streamlit_server(db_path: str, timeout: float = 30.0):
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            script,
             "--server.port",
             str(port),
             "--server.address",

@@ -1,13 +1,15 @@
 """The pandas roll-up that served the dashboard before the rules moved into SQL: the test oracle.
 
-Kept verbatim (apart from imports) so that tests/test_rollup_sql.py can check that
-lawstats.store.rollup's one-statement SQL roll-up states exactly the same figures on random fact sets.
-Not used by the product.
+Kept as it was (apart from imports, and the rules #18 changed: exact values, a stock's coverage up
+to its date, the exact-period figure first for stocks too, and conflicts with the finer figures)
+so that tests/test_rollup_sql.py can check that lawstats.store.rollup's one-statement SQL roll-up
+states exactly the same figures on random fact sets. Not used by the product.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -65,7 +67,21 @@ def _region_frame(regions: RegionTable, targets: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
-def _own_flows(raw: pd.DataFrame, period: Period) -> pd.DataFrame:
+def _conflicting(own: pd.DataFrame, finer: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """Own exact figures with the finer figures' value where the two differ at the indicator's
+    decimals (finer: region_code, indicator_code, finer_value)."""
+    if own.empty or finer.empty:
+        return own
+    own = own.drop(columns="finer_value").merge(
+        finer, on=["region_code", "indicator_code"], how="left"
+    )
+    tolerance = own["indicator_code"].map(lambda c: 0.5 * 10.0 ** -catalog.get(c).decimals)
+    differs = (own["finer_value"] - own["value"]).abs() >= tolerance
+    own["finer_value"] = own["finer_value"].where(differs)
+    return own
+
+
+def _own_flows(raw: pd.DataFrame, period: Period, catalog: Catalog) -> pd.DataFrame:
     """Each region's own flow figure: the exact period, else the finest complete tiling."""
     if raw.empty:
         return _empty_own()
@@ -73,13 +89,13 @@ def _own_flows(raw: pd.DataFrame, period: Period) -> pd.DataFrame:
     exact = (raw["period_start"] == period.start) & (raw["period_end"] == period.end)
     picked_exact = raw[exact].copy()
     picked_exact["months_covered"] = period.months
-    rest = raw[~exact & (raw["period_months"] > 0)]
-    rest = rest[
-        ~rest.set_index(["region_code", "indicator_code"]).index.isin(
+    rest_all = raw[~exact & (raw["period_months"] > 0)]
+    rest = rest_all[
+        ~rest_all.set_index(["region_code", "indicator_code"]).index.isin(
             picked_exact.set_index(["region_code", "indicator_code"]).index
         )
     ]
-    out = [_own_rows(picked_exact)]
+    out = [_conflicting(_own_rows(picked_exact), _finest_complete(rest_all, period), catalog)]
     if not rest.empty:
         g = (
             rest.groupby(["region_code", "indicator_code", "period_months"], sort=False)
@@ -102,17 +118,52 @@ def _own_flows(raw: pd.DataFrame, period: Period) -> pd.DataFrame:
     return pd.concat([o for o in out if not o.empty] or [_empty_own()], ignore_index=True)
 
 
-def _own_stocks(raw: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Each region's own stock figure: the latest level inside the period."""
+def _finest_complete(rest: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Per region and indicator, the sum of the finest complete tiling of the period."""
+    if rest.empty:
+        return pd.DataFrame(columns=["region_code", "indicator_code", "finer_value"])
+    g = (
+        rest.groupby(["region_code", "indicator_code", "period_months"], sort=False)
+        .agg(n=("period_start", "nunique"), finer_value=("value", "sum"))
+        .reset_index()
+    )
+    g["covered"] = g["n"] * g["period_months"]
+    g = g[g["covered"] >= period.months]
+    g = g.sort_values(
+        ["region_code", "indicator_code", "covered", "period_months"],
+        ascending=[True, True, False, True],
+    )
+    g = g.drop_duplicates(["region_code", "indicator_code"])
+    return g[["region_code", "indicator_code", "finer_value"]]
+
+
+def _own_stocks(raw: pd.DataFrame, period: Period, catalog: Catalog) -> pd.DataFrame:
+    """Each region's own stock figure: the level reported for exactly the period, else the
+    latest level inside it, covering the months up to its date."""
     if raw.empty:
         return _empty_own()
     raw = raw[raw["value"].notna()].copy()
-    raw = raw.sort_values(
-        ["region_code", "indicator_code", "period_end", "period_start"],
-        ascending=[True, True, False, False],
+    raw["exact"] = (raw["period_start"] == period.start) & (raw["period_end"] == period.end)
+    latest = raw.sort_values(
+        ["region_code", "indicator_code", "exact", "period_end", "period_start"],
+        ascending=[True, True, False, False, False],
     ).drop_duplicates(["region_code", "indicator_code"])
-    raw["months_covered"] = period.months
-    return _own_rows(raw)
+    after = [d + timedelta(days=1) for d in latest["period_end"]]
+    latest["months_covered"] = [
+        min(max((a.year - period.start.year) * 12 + a.month - period.start.month, 0), period.months)
+        for a in after
+    ]
+    own = _own_rows(latest.drop(columns="exact"))
+    # an exact level against the latest finer level on the period's last day
+    finer = raw[~raw["exact"] & (raw["period_end"] == period.end)].sort_values(
+        ["region_code", "indicator_code", "period_start"], ascending=[True, True, False]
+    )
+    finer = finer.drop_duplicates(["region_code", "indicator_code"]).rename(
+        columns={"value": "finer_value"}
+    )[["region_code", "indicator_code", "finer_value"]]
+    exact_keys = latest[latest["exact"]].set_index(["region_code", "indicator_code"]).index
+    finer = finer[finer.set_index(["region_code", "indicator_code"]).index.isin(exact_keys)]
+    return _conflicting(own, finer, catalog)
 
 
 def _own_reported_rates(raw: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -141,6 +192,7 @@ def _empty_own() -> pd.DataFrame:
             "derived": pd.Series(dtype=bool),
             "months_covered": pd.Series(dtype=int),
             "as_of": pd.Series(dtype=object),
+            "finer_value": pd.Series(dtype=float),
             "batch_ids": pd.Series(dtype=object),
         }
     )
@@ -161,6 +213,7 @@ def _own_rows(rows: pd.DataFrame) -> pd.DataFrame:
         batch_ids=("batch_id", lambda s: tuple(sorted({int(x) for x in s}))),
     ).reset_index()
     out["derived"] = out["n"] > 1
+    out["finer_value"] = np.nan
     return out.drop(columns="n")
 
 
@@ -168,6 +221,8 @@ def _roll_over_regions(own: pd.DataFrame, rf: pd.DataFrame, months_expected: int
     """Bottom-up: a region keeps its own figure, else gets the sum of its children's figures."""
     base = own.merge(rf[["region_code", "units_expected"]], on="region_code", how="inner")
     base["units_reported"] = base["units_expected"].where(base["units_expected"] > 0, 1)
+    if "conflicts" not in base.columns:
+        base["conflicts"] = base["finer_value"].notna().astype(int)
     # a leaf's own figure covers itself; a region's own figure covers all units under it
     base["source"] = "own"
     parent_of = dict(zip(rf["region_code"], rf["parent_code"], strict=True))
@@ -191,6 +246,8 @@ def _roll_over_regions(own: pd.DataFrame, rf: pd.DataFrame, months_expected: int
                 units_reported=("units_reported", "sum"),
                 months_covered=("months_covered", "min"),
                 as_of=("as_of", "max"),
+                conflicts=("conflicts", "sum"),
+                finer_value=("finer_value", lambda s: s.iloc[0] if len(s) == 1 else np.nan),
                 batch_ids=("batch_ids", lambda s: tuple(sorted({b for t in s for b in t}))),
             )
             .reset_index()
@@ -235,7 +292,10 @@ def compute(
     flow_codes = [c for c in stored if catalog.get(c).kind != "stock"]
     in_stock = raw["indicator_code"].isin(stock_codes)
     in_flow = raw["indicator_code"].isin(flow_codes)
-    own_parts = (_own_flows(raw[in_flow], period), _own_stocks(raw[in_stock], period))
+    own_parts = (
+        _own_flows(raw[in_flow], period, catalog),
+        _own_stocks(raw[in_stock], period, catalog),
+    )
     own_all = pd.concat([o for o in own_parts if not o.empty] or [_empty_own()], ignore_index=True)
     by_indicator = {c: g for c, g in own_all.groupby("indicator_code", sort=False)}
     empty_own = _empty_own()
@@ -274,11 +334,9 @@ def compute(
     for col in ("is_approximate", "is_reported_rate", "derived"):
         out[col] = out[col].astype("boolean").fillna(False).astype(bool)
     out["batch_ids"] = [t if isinstance(t, tuple) else () for t in out["batch_ids"]]
-    decimals = {i.code: i.decimals for i in wanted}
-    out["value"] = [
-        round(float(v), decimals[c]) if pd.notna(v) else np.nan
-        for v, c in zip(out["value"], out["indicator_code"], strict=True)
-    ]
+    out["value"] = out["value"].astype(float)
+    out["conflicts"] = out["conflicts"].fillna(0).astype(int)
+    out["finer_value"] = out["finer_value"].astype(float)
     return out[RESULT_COLUMNS]
 
 
@@ -299,6 +357,10 @@ def _ratio(ind, own_for, by_code, empty_raw, rf, period, catalog) -> pd.DataFram
             "derived": True,
             "months_covered": np.minimum(pair["months_covered_n"], pair["months_covered_d"]),
             "as_of": pair[["as_of_n", "as_of_d"]].max(axis=1),
+            "conflicts": (pair["finer_value_n"].notna() | pair["finer_value_d"].notna()).astype(
+                int
+            ),
+            "finer_value": np.nan,
             "batch_ids": [
                 tuple(sorted(set(a) | set(b)))
                 for a, b in zip(pair["batch_ids_n"], pair["batch_ids_d"], strict=True)
@@ -311,6 +373,7 @@ def _ratio(ind, own_for, by_code, empty_raw, rf, period, catalog) -> pd.DataFram
     with np.errstate(divide="ignore", invalid="ignore"):
         rolled["value"] = np.where(rolled["den"] > 0, rolled["num"] / rolled["den"] * 100.0, np.nan)
     rolled = rolled[rolled["value"].notna()]
+    rolled["finer_value"] = np.nan  # a ratio's note names the parts (rollup.conflicts)
     if not reported.empty:
         # a region with no usable parts but its own reported rate keeps that rate, flagged
         fallback = reported[~reported["region_code"].isin(rolled["region_code"])]
@@ -319,6 +382,7 @@ def _ratio(ind, own_for, by_code, empty_raw, rf, period, catalog) -> pd.DataFram
             fallback["units_expected"] > 0, 1
         )
         fallback["months_expected"] = period.months
+        fallback["conflicts"] = 0
         rolled = pd.concat([rolled, fallback], ignore_index=True)
     return rolled
 
@@ -334,10 +398,10 @@ def change_of(
     if value is None or previous is None or pd.isna(value) or pd.isna(previous):
         return None, unit
     if indicator.is_ratio:
-        return round(value - previous, indicator.decimals), unit
+        return value - previous, unit
     if previous == 0:
         return None, unit
-    return round((value - previous) / abs(previous) * 100.0, 1), unit
+    return (value - previous) / abs(previous) * 100.0, unit
 
 
 def with_previous(
@@ -369,7 +433,7 @@ def with_previous(
         }
     )
     out = current.merge(prev, on=["region_code", "indicator_code"], how="left")
-    changes, units, abs_changes, comparable = [], [], [], []
+    changes, units, abs_changes, comparable, approximate, reasons = [], [], [], [], [], []
     for row in out.itertuples(index=False):
         ind = catalog.get(row.indicator_code)
         complete_now = (
@@ -384,12 +448,25 @@ def with_previous(
         ch, unit = change_of(ind, row.value if ok else None, row.previous if ok else None)
         changes.append(ch)
         units.append(unit)
-        abs_changes.append(round(row.value - row.previous, ind.decimals) if ok else None)
+        abs_changes.append(row.value - row.previous if ok else None)
         comparable.append(ok)
+        approximate.append(ok and (bool(row.is_approximate) or bool(row.previous_is_approximate)))
+        if ok:
+            reasons.append(None if ch is not None else "previous_zero")
+        elif pd.isna(row.value):
+            reasons.append("not_reported")
+        elif pd.isna(row.previous):
+            reasons.append("previous_not_reported")
+        elif not complete_now:
+            reasons.append("incomplete")
+        else:
+            reasons.append("previous_incomplete")
     out["change"] = changes
     out["change_unit"] = units
     out["change_abs"] = abs_changes
     out["comparable"] = comparable
+    out["change_is_approximate"] = approximate
+    out["change_reason"] = reasons
     return out
 
 

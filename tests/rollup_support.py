@@ -25,6 +25,13 @@ from tests.conftest import pg_url, require_or_skip
 from tests.rollup_reference import RAW_COLUMNS
 
 
+def one(frame: pd.DataFrame, region: str, code: str) -> dict:
+    """The one row of a roll-up's result for a region and indicator, as a dict."""
+    hit = frame[(frame.region_code == region) & (frame.indicator_code == code)]
+    assert len(hit) == 1
+    return hit.iloc[0].to_dict()
+
+
 def rows(*facts_: tuple) -> pd.DataFrame:
     """facts: (region, period, indicator, value[, approx[, reported_rate[, batch]]]) -> RAW_COLUMNS."""
     out = []

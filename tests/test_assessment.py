@@ -345,6 +345,24 @@ def test_rank_change_on_q1_compares_with_last_years_q4_only_when_it_has_data(sco
     assert a.previous_label is None and a.totals["rank_change"].isna().all()
 
 
+def test_bulletin_counts_come_from_the_list_it_prints(scored_store):
+    """#18: "滞后 0 项" followed by "滞后项目最多的是…" when every lagging target was missed: the
+    second count must name the statuses it counts, and count the lines the bulletin lists."""
+    import dataclasses
+
+    a = asm.score(scored_store, asm.scheme_from_dict(SCHEME), TIANSHUI, 2030, 6)
+    progress = a.progress.assign(status=a.progress["status"].replace({"behind": "missed"}))
+    a = dataclasses.replace(a, progress=progress)
+    b = bulletin.build(a, "zh")
+    counts, most = b.sentences[-2], b.sentences[-1]
+    assert "滞后 0 项" in counts and "未完成 4 项" in counts
+    assert most == "滞后或未完成项目最多的是麦积区（3 项），请加快工作进度。"
+    rows = bulletin.lagging_rows(a)
+    maiji = rows[rows["region_name"] == "麦积区"]
+    assert len(b.lagging["麦积区"]) == len(maiji)  # the lines printed are these rows
+    assert int(maiji["status"].isin(("behind", "missed")).sum()) == 3
+
+
 def test_bulletin_docx_and_xlsx_read_back(scored_store):
     import openpyxl
     from docx import Document
@@ -358,7 +376,7 @@ def test_bulletin_docx_and_xlsx_read_back(scored_store):
         "秦州区以 47 分位列第一；秦安县、甘谷县、武山县、张家川回族自治县得分最低，为 2 分。",
         "与2030年第一季度相比，名次上升的有清水县（1 位）；名次下降的有麦积区（1 位）。",
         "目标任务方面，共 17 项：已完成 0 项，进度正常 5 项，滞后 4 项，未完成 0 项，无数据 8 项。",
-        "滞后项目最多的是麦积区（3 项），请加快工作进度。",
+        "滞后或未完成项目最多的是麦积区（3 项），请加快工作进度。",
     ]
     assert b.sentences == expected
     doc = Document(io.BytesIO(bulletin.to_docx(b)))

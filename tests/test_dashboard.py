@@ -66,7 +66,7 @@ def test_change_colour_follows_better_direction(better, change, colour):
     [
         (8.0, "%", "zh", "+8.0%"),
         (-0.3, "pp", "zh", "-0.3 个百分点"),
-        (1.25, "pp", "en", "+1.2 pp"),
+        (1.25, "pp", "en", "+1.3 pp"),  # half up by default (LAWSTATS_ROUNDING), as Excel
         (None, "%", "zh", None),
     ],
 )

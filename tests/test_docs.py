@@ -14,6 +14,7 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 NOT_IN_CHECKOUT = {
     ".streamlit/secrets.toml",
     "data/lawstats.duckdb",
+    "data/session.key",  # made on first use, git-ignored
 }
 # Environment variables the tests or one CLI command read, not server settings.
 ENV_NOT_SETTINGS = {"LAWSTATS_TEST_PG_URL", "LAWSTATS_REQUIRE_ALL", "LAWSTATS_USER_PASSWORD"}

@@ -554,7 +554,9 @@ def test_scripts_start_passes_the_bind_address(tmp_path, args, bind, expected):
     assert out.returncode == 0, out.stderr
     run_line = log.read_text(encoding="utf-8").splitlines()[-1]
     port = "8600" if "--port" in args else "8501"
-    assert run_line == f"-m streamlit run app.py --server.port {port} --server.address {expected}"
+    assert run_line == (
+        f"-m streamlit run lawstats/ui/asgi.py --server.port {port} --server.address {expected}"
+    )
     assert ("warning" in out.stderr) == (expected == "0.0.0.0")
 
 

@@ -49,7 +49,8 @@ def test_refused_file_leaves_no_trace_and_no_gap_in_batch_numbers(tmp_path):
     refused = load(engine, "negative_count.xlsx")
     assert refused.status == "refused"
     assert snapshot(engine) == before
-    nxt = load(engine, "unmapped_column.xlsx")
+    # (a file with new figures: one whose figures equal the stored ones makes no batch, #18)
+    nxt = load(engine, "title_unit_footer_rows.xlsx")
     assert nxt.status == "loaded" and nxt.batch_id == first.batch_id + 1
 
 
@@ -110,7 +111,6 @@ def test_a_reader_in_another_process_does_not_wait_while_a_file_is_validated(tmp
 
     path = tmp_path / "s.duckdb"
     engine = get_engine(path)
-    assert load(engine, "wide_simple.xlsx").status == "loaded"
     real = etl.validate.validate
     waits: list[float] = []
 
@@ -133,7 +133,7 @@ def test_a_reader_in_another_process_does_not_wait_while_a_file_is_validated(tmp
         return real(*args, **kwargs)
 
     monkeypatch.setattr(etl.validate, "validate", slow_validate)
-    res = load(engine, "unmapped_column.xlsx")
+    res = load(engine, "wide_simple.xlsx")
     assert res.status == "loaded"
     assert waits and waits[0] < 2.0, waits
 

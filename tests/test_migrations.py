@@ -92,6 +92,13 @@ def _revision(engine) -> str | None:
         return migrations.stored_revision(conn)
 
 
+def _facts_rows(engine) -> list:
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.select(sa.column("id"), sa.column("superseded_by")).select_from(sa.table("facts"))
+        ).all()
+
+
 def _tables(engine) -> set[str]:
     with engine.connect() as conn:
         return set(sa.inspect(conn).get_table_names())
@@ -171,13 +178,13 @@ def _pre_alembic_store(url: str, *, marked: bool = True):
             [
                 {**fact, "id": f1, "indicator_code": "mediation_cases", "value": 4000.0,
                  "is_approximate": True, "batch_id": b1, "is_current": True,
-                 "source_ref": "Sheet1!C3"},
+                 "superseded_by": None, "source_ref": "Sheet1!C3"},
                 {**fact, "id": f2, "indicator_code": "mediation_success", "value": 3988.0,
                  "is_approximate": False, "batch_id": b1, "is_current": False,
-                 "superseded_by": f3, "source_ref": "Sheet1!C4"},
+                 "superseded_by": b2, "source_ref": "Sheet1!C4"},
                 {**fact, "id": f3, "indicator_code": "mediation_success", "value": 3990.0,
                  "is_approximate": False, "batch_id": b2, "is_current": True,
-                 "source_ref": "Sheet1!C4"},
+                 "superseded_by": None, "source_ref": "Sheet1!C4"},
             ],
         )  # fmt: skip
         _insert(
@@ -345,12 +352,16 @@ def _pre_alembic_store(url: str, *, marked: bool = True):
     return engine
 
 
-def _snapshot(engine) -> dict[str, list[tuple]]:
-    """Every row of every kept table, by the columns the table has now."""
+def _snapshot(engine, only=None) -> dict[str, list[tuple]]:
+    """Every row of every kept table (that the store has; of `only`'s tables when given), by the
+    columns the table has now."""
     out = {}
     with engine.connect() as conn:
         inspector = sa.inspect(conn)
-        for name in sorted(set(metadata.tables) - REFERENCE_TABLES - SUMMARY_TABLES - {"meta"}):
+        names = set(metadata.tables) & set(inspector.get_table_names())
+        if only is not None:
+            names &= set(only)
+        for name in sorted(names - REFERENCE_TABLES - SUMMARY_TABLES - {"meta"}):
             cols = [sa.column(c["name"]) for c in inspector.get_columns(name)]
             out[name] = conn.execute(
                 sa.select(*cols).select_from(sa.table(name)).order_by(*cols)
@@ -442,8 +453,13 @@ def test_a_pre_alembic_store_upgrades_in_place_and_keeps_every_row(url):
     store.ensure_schema(engine)
 
     assert _revision(engine) == migrations.HEAD
-    after = _snapshot(engine)
+    after = _snapshot(engine, only=set(before) | {"fact_history"})
     meta_before, meta_after = dict(before.pop("meta")), dict(after.pop("meta"))
+    # 0002: the loads recorded so far become the append-only history (facts.superseded_by)
+    history = after.pop("fact_history")
+    superseded = [(f.superseded_by, f.id) for f in _facts_rows(engine) if f.superseded_by]
+    assert superseded and sorted((b, i) for b, i, _action in history) == sorted(superseded)
+    assert {action for _b, _i, action in history} <= {"superseded"}
     assert after == before
     # meta: every key kept; the reference tables were reloaded (newer files), which marks the
     # summary for a rebuild, as on every start whose reference files changed

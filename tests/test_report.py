@@ -39,7 +39,7 @@ EXPECTED = {
     # no change
     "figure:judicial_confirmations": "全市司法确认140件，与上年持平。",
     # approximate value: one county sent "500余"; last year exact
-    "figure:prelitigation_cases": "全市诉前调解4100余件，上年为3500件。",
+    "figure:prelitigation_cases": "全市诉前调解4100余件，同比约增长17.1%（上年为3500件）。",
     # decline (flow)
     "figure:legal_aid_cases": "全市法律援助案件315件，同比下降10.0%，减少35件。",
     # stock: the published 天水 phrasing

@@ -56,7 +56,20 @@ def test_preview_on_demo_states_the_published_figures(demo_copy):
         and med.iloc[-1]["调解矛盾纠纷件数（件）"] == "13,287 ▲ 8.0%"
     )
     # the plain text to copy says 示例数据 too
-    assert "示例数据" in at.text_area(key="report_text_area").value
+    (copy,) = at.text_area
+    assert "示例数据" in copy.value
+
+
+def test_the_copy_box_follows_the_region(demo_copy):
+    """#18: the plain-text box kept the previous region's report (a fixed widget key)."""
+    at = page(region=TIANSHUI, period="2024年")
+    assert at.text_area[0].value.startswith("甘肃省天水市2024年")
+    at.selectbox(key="region").set_value(QINZHOU).run()
+    assert not at.exception
+    assert at.subheader[0].value == "甘肃省天水市秦州区2024年法治工作统计报告"
+    (copy,) = at.text_area
+    assert copy.value.startswith("甘肃省天水市秦州区2024年法治工作统计报告")
+    assert "秦州区" in copy.value.splitlines()[0]
 
 
 def test_trace_a_figure_to_its_batches(demo_copy):

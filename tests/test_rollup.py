@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 
 from lawstats.domain.catalog import load_catalog
+from lawstats.domain.formatting import format_value
 from lawstats.domain.periods import Period
 from lawstats.store.rollup import change_of, with_previous
-from tests.rollup_support import BACKENDS, backend_store, roll, rows
+from tests.rollup_support import BACKENDS, backend_store, one, roll, rows
 
 TIANSHUI = "620500"
 QINZHOU = "620502"
@@ -30,12 +31,6 @@ def month(y: int, m: int) -> Period:
 @pytest.fixture(scope="module", params=BACKENDS)
 def store(request, tmp_path_factory):
     yield from backend_store(request, tmp_path_factory)
-
-
-def one(frame: pd.DataFrame, region: str, code: str) -> dict:
-    hit = frame[(frame.region_code == region) & (frame.indicator_code == code)]
-    assert len(hit) == 1
-    return hit.iloc[0].to_dict()
 
 
 H1 = Period.months(2024, 1, 6)
@@ -259,7 +254,7 @@ def test_reported_rate_only_valid_for_its_exact_period(store):
     assert pd.isna(r["value"])
 
 
-def test_ratio_rounds_to_catalog_decimals(store):
+def test_ratio_is_exact_and_rounded_only_for_display(store):
     y = Period.year(2024)
     raw = rows((QINZHOU, y, "mediation_cases", 13287.0), (QINZHOU, y, "mediation_success", 13101.0))
     r = one(
@@ -267,7 +262,9 @@ def test_ratio_rounds_to_catalog_decimals(store):
         QINZHOU,
         "mediation_success_rate",
     )
-    assert r["value"] == 98.6  # 13101/13287 = 98.5999...
+    assert r["value"] == pytest.approx(13101 / 13287 * 100)  # 98.6001...: ranks see this
+    ind = load_catalog().get("mediation_success_rate")
+    assert format_value(r["value"], ind) == "98.6%"
 
 
 # ---------------------------------------------------------------- year over year
@@ -279,10 +276,10 @@ def test_ratio_rounds_to_catalog_decimals(store):
         ("mediation_cases", 110.0, 100.0, (10.0, "%")),
         ("mediation_cases", 90.0, 100.0, (-10.0, "%")),
         ("mediation_cases", 100.0, 100.0, (0.0, "%")),
-        ("office_staff", 374.0, 308.0, (21.4, "%")),
+        ("office_staff", 374.0, 308.0, (pytest.approx(21.4286, abs=1e-4), "%")),
         ("mediation_cases", 5.0, 0.0, (None, "%")),
         ("mediation_cases", 5.0, None, (None, "%")),
-        ("mediation_success_rate", 98.6, 97.9, (0.7, "pp")),
+        ("mediation_success_rate", 98.6, 97.9, (pytest.approx(0.7), "pp")),
         ("mediation_success_rate", 96.0, 98.5, (-2.5, "pp")),
     ],
 )

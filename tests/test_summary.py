@@ -231,7 +231,11 @@ def test_the_kept_ranges_are_every_period_the_picker_offers():
 
 
 # Fact rows change only in these modules, each of which marks the summary (or rebuilds it).
-_FACT_WRITERS = {"lawstats/store/revisions.py", "lawstats/demo/synthetic.py"}
+_FACT_WRITERS = {
+    "lawstats/store/revisions.py",
+    "lawstats/store/history.py",
+    "lawstats/demo/synthetic.py",
+}
 _MUTATION = re.compile(
     r"facts\.(update|insert|delete)\(|bulk_insert\([^)]*\bfacts\b|"
     r"(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+facts\b",
@@ -446,6 +450,7 @@ def test_a_store_from_an_earlier_version_gets_a_new_summary(tmp_path):
     con.execute("CREATE TABLE summary_dirty (y SMALLINT, indicator_code VARCHAR)")
     # as the earlier version left its stores: no Alembic revision, meta schema_version "1"
     con.execute("DROP TABLE alembic_version")
+    con.execute("DROP TABLE fact_history")  # added by revision 0002
     con.execute("DELETE FROM meta WHERE key = 'schema_version'")
     con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
     con.close()

@@ -626,6 +626,10 @@ def test_cli_import_refuses_bad_and_locked_files(tmp_path, capsys):
     assert "无数据" in out and "已年终结算" in out
 
 
+def _refuse_constant(name: str):
+    raise ValueError(f"not JSON: {name}")
+
+
 def test_cli_progress_json_on_the_demo_database(demo_db, capsys):
     assert (
         etl_main(
@@ -644,13 +648,15 @@ def test_cli_progress_json_on_the_demo_database(demo_db, capsys):
         )
         == 0
     )
-    records = json.loads(capsys.readouterr().out)
+    # strict JSON (#18): a per_code of a target without one was printed as NaN
+    records = json.loads(capsys.readouterr().out, parse_constant=_refuse_constant)
     city = next(
         r
         for r in records
         if r["region_code"] == TIANSHUI and r["indicator_code"] == "mediation_cases"
     )
     assert city["target"] == 14000 and city["elapsed_pct"] == 25.0
+    assert {r["per_code"] for r in records if r["kind"] != "per_unit"} == {None}
     assert city["completion_pct"] == round(city["actual"] / 14000 * 100, 1)
     assert city["gap_pp"] == round(city["actual"] / 14000 * 100 - 25, 1)
     assert {r["status"] for r in records} <= set(tg.STATUSES)

@@ -99,7 +99,7 @@ def test_admin_reopens_imports_and_the_status_changes(demo_copy):
         (before.region_code == TIANSHUI) & (before.indicator_code == "mediation_cases")
     ].iloc[0]
     assert city.status == "done"  # 14,139 against 14,000
-    at.text_input(key="tg_reopen_reason").set_value("市里调高全年任务")
+    at.text_input(key=f"tg_reopen_reason_{TIANSHUI}_2025").set_value("市里调高全年任务")
     at.button(key="tg_reopen").click().run()
     assert not at.exception
     assert any("市里调高全年任务" in i.value for i in at.info)  # reopened, with the reason shown
@@ -150,11 +150,26 @@ def test_import_problems_are_shown_and_nothing_is_written(demo_copy):
 def test_admin_settles_a_year(demo_copy):
     at = app(TARGETS, region="621100", year="2025")  # 定西市
     as_user(at, "admin")
-    at.checkbox(key="tg_settle_sure").check().run()
+    at.checkbox(key="tg_settle_sure_621100_2025").check().run()
     at.button(key="tg_settle").click().run()
     assert any("已结算 4 项目标" in s.value for s in at.success)
     assert tg.lock_state(get_engine(demo_copy), "621100", 2025).state == "settled"
     assert any("已年终结算" in s.value for s in at.success)
+
+
+def test_a_settle_confirmation_does_not_carry_over_to_another_region(demo_copy):
+    """#18: the confirmation box kept its tick when the region changed (a fixed key), so one
+    click settled a region nobody had confirmed."""
+    at = app(TARGETS, region="621100", year="2025")  # 定西市
+    as_user(at, "admin")
+    (sure,) = [c for c in at.checkbox if c.key.startswith("tg_settle_sure")]
+    sure.check().run()
+    assert not at.button(key="tg_settle").disabled
+    at.selectbox(key="region").set_value(TIANSHUI).run()
+    assert not at.exception
+    (sure,) = [c for c in at.checkbox if c.key.startswith("tg_settle_sure")]
+    assert not sure.value and at.button(key="tg_settle").disabled
+    assert tg.lock_state(get_engine(demo_copy), TIANSHUI, 2025).state != "settled"
 
 
 def test_editor_rows_round_trip():

@@ -316,6 +316,64 @@ def test_commit_then_batch_listed_then_rollback_restores(real_db):
     assert status == "rolled_back"
 
 
+def test_a_file_rolled_back_since_loads_again_not_a_stale_success(real_db):
+    """#18: after a rollback, the same file uploaded again in the same session showed the kept
+    "loaded" message and loaded nothing. It is checked again, loads as a new batch and says so."""
+    data = wide_xlsx(tianshui_rows())
+    at = upload(run(UPLOAD, user="tianshui"), "first.xlsx", data)
+    button(at, t("up_commit")).click().run()
+    ok(at)
+    assert n_batches(real_db) == 1
+    # roll it back on the data page, in the same session
+    at.switch_page(DATA).run()
+    ok(at)
+    at.text_input(key="reason_1").input("传错了")
+    at.button(key="FormSubmitter:rollback_1-" + t("data_rollback_confirm")).click().run()
+    ok(at)
+    # back to the upload page with the same file
+    at.switch_page(UPLOAD).run()
+    at = upload(at, "first.xlsx", data)
+    assert t("up_rolled_back_since", batch=1) in [i.value for i in at.info]
+    button(at, t("up_commit")).click().run()
+    ok(at)
+    assert n_batches(real_db) == 2
+    assert t("up_reloaded", batches="#1") in [i.value for i in at.info]
+
+
+def test_data_page_shows_annual_and_monthly_conflicts(real_db):
+    """#18: an annual figure and the months of the same year that disagree are shown to the
+    analyst, with the figure that stands and the batches of both."""
+    import pandas as pd
+
+    from lawstats.domain.periods import Period
+    from lawstats.store.revisions import BatchInfo, write_facts
+
+    def load(name: str, rows: list[tuple]) -> None:
+        frame = pd.DataFrame(
+            [
+                {"region_code": r, "period_start": p.start, "period_end": p.end,
+                 "indicator_code": "mediation_cases", "value": v}
+                for r, p, v in rows
+            ]
+        )  # fmt: skip
+        with store.transaction(real_db) as conn:
+            write_facts(conn, BatchInfo(name, name * 8, "spreadsheet", "tianshui"), frame)
+
+    load("months", [(QINZHOU, Period.month(2024, m), 100.0) for m in range(1, 13)])
+    load("annual", [(QINZHOU, Period.year(2024), 1250.0)])
+    at = run(DATA, user="tianshui")
+    at.selectbox(key="conflict_region").set_value(TIANSHUI)
+    at.text_input(key="conflict_period").set_value("2024").run()
+    ok(at)
+    assert t("data_conflicts_count", period="2024年", n=1) in [w.value for w in at.warning]
+    table = next(d.value for d in at.dataframe if t("conflict_col_finer") in d.value.columns)
+    row = table.iloc[0]
+    assert row[t("conflict_col_region")] == "甘肃省天水市秦州区"
+    assert row[t("conflict_col_value", period="2024年")] == "1,250 件"
+    assert row[t("conflict_col_finer")] == "各月（季）合计 1,200 件"
+    assert (row[t("conflict_col_batches")], row[t("conflict_col_finer_batches")]) == ("#2", "#1")
+
+
 def test_warnings_need_the_checkbox(real_db):
     rows = tianshui_rows()
     rows.append(["合计", 1, 1, 1, 1])

@@ -80,53 +80,44 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _reader(args: argparse.Namespace):
+    """A read-only engine for commands that only read: other readers never block them."""
+    from lawstats.store import get_reader
+
+    return get_reader(args.db)
+
+
 def show_records(
     engine, region_code: str, period, indicator_codes: Sequence[str]
 ) -> list[dict[str, Any]]:
-    """The `show` figures as JSON-ready records (shared with tests and other tools)."""
-    from lawstats.domain.catalog import load_catalog
-    from lawstats.domain.formatting import json_number
+    """The `show` figures as JSON-ready records (shared with tests and other tools).
+
+    Strict JSON: a figure not reported is null with `value_reason` "not_reported" (never NaN,
+    never 0); a change not stated is null with its `change_reason` (lawstats.domain.change.
+    CHANGE_REASONS); numbers are rounded by the configured rule (`rounding`)."""
+    return show_records_many(engine, [region_code], period, indicator_codes)
+
+
+def show_records_many(
+    engine, region_codes: Sequence[str], period, indicator_codes: Sequence[str]
+) -> list[dict[str, Any]]:
+    """show_records for several regions from one roll-up (regions outermost)."""
+    from lawstats.analysis.dashboard import figure_records
     from lawstats.store.rollup import figures
 
-    catalog = load_catalog()
-    frame = figures(engine, [region_code], period, indicator_codes)
-    prev_period = period.previous_year()
-    out = []
-    for row in frame.itertuples(index=False):
-        ind = catalog.get(row.indicator_code)
-        out.append(
-            {
-                "region_code": row.region_code,
-                "period": period.label,
-                "indicator_code": ind.code,
-                "name_zh": ind.name_zh,
-                "name_en": ind.name_en,
-                "value": json_number(row.value, ind.decimals),
-                "unit": ind.unit,
-                "previous_period": prev_period.label,
-                "previous": json_number(row.previous, ind.decimals),
-                "change": row.change,
-                "change_unit": row.change_unit,
-                "change_abs": json_number(row.change_abs, ind.decimals),
-                "is_approximate": bool(row.is_approximate),
-                "is_reported_rate": bool(row.is_reported_rate),
-                "derived": bool(row.derived),
-                "comparable": bool(row.comparable),
-                "coverage": {
-                    "units_reported": int(row.units_reported),
-                    "units_expected": int(row.units_expected),
-                    "months_covered": int(row.months_covered),
-                    "months_expected": int(row.months_expected),
-                },
-                "batch_ids": [int(b) for b in row.batch_ids],
-            }
-        )
-    return out
+    frame = figures(engine, list(region_codes), period, indicator_codes)
+    return figure_records(frame, period)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     from lawstats.domain.catalog import load_catalog
-    from lawstats.domain.formatting import format_change, format_value
+    from lawstats.domain.formatting import (
+        conflict_note,
+        coverage_notes,
+        format_change,
+        format_value,
+        rounding_note,
+    )
     from lawstats.domain.regions import load_regions
 
     catalog = load_catalog()
@@ -136,10 +127,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     for c in codes:
         if c not in catalog:
             raise UsageError(f"未知指标代码 unknown indicator code: {c}")
-    engine = _engine(args)
-    records = show_records(engine, region_code, period, codes)
+    records = show_records(_reader(args), region_code, period, codes)
     if args.json:
-        print(json.dumps(records, ensure_ascii=False, indent=2))
+        print(json.dumps(records, ensure_ascii=False, indent=2, allow_nan=False))
         return EXIT_OK
     regions = load_regions()
     print(
@@ -148,25 +138,33 @@ def cmd_show(args: argparse.Namespace) -> int:
     for r in records:
         ind = catalog.get(r["indicator_code"])
         cov = r["coverage"]
-        note = ""
-        if cov["units_reported"] < cov["units_expected"]:
-            note = f"  {cov['units_reported']}/{cov['units_expected']} 县区已报"
-        if cov["months_covered"] < cov["months_expected"]:
-            note += f"  缺月份 {cov['months_covered']}/{cov['months_expected']}"
+        notes = coverage_notes(ind, period, **{k: cov[k] for k in _COVERAGE})
         if r["is_reported_rate"]:
-            note += "  按报送比率"
-        print(
-            f"  {ind.name_zh:<16}{format_value(r['value'], ind, approximate=r['is_approximate']):>16}"
-            f"  上年 {format_value(r['previous'], ind):>14}  {format_change(r['change'], r['change_unit'])}{note}"
+            notes.append("按报送比率")
+        conflict = conflict_note(
+            ind, period, r["value"], r["finer_value"], r["conflicts"], lang="zh"
         )
+        if conflict:
+            notes.append(conflict)
+        note = "".join(f"  {n}" for n in notes)
+        value = format_value(r["value"], ind, approximate=r["is_approximate"])
+        previous = format_value(r["previous"], ind, approximate=r["previous_is_approximate"])
+        change = format_change(
+            r["change"], r["change_unit"], approximate=r["change_is_approximate"]
+        )
+        print(f"  {ind.name_zh:<16}{value:>16}  上年 {previous:>14}  {change}{note}")
+    print(f"注 note: {rounding_note('zh')} / {rounding_note('en')}")
     return EXIT_OK
+
+
+_COVERAGE = ("units_reported", "units_expected", "months_covered", "months_expected")
 
 
 def cmd_batches(args: argparse.Namespace) -> int:
     from lawstats.store import connect
     from lawstats.store.revisions import list_batches
 
-    with connect(_engine(args)) as conn:
+    with connect(_reader(args)) as conn:
         frame = list_batches(conn, limit=args.limit)
     cols = [
         "id",
@@ -179,6 +177,9 @@ def cmd_batches(args: argparse.Namespace) -> int:
         "facts_written",
         "facts_superseded",
         "facts_unchanged",
+        "rolled_back_at",
+        "rolled_back_by",
+        "rollback_reason",
     ]
     if args.json:
         print(frame[cols].to_json(orient="records", force_ascii=False, date_format="iso"))
@@ -186,11 +187,27 @@ def cmd_batches(args: argparse.Namespace) -> int:
     if frame.empty:
         print("没有批次 no batches")
         return EXIT_OK
+    # the history as events, newest first: each load, and each rollback as an event of its own
+    events = []
     for r in frame[cols].itertuples(index=False):
-        print(
-            f"#{r.id:<5} {r.status:<11} {r.source_type:<11} {r.uploaded_at}  {r.uploaded_by:<10}"
-            f" 写入 {r.facts_written:>7,}  替换 {r.facts_superseded:>6,}  {r.period_label or ''}  {r.file_name}"
+        events.append(
+            (
+                r.uploaded_at,
+                f"#{r.id:<5} {'load':<11} {r.source_type:<11} {r.uploaded_at}  {r.uploaded_by:<10}"
+                f" 写入 {r.facts_written:>7,}  替换 {r.facts_superseded:>6,}  {r.period_label or ''}"
+                f"  {r.file_name}",
+            )
         )
+        if r.status == "rolled_back":
+            events.append(
+                (
+                    r.rolled_back_at,
+                    f"#{r.id:<5} {'rollback':<11} {'':<11} {r.rolled_back_at}  {r.rolled_back_by:<10}"
+                    f" 回滚批次 #{r.id} rolled back: {r.rollback_reason or ''}",
+                )
+            )
+    for _when, line in sorted(events, key=lambda e: str(e[0]), reverse=True):
+        print(line)
     return EXIT_OK
 
 
@@ -213,10 +230,11 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from lawstats.store import connect
-    from lawstats.store.revisions import batch_diff
+    from lawstats.store.revisions import batch_diff, rollback_effects
 
-    with connect(_engine(args)) as conn:
+    with connect(_reader(args)) as conn:
         frame = batch_diff(conn, args.batch)
+        undone = rollback_effects(conn, args.batch)
     if args.json:
         print(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
         return EXIT_OK
@@ -227,6 +245,18 @@ def cmd_diff(args: argparse.Namespace) -> int:
             f"  {r.region_code} {r.period_start}..{r.period_end} {r.indicator_code}:"
             f" {r.old_value} (batch {int(r.old_batch_id)}) -> {r.new_value}"
         )
+    if not undone.empty:
+        print(f"回滚 rollback: {len(undone)} facts retired")
+        for r in undone.itertuples(index=False):
+            back = (
+                "—"
+                if r.restored_value is None or r.restored_value != r.restored_value
+                else f"{r.restored_value} (batch {int(r.restored_batch_id)})"
+            )
+            print(
+                f"  {r.region_code} {r.period_start}..{r.period_end} {r.indicator_code}:"
+                f" {r.retired_value} -> {back}"
+            )
     return EXIT_OK
 
 

@@ -61,7 +61,14 @@ def _read_template(path: str | None, fmt: str) -> bytes | None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from etl.cli import EXIT_REFUSED, UsageError, _engine, _parse_period, _resolve_region
+    from etl.cli import (
+        EXIT_REFUSED,
+        UsageError,
+        _engine,
+        _parse_period,
+        _progress,
+        _resolve_region,
+    )
     from lawstats.reports import report as rp
     from lawstats.reports import report_export as rx
 
@@ -73,7 +80,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     period = _parse_period(args.period)
     template = _read_template(args.template, fmt)
     engine = _engine(args)
+    tick = _progress("生成报告 report")  # a bar on a terminal: build, charts, write
+    tick(0, 3)
     report = rp.build_report(engine, region_code, period)
+    tick(1, 3)
     if report.empty:
         print(
             f"错误 error: {report.full_name}{period.label}没有数据，未生成报告"
@@ -84,6 +94,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     note = None
     if fmt == "docx":
         images, note = rx.chart_images(report, charts=not args.no_charts)
+        tick(2, 3)
         data = rx.to_docx(report, template=template, images=images, chart_note=note)
         if template is not None:
             unknown = rx.unknown_placeholders(template, report)
@@ -96,8 +107,13 @@ def cmd_report(args: argparse.Namespace) -> int:
         data = rx.export(report, fmt)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
-    sentences = report.sentences()
-    print(f"报告已写入 report written: {out} ({len(sentences)} 句 sentences)")
+    tick(3, 3)
+    # counted from the lists the report prints: its statements, and the notices before them
+    statements, notes = rx.sentence_counts(report)
+    print(
+        f"报告已写入 report written: {out}（{statements} 句陈述，另 {notes} 条说明"
+        f" / {statements} statements and {notes} notices）"
+    )
     if note and not args.no_charts:
         print(f"提示 note: {note}", file=sys.stderr)
     if report.is_demo:

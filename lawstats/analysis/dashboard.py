@@ -9,10 +9,29 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+# the exports' records live in lawstats.analysis.records; pages reach them through here
+from lawstats.analysis.records import (  # noqa: F401
+    NORMALISED_DECIMALS,
+    conflicts_frame,
+    figure_records,
+    figures_export,
+    ranking_export,
+    series_export,
+)
 from lawstats.domain.catalog import Catalog, Indicator, load_catalog
-from lawstats.domain.formatting import format_change, format_value
+from lawstats.domain.display import exact_text, unit_text
+from lawstats.domain.formatting import (
+    change_magnitude,
+    conflict_note,
+    coverage_notes,
+    format_change,
+    format_number,
+    format_value,
+    round_figure,
+)
 from lawstats.domain.periods import Period
 from lawstats.domain.regions import RegionTable, load_regions
+from lawstats.i18n import t
 from lawstats.store import queries, rollup
 
 PERIOD_KINDS = ("year", "quarter", "month", "ytd")
@@ -87,12 +106,15 @@ def delta_color(better: str) -> str:
     return {"up": "normal", "down": "inverse"}.get(better, "off")
 
 
-def signed_change(change: float | None, unit: str, lang: str = "zh") -> str | None:
-    """'+8.0%', '-0.3 个百分点' (the sign drives the card arrow); None when not comparable."""
+def signed_change(
+    change: float | None, unit: str, lang: str = "zh", *, approximate: bool = False
+) -> str | None:
+    """'+8.0%', '-0.3 个百分点', '+≈6.9%' from an approximate figure (the sign drives the card
+    arrow); None when not comparable."""
     if change is None or pd.isna(change):
         return None
     sign = "+" if change > 0 else ("-" if change < 0 else "")
-    mag = f"{abs(change):,.1f}"
+    mag = ("≈" if approximate else "") + change_magnitude(change)
     if unit == "pp":
         return f"{sign}{mag} {'个百分点' if lang == 'zh' else 'pp'}"
     return f"{sign}{mag}%"
@@ -178,6 +200,7 @@ class Card:
     help: str
     spark: list[float] = field(default_factory=list)
     value: float | None = None
+    approximate: bool = False
 
 
 def overview_cards(
@@ -188,16 +211,23 @@ def overview_cards(
     catalog: Catalog | None = None,
     texts: dict[str, str] | None = None,
     report_batches: frozenset[int] = frozenset(),
+    period: Period | None = None,
 ) -> list[Card]:
     """Cards for every indicator with a figure (frame: rollup.figures; spark: series_values).
 
     `report_batches`: ids of batches backfilled from report text; a figure built on any of them
-    is flagged 来源：文字报告 (less certain than a statistical form)."""
+    is flagged 来源：文字报告 (less certain than a statistical form). With the `period`, a stock
+    known only before its end says as of which month, and a figure whose exact-period and finer
+    figures disagree says so on its note."""
     catalog = catalog or load_catalog()
     texts = texts or {}
     spark_by = (
         {
-            c: [float(v) for v in g.sort_values("period_start")["value"] if pd.notna(v)]
+            c: [  # shown as every figure is: rounded by the display rule
+                round_figure(v, catalog.get(c).decimals)
+                for v in g.sort_values("period_start")["value"]
+                if pd.notna(v)
+            ]
             for c, g in spark.groupby("indicator_code")
         }
         if not spark.empty
@@ -218,16 +248,42 @@ def overview_cards(
                 )
             )
         if r.months_covered < r.months_expected and pd.notna(r.value):
-            flags.append(
-                texts.get("months", "缺月份 {c}/{e}").format(
-                    c=r.months_covered, e=r.months_expected
+            if ind.kind == "stock" and period is not None:  # a level before the period's end
+                flags.extend(
+                    coverage_notes(
+                        ind,
+                        period,
+                        units_reported=1,
+                        units_expected=1,
+                        months_covered=int(r.months_covered),
+                        months_expected=int(r.months_expected),
+                        lang=lang,
+                    )
                 )
+            else:
+                flags.append(
+                    texts.get("months", "缺月份 {c}/{e}").format(
+                        c=r.months_covered, e=r.months_expected
+                    )
+                )
+        conflict = (
+            conflict_note(
+                ind, period, r.value, r.finer_value, int(getattr(r, "conflicts", 0)), lang
             )
+            if period is not None
+            else None
+        )
+        if conflict:
+            flags.append(texts.get("conflict", t("flag_conflict", lang)))
         if r.is_reported_rate:
             flags.append(texts.get("reported_rate", "按报送比率"))
         if report_batches and report_batches.intersection(r.batch_ids):
             flags.append(texts.get("report_text", "来源：文字报告"))
         change = r.change if getattr(r, "comparable", False) else None
+        approx_change = bool(getattr(r, "change_is_approximate", False))
+        note = indicator_help(ind, lang)
+        if conflict:  # the figure's methodology note says which figure stands and why
+            note = f"{note}\n\n⚠ {conflict}"
         cards.append(
             Card(
                 code=ind.code,
@@ -236,14 +292,15 @@ def overview_cards(
                 value_text=format_value(
                     r.value, ind, approximate=bool(r.is_approximate), short=True
                 ),
-                delta=signed_change(change, r.change_unit, lang),
-                change_text=format_change(change, r.change_unit, lang),
+                delta=signed_change(change, r.change_unit, lang, approximate=approx_change),
+                change_text=format_change(change, r.change_unit, lang, approximate=approx_change),
                 colour=change_colour(ind.better, change),
                 delta_color=delta_color(ind.better),
                 flags=flags,
-                help=indicator_help(ind, lang),
+                help=note,
                 spark=spark_by.get(ind.code, []),
                 value=None if pd.isna(r.value) else float(r.value),
+                approximate=bool(r.is_approximate),
             )
         )
     return cards
@@ -296,10 +353,17 @@ def missing_reporters(
     return pd.DataFrame(rows, columns=["region_code", "name", "months", "months_expected"])
 
 
+def batch_status(engine: Engine, batch_id: int) -> str | None:
+    """A batch's status now (active, rolled_back; None: no such batch): whether a result a
+    session kept about it still holds."""
+    return queries.batch_status(engine, batch_id)
+
+
 def breadcrumb(region_code: str, *, regions: RegionTable | None = None) -> list[tuple[str, str]]:
-    """(code, name) from the province down to the region: 省 › 市 › 县."""
+    """(code, name) from the province down to the region: 省 › 市 › 县 (全国 for itself)."""
     regions = regions or load_regions()
-    return [(r.code, r.name) for r in regions.path(region_code)]
+    path = regions.path(region_code)
+    return [(r.code, r.name) for r in path if r.level != "country" or len(path) == 1]
 
 
 # --------------------------------------------------------------------------- rankings
@@ -317,8 +381,11 @@ class Ranking:
 
 
 def competition_rank(values: pd.Series, *, descending: bool = True) -> pd.Series:
-    """1,2,2,4 ranking (ties share the best rank); NaN stays unranked."""
-    return values.rank(method="min", ascending=not descending).astype("Int64")
+    """1,2,2,4 ranking (ties share the best rank); NaN stays unranked. On exact values: two
+    figures tie only when they are equal, not when they round alike (98.64 beats 98.62 though
+    both show 98.6); only binary noise below 1e-9 is ignored (a sum in another order)."""
+    exact = values.astype("float64").round(9)
+    return exact.rank(method="min", ascending=not descending).astype("Int64")
 
 
 def rank_units(parent_code: str, *, regions: RegionTable | None = None) -> list[str]:
@@ -391,8 +458,9 @@ def ranking(
             den = np.where(column("value", 1) > 0, column("value", 1), np.nan).astype(np.float64)
             den_prev = np.where(column("previous", 1) > 0, column("previous", 1), np.nan)
         cols["base"] = den
-        cols["value"] = np.round(raw / den, 2)
-        cols["previous"] = np.round(raw_previous / den_prev.astype(np.float64), 2)
+        # exact: ranks are computed on these, rounding is for display only (#18)
+        cols["value"] = raw / den
+        cols["previous"] = raw_previous / den_prev.astype(np.float64)
     else:
         cols["value"], cols["previous"] = raw, raw_previous
     descending = ind.better != "down"
@@ -448,15 +516,15 @@ def ranking_table(
             headers["rank"]: [("—" if pd.isna(x) else str(int(x))) for x in t["rank"]],
             headers["region"]: t["name"],
             headers["value"]: [
-                format_value(v, ind, approximate=bool(a), with_unit=r.normalisation == "absolute")
+                exact_text(v, ind, lang, approximate=bool(a))
                 if r.normalisation == "absolute"
-                else ("—" if pd.isna(v) else f"{v:,.2f}")
+                else format_number(v, NORMALISED_DECIMALS)
                 for v, a in zip(t["value"], t["is_approximate"], strict=True)
             ],
             headers["previous"]: [
                 format_value(v, ind, with_unit=False)
                 if r.normalisation == "absolute"
-                else ("—" if pd.isna(v) else f"{v:,.2f}")
+                else format_number(v, NORMALISED_DECIMALS)
                 for v in t["previous"]
             ],
             headers["rank_change"]: [rank_change_text(x) for x in t["rank_change"]],
@@ -464,25 +532,6 @@ def ranking_table(
         }
     )
     return shown
-
-
-def ranking_export(r: Ranking, ind: Indicator, lang: str = "zh") -> pd.DataFrame:
-    """Plain numbers for CSV/Excel: code, name, value, previous, rank, previous rank, change."""
-    t = r.table
-    return pd.DataFrame(
-        {
-            "region_code": t["region_code"],
-            "region_name": t["name"],
-            "indicator_code": ind.code,
-            "normalisation": r.normalisation,
-            "value": t["value"],
-            "previous": t["previous"],
-            "rank": t["rank"],
-            "previous_rank": t["previous_rank"],
-            "rank_change": t["rank_change"],
-            "small_count": t["small"],
-        }
-    )
 
 
 # --------------------------------------------------------------------------- trends
@@ -500,48 +549,6 @@ def trend_periods(kind: str, period: Period, first_year: int) -> list[Period]:
 def ytd_period(period: Period) -> Period:
     """Year to date (1-N月) through the end of a period; rollup compares it with the same range last year."""
     return period.year_to_date()
-
-
-def figures_export(
-    frame: pd.DataFrame, period: Period, *, catalog: Catalog | None = None
-) -> pd.DataFrame:
-    """rollup.figures rows as plain columns for CSV/Excel (same fields as `etl show --json`)."""
-    catalog = catalog or load_catalog()
-    return pd.DataFrame(
-        {
-            "region_code": frame["region_code"],
-            "period": period.label,
-            "indicator_code": frame["indicator_code"],
-            "name_zh": [catalog.get(c).name_zh for c in frame["indicator_code"]],
-            "unit": [catalog.get(c).unit for c in frame["indicator_code"]],
-            "value": frame["value"],
-            "previous": frame.get("previous"),
-            "change": frame.get("change"),
-            "change_unit": frame.get("change_unit"),
-            "is_approximate": frame["is_approximate"],
-            "units_reported": frame["units_reported"],
-            "units_expected": frame["units_expected"],
-            "months_covered": frame["months_covered"],
-            "months_expected": frame["months_expected"],
-        }
-    )
-
-
-def series_export(frame: pd.DataFrame, *, regions: RegionTable | None = None) -> pd.DataFrame:
-    """A series (series_values) as plain columns for CSV/Excel."""
-    regions = regions or load_regions()
-    return pd.DataFrame(
-        {
-            "region_code": frame["region_code"],
-            "region_name": [regions.get(c).name for c in frame["region_code"]],
-            "period": frame["period"],
-            "indicator_code": frame["indicator_code"],
-            "value": frame["value"],
-            "is_approximate": frame["is_approximate"],
-            "complete": (frame["units_reported"] >= frame["units_expected"])
-            & (frame["months_covered"] >= frame["months_expected"]),
-        }
-    )
 
 
 METHOD_KEYS = (
@@ -572,7 +579,7 @@ def methodology_table(catalog: Catalog, lang: str, texts: dict[str, str]) -> pd.
                 texts["indicator"]: ind.name(lang),
                 "code": ind.code,
                 texts["definition"]: ind.definition(lang),
-                texts["unit"]: ind.unit,
+                texts["unit"]: unit_text(ind.unit, lang),
                 texts["kind"]: texts[f"kind_{ind.kind}"],
                 texts["formula"]: formula(ind, lang, catalog),
                 texts["better"]: texts[f"better_{ind.better}"],

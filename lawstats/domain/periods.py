@@ -271,6 +271,14 @@ class Period:
         """From 1 January of the start year to the end of this period."""
         return Period(dt.date(self.start.year, 1, 1), self.end)
 
+    def month_of(self, months_covered: int) -> Period | None:
+        """The last month of the first `months_covered` months of this period (a stock known
+        only that far is "as of" it: 2024 with 6 months covered -> 2024年6月); None for 0."""
+        if months_covered <= 0:
+            return None
+        index = self.start.year * 12 + self.start.month - 1 + int(months_covered) - 1
+        return Period.month(index // 12, index % 12 + 1)
+
 
 def _shift_year(d: dt.date, years: int) -> dt.date:
     y = d.year + years

@@ -29,7 +29,7 @@ __all__ = [
     "short_name",
 ]
 
-LEVELS = ("province", "city", "county")
+LEVELS = ("country", "province", "city", "county")
 STATUSES = ("ok", "ambiguous", "unknown", "total")
 
 REGIONS_FILE = DATA_DIR / "regions_2024.csv"
@@ -93,12 +93,24 @@ def short_name(name: str, level: str, is_official: bool = True) -> str:
 
 # -- totals -------------------------------------------------------------------------------
 
-_TOTAL_SCOPES = ("", "全市", "全省", "全区", "全县", "全州", "全盟", "全旗", "全地区", "全师")
+_TOTAL_SCOPES = (
+    "",
+    "全国",
+    "全市",
+    "全省",
+    "全区",
+    "全县",
+    "全州",
+    "全盟",
+    "全旗",
+    "全地区",
+    "全师",
+)
 _TOTAL_SCOPES += ("本市", "本省", "本区", "本县", "全辖区", "辖区")
 _TOTAL_WORDS = ("合计", "总计", "小计", "汇总", "共计", "总数", "合计数", "总计数")
 TOTAL_LABELS: frozenset[str] = frozenset(
     {scope + word for scope in _TOTAL_SCOPES for word in _TOTAL_WORDS}
-    | {"全市", "全省", "全区", "全县", "全州", "全盟", "全旗", "全地区", "全师", "全辖区"}
+    | {"全国", "全市", "全省", "全区", "全县", "全州", "全盟", "全旗", "全地区", "全师", "全辖区"}
     | {"总", "合", "总体", "全部"}
 )
 _TOTAL_PUNCT = ":：。.、,，*＊()（）[]【】 "
@@ -123,7 +135,7 @@ class Region:
 
     code: str
     name: str
-    level: str  # province | city | county
+    level: str  # country | province | city | county
     parent_code: str | None
     is_official: bool = True
     reports: bool = True
@@ -285,13 +297,14 @@ class RegionTable:
         return False
 
     def full_name(self, code: str) -> str:
-        """Names from the province down: 甘肃省天水市秦州区."""
-        return "".join(r.name for r in self.path(code))
+        """Names from the province down: 甘肃省天水市秦州区 (全国 alone names the country)."""
+        path = self.path(code)
+        return "".join(r.name for r in path if r.level != "country" or len(path) == 1)
 
     def display_name(self, code: str) -> str:
         """Parent name + name (北京市朝阳区, 长春市朝阳区): enough to tell namesakes apart."""
         r = self.get(code)
-        if r.parent_code is None:
+        if r.parent_code is None or self._regions[r.parent_code].level == "country":
             return r.name
         return self._regions[r.parent_code].name + r.name
 
@@ -421,7 +434,7 @@ class RegionTable:
         if stripped in TOTAL_LABELS:
             # 全州 is also 全州县 (桂林市): inside a context that holds it, it is the county.
             if ctx is not None and any(
-                self.is_within(c, ctx) for c in self._candidates_cached(stripped)
+                c != ctx and self.is_within(c, ctx) for c in self._candidates_cached(stripped)
             ):
                 return None
             code = ctx
@@ -475,6 +488,13 @@ def read_regions(
             regions[code] = Region(
                 code, row["name"], row["level"], row.get("parent_code") or None, False, reports
             )
+    # The country is the root: the provinces of the official table hang under it.
+    countries = [r.code for r in regions.values() if r.level == "country"]
+    if len(countries) == 1:
+        root = countries[0]
+        for code, r in list(regions.items()):
+            if r.parent_code is None and r.level == "province":
+                regions[code] = Region(r.code, r.name, r.level, root, r.is_official, r.reports)
     aliases = [(row["alias"], row["code"]) for row in _read_csv(aliases_file)]
     return RegionTable(regions.values(), aliases)
 

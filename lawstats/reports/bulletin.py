@@ -36,7 +36,10 @@ def _pts(v: float) -> str:
 
 
 def summary_sentences(a: asm.Assessment, lang: str = "zh") -> list[str]:
-    """Chinese (or English) sentences stating the result: average, first, last, rank moves, targets."""
+    """Chinese (or English) sentences stating the result: average, first, last, rank moves, targets.
+
+    Every count in them is counted from the list the bulletin prints (lagging_rows): the
+    statuses named in one sentence are the ones counted in the next (#18)."""
     regions = load_regions()
     tt = a.totals
     out: list[str] = []
@@ -116,9 +119,12 @@ def summary_sentences(a: asm.Assessment, lang: str = "zh") -> list[str]:
         p = p[p["region_code"].isin(a.units)]
         c = tg.status_counts(p)
         out.append(t("bul_targets", lang, n=len(p), **c))
-        lag = p[p["status"].isin(tg.LAGGING)]
+        # the same rows the 滞后事项 section lists, counted by the statuses the sentence names
+        listed = lagging_rows(a)
+        lag = listed[listed["status"].isin(tg.LAGGING)] if not listed.empty else listed
         if not lag.empty:
-            per = lag.groupby("region_name").size().sort_values(ascending=False)
+            per = lag.groupby("region_name", sort=False).size()
+            per = per.sort_values(ascending=False, kind="stable")
             worst = per[per == per.iloc[0]]
             out.append(
                 t(
@@ -133,6 +139,12 @@ def summary_sentences(a: asm.Assessment, lang: str = "zh") -> list[str]:
     return out
 
 
+def lagging_rows(a: asm.Assessment) -> pd.DataFrame:
+    """The targets the 滞后事项 section lists (behind, missed, without data), worst unit first:
+    the one list the summary's counts come from."""
+    return asm.lagging_items(a)
+
+
 def build(a: asm.Assessment, lang: str = "zh", *, is_demo: bool = False) -> Bulletin:
     """The bulletin's content; to_docx / to_xlsx lay it out."""
     regions = load_regions()
@@ -142,7 +154,7 @@ def build(a: asm.Assessment, lang: str = "zh", *, is_demo: bool = False) -> Bull
         "bul_subtitle", lang, scheme=a.scheme.name(lang), max=format_number(a.scheme.max_points, 2)
     )
     lag: dict[str, list[str]] = {}
-    for r in asm.lagging_items(a).to_dict("records"):
+    for r in lagging_rows(a).to_dict("records"):
         lag.setdefault(r["region_name"], []).append(tg.explain(r, lang))
     return Bulletin(
         title=title,

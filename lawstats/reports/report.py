@@ -29,6 +29,7 @@ from lawstats.store import (
     now,
     read_frame,
 )
+from lawstats.store.rollup import conflicts as rollup_conflicts
 from lawstats.store.rollup import figures as rollup_figures
 from lawstats.store.rollup import series as rollup_series
 
@@ -73,6 +74,7 @@ TABLE_COLUMNS = [
     "change_unit",
     "change_abs",
     "comparable",
+    "change_is_approximate",
     "is_approximate",
     "previous_is_approximate",
     "complete",
@@ -205,6 +207,7 @@ class _Scope:
     catalog: Catalog
     regions: RegionTable
     unit_progress: pd.DataFrame
+    conflicts: pd.DataFrame  # exact-period figures the finer ones contradict (rollup.conflicts)
 
 
 def build_report(
@@ -243,6 +246,7 @@ def build_report(
             if units
             else progress.iloc[0:0]
         ),
+        conflicts=rollup_conflicts(engine, [region_code], period, codes, regions=regions),
     )
     targets = target_sentences(progress, region_code, ctx.scope, period, catalog)
     sections = []
@@ -298,11 +302,36 @@ def _section(ctx: _Scope, group: str, title: str, codes: list[str], frame: pd.Da
     note = rt.not_reported_sentence(missing)
     if note:
         statements.append(Sentence(f"missing:{group}", group, "note", note))
+    statements.extend(_conflict_notes(ctx, group, codes))
     lead = next((c for c in (LEAD_INDICATORS.get(group), *codes) if c in codes), None)
     highlights = _highlights(ctx, group, codes, lead, part) if ctx.units else []
     table = _table(ctx, part)
     chart, chart_title = _chart(ctx, lead, part)
     return Section(group, title, codes, statements, highlights, table, lead, chart, chart_title)
+
+
+def _conflict_notes(ctx: _Scope, group: str, codes: list[str]) -> list[Sentence]:
+    """The figure's note where a region's figure for exactly the period and its finer figures
+    disagree (the exact one stands; docs/methodology.md "Annual and monthly figures")."""
+    rows = ctx.conflicts[ctx.conflicts["indicator_code"].isin(codes)]
+    if rows.empty:
+        return []
+    clauses = [
+        rt.conflict_clause(
+            ctx.regions.get(r.region_code).name,
+            ctx.catalog.get(r.indicator_code),
+            ctx.period,
+            float(r.value),
+            float(r.finer_value),
+        )
+        for r in rows.itertuples(index=False)
+    ]
+    text = rt.conflict_sentence(clauses, ctx.period)
+    batches = sorted(
+        {int(b) for r in rows.itertuples() for b in (*r.batch_ids, *r.finer_batch_ids)}
+    )
+    used = tuple(sorted(set(rows["indicator_code"])))
+    return [Sentence(f"conflict:{group}", group, "note", text, used, tuple(batches))]
 
 
 def _highlights(
@@ -435,7 +464,11 @@ def _chart(ctx: _Scope, lead: str | None, part: pd.DataFrame):
         title = f"各{rt.units_word(ctx.level)}{ind.name_zh}（{ind.unit}）"
         labels = (ctx.period.label, ctx.period.previous_year().label)
         fig = charts.ytd_chart(
-            rows[["region_code", "value", "previous"]], ctx.unit_names, labels, title=title
+            rows[["region_code", "value", "previous"]],
+            ctx.unit_names,
+            labels,
+            title=title,
+            decimals=ind.decimals,
         )
         return fig, title
     from lawstats.analysis.dashboard import same_kind_back

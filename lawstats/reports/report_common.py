@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from lawstats.domain.catalog import Catalog, load_catalog
-from lawstats.domain.formatting import format_change, format_value
+from lawstats.domain.formatting import format_change, format_value, rounding_note
 from lawstats.reports import report_text as rt
 from lawstats.reports.report import Report, Section
 
@@ -47,6 +47,7 @@ TEMPLATE_HELP: dict[str, str] = {
     "{{data_as_of}}": "数据截至时间与最新批次",
     "{{generated_at}}": "生成时间",
     "{{demo}}": "示例数据提示（真实数据时为空）",
+    "{{rounding}}": "数值修约规则说明（四舍五入或 GB/T 8170）",
     "{{figure:CODE}}": "一个指标的数值（{{figure:mediation_cases}} → 13287件）",
     "{{change:CODE}}": "该指标的同比表述（同比增长8.0%，增加986件）",
     "{{sentence:CODE}}": "该指标的完整句子",
@@ -129,6 +130,18 @@ def meta_line(report: Report) -> str:
     )
 
 
+def notices(report: Report) -> list[str]:
+    """What every format says before the figures: the demo notice, when the data is from, and
+    the rounding rule (a reader who checks a figure needs it next to the figures)."""
+    return [*([DEMO_NOTICE] if report.is_demo else []), meta_line(report), rounding_note("zh")]
+
+
+def sentence_counts(report: Report) -> tuple[int, int]:
+    """(statements, notices): counted from the lists the exports print, so a message saying
+    how many sentences a report has agrees with the report."""
+    return len(report.sentences()), len(notices(report))
+
+
 def section_heading(index: int, section: Section) -> str:
     return f"{CHINESE_NUMERALS[index] if index < 10 else index + 1}、{section.title}"
 
@@ -169,7 +182,11 @@ def cell_text(row: Any, catalog: Catalog, sep: str = "\n") -> str:
     )
     if ind.unit == "%" and value != "—":
         value = value.rstrip("%")
-    change = format_change(row["change"] if row["comparable"] else None, row["change_unit"])
+    change = format_change(
+        row["change"] if row["comparable"] else None,
+        row["change_unit"],
+        approximate=bool(row.get("change_is_approximate")),
+    )
     return f"{value}{sep}{change}"
 
 

@@ -17,6 +17,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from lawstats.domain.catalog import Catalog, load_catalog
+from lawstats.domain.formatting import rounding_note
 from lawstats.reports import report_text as rt
 from lawstats.reports.report import Report, Section
 from lawstats.reports.report_common import (
@@ -30,7 +31,7 @@ from lawstats.reports.report_common import (
     chart_images,
     column_title,
     joined,
-    meta_line,
+    notices,
     section_heading,
     section_paragraphs,
     sections_in_order,
@@ -258,8 +259,8 @@ def to_docx(
     w.heading(report.title, 0)
     if report.is_demo:
         _demo_header(doc)
-        w.paragraph(DEMO_NOTICE, italic=True, first_line_indent=False)
-    w.paragraph(meta_line(report), first_line_indent=False)
+    for line in notices(report):
+        w.paragraph(line, italic=line == DEMO_NOTICE, first_line_indent=False)
     if report.empty:
         w.paragraph("所选地区和期间没有数据。", first_line_indent=False)
     w.body(report, images, chart_note)
@@ -304,6 +305,7 @@ def text_values(report: Report) -> dict[str, str]:
         "data_as_of": as_of_text(report),
         "generated_at": f"{report.generated_at:%Y年%m月%d日 %H:%M}",
         "demo": "示例数据" if report.is_demo else "",
+        "rounding": rounding_note("zh"),
         "targets": joined(report.targets),
         "body": "".join(s.text for s in report.sentences()),
         "sources": "；".join(

@@ -24,7 +24,6 @@ from lawstats.reports.report import Report
 
 # the exports' public face: pages and the CLI use these names through this module
 from lawstats.reports.report_common import (
-    DEMO_NOTICE,
     MIME,
     TEMPLATE_HELP,
     ChartsUnavailable,
@@ -32,10 +31,11 @@ from lawstats.reports.report_common import (
     chart_images,
     diff_table,
     joined,
-    meta_line,
+    notices,
     section_heading,
     section_paragraphs,
     sections_in_order,
+    sentence_counts,
     targets_text,
     trace_table,
     traceable_figures,
@@ -57,7 +57,9 @@ __all__ = [
     "chart_images",
     "diff_table",
     "export",
+    "notices",
     "section_heading",
+    "sentence_counts",
     "section_paragraphs",
     "targets_text",
     "template_placeholders",
@@ -75,10 +77,7 @@ __all__ = [
 
 def to_text(report: Report) -> str:
     """The report as plain text to paste: title, notices, each group's sentences, sources."""
-    lines = [report.title]
-    if report.is_demo:
-        lines.append(DEMO_NOTICE)
-    lines.append(meta_line(report))
+    lines = [report.title, *notices(report)]
     if report.empty:
         lines.append("所选地区和期间没有数据。")
     if report.targets:

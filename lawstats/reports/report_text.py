@@ -3,8 +3,10 @@
 Pure functions, no database. They follow how published reviews state figures ("全市调解矛盾纠纷
 13287件，同比增长8.0%，增加986件"; "司法所工作人员374人，比上年度增加66人"; "调解成功率98.6%，
 同比提高0.8个百分点"; "诉前调解4000余件") and say nothing that the data does not support: no
-change without a complete figure on both sides, no exact change for an approximate figure, no
-"全市" total for a sum over some of the units.
+change without a complete figure on both sides, a change from or to an approximate figure said
+to be approximate (约), no "全市" total for a sum over some of the units, a stock known only
+before the period's end said as of its month. Every number is rounded by the one rule
+(lawstats.domain.formatting.round_decimal).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from lawstats.analysis.targets import STATUS_ZH, STATUSES
 from lawstats.domain.catalog import Indicator
+from lawstats.domain.formatting import change_magnitude, round_decimal
 from lawstats.domain.periods import Period
 
 # Sentence subjects the generic rule cannot derive from the catalog name
@@ -35,7 +38,7 @@ def _missing(value: Any) -> bool:
 
 def number(value: float, decimals: int = 0) -> str:
     """A figure as reports write it: no thousands separators, trailing zeros dropped (339.7)."""
-    text = f"{value:.{max(decimals, 0)}f}"
+    text = f"{round_decimal(value, decimals):f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
@@ -76,12 +79,13 @@ def scope_word(name: str, level: str) -> str:
     last = name[-1:] if name else ""
     if last in ("省", "市", "县", "区", "旗", "州", "盟"):
         return "全" + last
-    return {"province": "全省", "city": "全市"}.get(level, "全县")
+    return {"country": "全国", "province": "全省", "city": "全市"}.get(level, "全县")
 
 
 def units_word(level: str) -> str:
-    """What the units below a region of this level are called: 市州 below a province, else 县区."""
-    return "市州" if level == "province" else "县区"
+    """What the units below a region of this level are called: 省（区、市） below the country,
+    市州 below a province, else 县区."""
+    return {"country": "省（区、市）", "province": "市州"}.get(level, "县区")
 
 
 def previous_word(period: Period) -> str:
@@ -90,7 +94,9 @@ def previous_word(period: Period) -> str:
 
 
 def _pct(value: float) -> str:
-    return f"{abs(value):.1f}%"
+    """|change| in percent as reports write it ('8.0%'; '不足0.1%' when it rounds to nothing)."""
+    mag = change_magnitude(value, 1)
+    return "不足0.1%" if mag.startswith("<") else f"{mag}%"
 
 
 def change_clause(row: Mapping[str, Any], ind: Indicator, period: Period) -> str:
@@ -101,14 +107,21 @@ def change_clause(row: Mapping[str, Any], ind: Indicator, period: Period) -> str
     prev_word = previous_word(period)
     if not row.get("comparable"):
         return f"；{prev_word}数据不全，未作同比"
-    if row.get("is_approximate") or row.get("previous_is_approximate"):
-        # a lower bound on either side gives no exact change: state last year's figure instead
-        prev_text = amount(previous, ind, approximate=bool(row.get("previous_is_approximate")))
-        return f"，{prev_word}为{prev_text}"
     change = row.get("change")
     diff = row.get("change_abs")
     if _missing(diff):
         return ""
+    if row.get("is_approximate") or row.get("previous_is_approximate"):
+        # a lower bound on either side: the change is approximate (约), and last year's figure
+        # is stated with it so a reader sees what it rests on
+        prev_text = amount(previous, ind, approximate=bool(row.get("previous_is_approximate")))
+        if ind.is_ratio:
+            verb = "提高" if diff > 0 else "下降"
+            return f"，同比约{verb}{number(abs(diff), ind.decimals)}个百分点（{prev_word}为{prev_text}）"
+        if _missing(change) or diff == 0:
+            return f"，{prev_word}为{prev_text}"
+        grow = "增长" if diff > 0 else "下降"
+        return f"，同比约{grow}{_pct(change)}（{prev_word}为{prev_text}）"
     if diff == 0:
         return f"，与{prev_word}持平"
     if ind.is_ratio:
@@ -118,7 +131,7 @@ def change_clause(row: Mapping[str, Any], ind: Indicator, period: Period) -> str
     delta = f"{number(abs(diff), ind.decimals)}{ind.unit}"
     if _missing(change):  # last year was 0: a percentage means nothing
         return f"，{prev_word}为{amount(previous, ind)}，{more}{delta}"
-    rate = _pct(change) if round(abs(change), 1) > 0 else "不足0.1%"
+    rate = _pct(change)
     grow = "增长" if diff > 0 else "下降"
     if ind.kind == "stock":
         base = "比上年度" if period.kind == "year" else "比上年同期"
@@ -145,6 +158,10 @@ def figure_sentence(
             f"已报送的{reported}个县区（{scope}共{expected}个）{subject(ind)}合计{text}，"
             "数据不全，未作同比。"
         )
+    if covered < months and ind.kind == "stock":
+        month = period.month_of(covered)  # the level is known only as of that month
+        when = f"截至{month.label}" if month is not None else "未到期末"
+        return f"{scope}{subject(ind)}{text}（{when}，非期末数），未作同比。"
     if covered < months:
         return f"{scope}{subject(ind)}{text}（仅含{covered}个月数据），数据不全，未作同比。"
     return f"{scope}{subject(ind)}{text}{change_clause(row, ind, period)}。"
@@ -171,6 +188,23 @@ def top_sentence(ind: Indicator, entries: Sequence[tuple[str, float, bool]], lev
     """'调解矛盾纠纷件数居前的县区：麦积区3315件、秦州区2449件、秦安县2148件。'"""
     listed = "、".join(f"{name}{amount(v, ind, approximate=a)}" for name, v, a in entries)
     return f"{ind.name_zh}居前的{units_word(level)}：{listed}。"
+
+
+def conflict_sentence(entries: Sequence[str], period: Period) -> str | None:
+    """'注：秦州区调解矛盾纠纷件数2024年报送数1250件，各月合计1200件，按2024年报送数计。'
+    entries: one clause per conflicting figure (conflict_clause)."""
+    if not entries:
+        return None
+    return f"注：{'；'.join(entries)}，均按{period.label}报送数计。"
+
+
+def conflict_clause(name: str, ind: Indicator, period: Period, value: float, finer: float) -> str:
+    """'秦州区调解矛盾纠纷件数2024年报送数1250件、各月合计1200件'."""
+    finer_word = "期末月份数" if ind.kind == "stock" else "各月（季）合计"
+    return (
+        f"{name}{ind.name_zh}{period.label}报送数{amount(value, ind)}、"
+        f"{finer_word}{amount(finer, ind)}"
+    )
 
 
 def move_sentence(name: str, ind: Indicator, change: float, *, rise: bool) -> str:

@@ -10,12 +10,13 @@ from typing import Any
 import pandas as pd
 
 from lawstats.domain.catalog import Catalog, load_catalog
+from lawstats.domain.formatting import round_figure
 from lawstats.domain.safecell import safe_cell
 from lawstats.reports.report import Report
 from lawstats.reports.report_common import (
     DEMO_NOTICE,
     SOURCES_INTRO,
-    meta_line,
+    notices,
     when_text,
 )
 
@@ -59,12 +60,16 @@ def to_xlsx(report: Report, *, catalog: Catalog | None = None) -> bytes:
     head = wb.add_format({"bold": True, "text_wrap": True, "bg_color": "#EEEEEE", "border": 1})
     formats: dict[str, Any] = {}
 
-    def num_fmt(decimals: int, approximate: bool, total: bool = False) -> Any:
-        key = f"{decimals}|{approximate}|{total}"
+    def num_fmt(decimals: int, approximate: bool, total: bool = False, prefix: str = "") -> Any:
+        key = f"{decimals}|{approximate}|{total}|{prefix}"
         if key not in formats:
             pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
             if approximate:
                 pattern += '"余"'
+            if prefix:  # an approximate change: ≈6.9 (positive; negative; zero)
+                pattern = ";".join(
+                    f'"{prefix}"{part}' for part in (pattern, "-" + pattern, pattern)
+                )
             formats[key] = wb.add_format({"num_format": pattern, "bold": total})
         return formats[key]
 
@@ -73,11 +78,10 @@ def to_xlsx(report: Report, *, catalog: Catalog | None = None) -> bytes:
     def preamble(ws: Any, heading: str) -> int:
         _put(ws, 0, 0, heading, title)
         row = 1
-        if report.is_demo:
-            _put(ws, row, 0, DEMO_NOTICE, bold)
+        for line in notices(report):
+            _put(ws, row, 0, line, bold if line == DEMO_NOTICE else None)
             row += 1
-        _put(ws, row, 0, meta_line(report))
-        return row + 2
+        return row + 1
 
     ws = wb.add_worksheet(_sheet_name("报告", used))
     row = preamble(ws, report.title)
@@ -169,7 +173,7 @@ def _unit_table(ws, row, report, section, catalog, head, num_fmt) -> int:
                     ws,
                     row,
                     1 + 3 * i,
-                    float(r["value"]),
+                    round_figure(r["value"], ind.decimals),
                     num_fmt(ind.decimals, bool(r["is_approximate"]), total),
                 )
             prev = None if r is None else r["previous"]
@@ -178,25 +182,37 @@ def _unit_table(ws, row, report, section, catalog, head, num_fmt) -> int:
                 ws,
                 row,
                 2 + 3 * i,
-                None if prev is None or pd.isna(prev) else float(prev),
+                round_figure(prev, ind.decimals),
                 num_fmt(ind.decimals, approx_prev),
             )
             change = None if r is None or not r["comparable"] else r["change"]
+            places = _change_decimals(ind)
             _put(
                 ws,
                 row,
                 3 + 3 * i,
-                None if change is None or pd.isna(change) else float(change),
-                num_fmt(1, False),
+                round_figure(change, places),
+                num_fmt(places, False, prefix="≈" if _approximate_change(r) else ""),
             )
     return row + 1
 
 
+def _change_decimals(ind) -> int:
+    """A change in points keeps the rate's decimals; a change in percent has one."""
+    return ind.decimals if ind.is_ratio else 1
+
+
+def _approximate_change(row) -> bool:
+    return row is not None and bool(row.get("change_is_approximate"))
+
+
 def detail_frame(report: Report, catalog: Catalog | None = None) -> pd.DataFrame:
-    """Every figure of the report (region and units) in long form with the batches behind it."""
+    """Every figure of the report (region and units) in long form with the batches behind it,
+    rounded by the same rule as the text."""
     catalog = catalog or load_catalog()
     f = report.figures
     names = {report.region_code: report.region_name, **report.unit_names}
+    inds = [catalog.get(c) for c in f["indicator_code"]]
     return pd.DataFrame(
         {
             "地区代码": f["region_code"],
@@ -204,11 +220,18 @@ def detail_frame(report: Report, catalog: Catalog | None = None) -> pd.DataFrame
             "指标代码": f["indicator_code"],
             "指标": [catalog.get(c).name_zh for c in f["indicator_code"]],
             "单位": [catalog.get(c).unit for c in f["indicator_code"]],
-            "本期": f["value"],
+            "本期": [round_figure(v, i.decimals) for v, i in zip(f["value"], inds, strict=True)],
             "约数": f["is_approximate"].astype(bool),
-            "上年同期": f["previous"],
-            "同比": [c if ok else None for c, ok in zip(f["change"], f["comparable"], strict=True)],
+            "上年同期": [
+                round_figure(v, i.decimals) for v, i in zip(f["previous"], inds, strict=True)
+            ],
+            "上年为约数": f["previous_is_approximate"].fillna(False).astype(bool),
+            "同比": [
+                round_figure(c, _change_decimals(i)) if ok else None
+                for c, ok, i in zip(f["change"], f["comparable"], inds, strict=True)
+            ],
             "同比单位": ["个百分点" if u == "pp" else "%" for u in f["change_unit"]],
+            "同比为约数": f["change_is_approximate"].astype(bool),
             "已报单位数": f["units_reported"],
             "应报单位数": f["units_expected"],
             "本期批次": ["、".join(f"#{b}" for b in ids) for ids in f["batch_ids"]],

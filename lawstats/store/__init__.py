@@ -65,6 +65,7 @@ from lawstats.store.schema import (  # noqa: F401
     target_reopenings,
     target_settlements,
     targets,
+    user_sessions,
     users,
 )
 
@@ -157,6 +158,33 @@ def get_engine(url_or_path: str | os.PathLike | None = None, *, create: bool = T
     if create:
         ensure_schema(engine)
     return engine
+
+
+def get_reader(url_or_path: str | os.PathLike | None = None) -> Engine:
+    """An engine for commands that only read (`etl show`, `batches`, `diff`): a DuckDB file is
+    opened read-only, so a process holding it read-only never blocks it, nor it them (readers do
+    not block readers). Other databases, and a file not made yet, get the ordinary engine."""
+    from lawstats.store import migrations
+
+    url = normalize_url(url_or_path)
+    path = duckdb_path(url) if url.startswith("duckdb") else None
+    if path is None or not path.exists():
+        return get_engine(url)
+    reader = _engine(
+        sa.make_url(url).update_query_dict({"access_mode": "read_only"}).render_as_string(False)
+    )
+    with connect(reader) as conn:
+        current = (
+            migrations.stored_revision(conn) == migrations.HEAD
+            and get_meta(conn, "reference_digest") == _reference_digest()
+        )
+    # a store still to be upgraded (or whose catalog files changed) is opened for writing once
+    return reader if current else get_engine(url)
+
+
+def is_read_only(engine: Engine) -> bool:
+    """An engine from get_reader on a DuckDB file (it cannot write: no summary refresh)."""
+    return engine.url.query.get("access_mode") == "read_only"
 
 
 def _is_lock_error(exc: BaseException) -> bool:

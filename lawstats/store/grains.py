@@ -37,8 +37,9 @@ def _fill(template: str, **parts: str) -> str:
     return template
 
 
-# Flows and rates per period: `{p}` is the relation carrying pidx/p_start/p_end, `{source}` the
-# FROM and WHERE that pair each fact with its period.
+# Flows and rates per period, and every indicator's fact for exactly the period (grain -1; for a
+# stock too, which beats its latest finer level): `{p}` is the relation carrying
+# pidx/p_start/p_end, `{source}` the FROM and WHERE that pair each fact with its period.
 _FLOW_GRAINS_TEMPLATE = """
 SELECT {p}.pidx, f.region_code, f.indicator_code,
        CASE WHEN f.period_start = {p}.p_start AND f.period_end = {p}.p_end THEN -1
@@ -50,6 +51,8 @@ SELECT {p}.pidx, f.region_code, f.indicator_code,
        max(f.period_end) AS as_of
 {source}
   AND (f.period_months > 0 OR (f.period_start = {p}.p_start AND f.period_end = {p}.p_end))
+  AND (f.indicator_code IN :grain_codes
+       OR (f.period_start = {p}.p_start AND f.period_end = {p}.p_end))
 GROUP BY {p}.pidx, f.region_code, f.indicator_code,
          CASE WHEN f.period_start = {p}.p_start AND f.period_end = {p}.p_end THEN -1
               ELSE f.period_months END
@@ -60,7 +63,7 @@ _FLOW_GRAINS = _fill(
 JOIN periods p ON f.period_start >= p.p_start AND f.period_end <= p.p_end
 WHERE f.is_current AND f.value IS NOT NULL
   AND f.period_start >= :lo AND f.period_end <= :hi
-  AND f.indicator_code IN :grain_codes{regions}""",
+  AND (f.indicator_code IN :grain_codes OR f.indicator_code IN :stock_codes){regions}""",
     p="p",
 )
 # DuckDB: the latest level in one pass (arg_max on end date, then start date: k orders both);
@@ -124,12 +127,12 @@ _BY_YEAR = """
     FROM facts
     WHERE is_current AND value IS NOT NULL
       AND period_start >= :lo AND period_end <= :hi
-      AND indicator_code IN :{codes}{regions_unaliased}
+      AND {codes}{regions_unaliased}
 """
 _FLOW_GRAINS_BY_YEAR = _fill(
     _FLOW_GRAINS_TEMPLATE,
     source="FROM ("
-    + _fill(_BY_YEAR, codes="grain_codes")
+    + _fill(_BY_YEAR, codes="(indicator_code IN :grain_codes OR indicator_code IN :stock_codes)")
     + ") f\nWHERE f.pidx IS NOT NULL AND f.period_start >= f.p_start AND f.period_end <= f.p_end",
     p="f",
 )
@@ -137,7 +140,7 @@ _STOCK_LATEST_BY_YEAR = _fill(
     _STOCK_LATEST_TEMPLATE,
     columns="*",
     source="FROM ("
-    + _fill(_BY_YEAR, codes="stock_codes")
+    + _fill(_BY_YEAR, codes="indicator_code IN :stock_codes")
     + ") y\n    WHERE pidx IS NOT NULL AND period_start >= p_start AND period_end <= p_end",
     join="",
     p="f",
@@ -175,7 +178,10 @@ def _by_year_params(periods: Sequence[Period]) -> dict:
 def bound_sql(text: str) -> sa.TextClause:
     """Indicator lists bind as IN (...) lists: DuckDB prunes row groups on constant filters."""
     names = [n for n in ("grain_codes", "stock_codes") if f":{n}" in text]
-    return sa.text(text).bindparams(*(sa.bindparam(n, expanding=True) for n in names))
+    # typed: an empty list (no flows asked, only stocks) still compares with VARCHAR
+    return sa.text(text).bindparams(
+        *(sa.bindparam(n, expanding=True, type_=sa.String) for n in names)
+    )
 
 
 # a grain's batches, as a list (one id per fact; duplicates allowed): flows, then stocks (the
@@ -212,8 +218,15 @@ def grains_text(
     )
 
 
-# (flows and rates?, stocks?): a part without indicators is left out of a statement, not scanned
-GRAIN_PARTS = ((True, True), (True, False), (False, True))
+# (flows, rates and exact-period facts?, stocks' latest levels?): a part without indicators is
+# left out of a statement, not scanned
+GRAIN_PARTS = ((True, True), (True, False))
+
+
+def grain_parts(grain_codes: Sequence[str], stock_codes: Sequence[str]) -> tuple[bool, bool]:
+    """The parts a statement for these indicators needs (every indicator has an exact-period
+    candidate: the first part runs whenever there is any)."""
+    return (bool(grain_codes) or bool(stock_codes), bool(stock_codes))
 
 
 # The read path's form of the grains: region and indicator as positions in the lists the caller
@@ -256,7 +269,7 @@ def read_grain_positions(
     """The grain rows (grains_text) of the given regions and indicators for each period, with
     region_pos / code_pos (positions in region_codes / code_list) in place of the codes;
     without `batches`, every row's batch list is empty."""
-    parts = (bool(grain_codes), bool(stock_codes))
+    parts = grain_parts(grain_codes, stock_codes)
     if not any(parts):
         empty = {c: np.zeros(0, dtype=object) for c in _POSITION_COLUMNS}
         return {**empty, "batch_offsets": np.zeros(1, dtype=np.int64)}

@@ -50,23 +50,31 @@ def latest_period_end(engine: Engine):
 
 
 def months_reported(engine: Engine, region_codes: list[str], start, end) -> dict[str, int]:
-    """Distinct months with at least one current fact, per region, inside [start, end]."""
+    """Calendar months inside [start, end] covered by at least one current fact, per region.
+
+    A fact covers every month of its period: a county's annual return covers the twelve months,
+    a 1-6月 figure six (counting a fact's first month only would list a county that sent its
+    annual return as missing eleven months, #18)."""
     stmt = (
-        sa.select(
-            facts.c.region_code,
-            sa.func.count(sa.distinct(facts.c.period_start)).label("months"),
-        )
+        sa.select(facts.c.region_code, facts.c.period_start, facts.c.period_end)
         .where(
             facts.c.is_current,
             facts.c.period_start >= sa.bindparam("start"),
             facts.c.period_end <= sa.bindparam("end"),
             facts.c.region_code.in_(sa.bindparam("regions", expanding=True)),
         )
-        .group_by(facts.c.region_code)
+        .distinct()
     )
     with connect(engine) as conn:
         rows = conn.execute(stmt, {"start": start, "end": end, "regions": list(region_codes)})
-        return {r[0]: int(r[1]) for r in rows}
+        covered: dict[str, set[int]] = {}
+        for region, a, b in rows:
+            a, b = pd.Timestamp(a), pd.Timestamp(b)
+            first = a.year * 12 + a.month - 1
+            # a month counts when the period reaches its last day
+            last = b.year * 12 + b.month - 1 - (0 if b.is_month_end else 1)
+            covered.setdefault(region, set()).update(range(first, last + 1))
+        return {region: len(months) for region, months in covered.items()}
 
 
 def batch_ids_of_source(engine: Engine, source_type: str) -> frozenset[int]:
@@ -79,3 +87,12 @@ def batch_ids_of_source(engine: Engine, source_type: str) -> frozenset[int]:
             {"source_type": source_type},
         )
         return frozenset(int(r[0]) for r in rows)
+
+
+def batch_status(engine: Engine, batch_id: int) -> str | None:
+    """A batch's status now: active, rolled_back, or None when there is no such batch."""
+    with connect(engine) as conn:
+        return conn.execute(
+            sa.select(batches.c.status).where(batches.c.id == sa.bindparam("b")),
+            {"b": int(batch_id)},
+        ).scalar_one_or_none()

@@ -29,7 +29,18 @@ from lawstats.store import (
     to_date,
 )
 
-FACT_KEY = ["region_code", "period_start", "period_end", "indicator_code"]
+# the history half (rollback, diffs, the batch list) lives in lawstats.store.history
+from lawstats.store.history import (
+    FACT_KEY,
+    RollbackError,
+    _update_ids,
+    batch_diff,
+    list_batches,
+    record_history,
+    rollback_batch,
+    rollback_effects,
+)
+
 FACT_COLUMNS = [
     "region_code",
     "period_start",
@@ -42,16 +53,16 @@ FACT_COLUMNS = [
     "source_ref",
 ]
 
-_ID_CHUNK = 5000
-
 
 @dataclass
 class WriteResult:
-    batch_id: int
+    batch_id: int | None  # None: every fact equals the current one, no batch was made
     written: int
     superseded: int
     unchanged: int
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)  # superseded facts: old -> new
+    same_as: tuple[int, ...] = ()  # the batches holding the current facts it equals
+    reloaded: tuple[int, ...] = ()  # rolled-back batches of the same file (it loads again)
 
 
 @dataclass
@@ -227,15 +238,6 @@ def set_batch_warnings(conn: Connection, batch_id: int, warnings: list[dict]) ->
     )
 
 
-def _update_ids(conn: Connection, ids: list[int], **values: Any) -> None:
-    """UPDATE facts SET values WHERE id IN ids, in bounded chunks (portable, no temp tables)."""
-    stmt = (
-        facts.update().where(facts.c.id.in_(sa.bindparam("ids", expanding=True))).values(**values)
-    )
-    for i in range(0, len(ids), _ID_CHUNK):
-        conn.execute(stmt, {"ids": [int(x) for x in ids[i : i + _ID_CHUNK]]})
-
-
 # classification: the current stored fact matching an incoming row, by the row's position
 _FOUND_COLUMNS = ["row", "id", "value", *_FLAGS, "batch_id"]
 SUPERSEDED_COLUMNS = [
@@ -384,6 +386,7 @@ class Classified:
     write: np.ndarray  # rows to write (new or changed)
     superseded: pd.DataFrame  # SUPERSEDED_COLUMNS
     unchanged: int
+    same_as: tuple[int, ...] = ()  # batches of the stored facts equal to incoming ones
 
     def rows(self) -> pd.DataFrame:
         if self.write.all():
@@ -431,7 +434,8 @@ def classify_facts(conn: Connection, frame: pd.DataFrame) -> Classified:
         },
         columns=SUPERSEDED_COLUMNS,
     )
-    return Classified(incoming, span, spans, write, superseded, int(same.sum()))
+    same_as = tuple(sorted({int(b) for b in found["batch_id"][same]}))
+    return Classified(incoming, span, spans, write, superseded, int(same.sum()), same_as)
 
 
 def _mark_superseded(conn: Connection, ids: pd.Series, batch_id: int) -> None:
@@ -465,11 +469,16 @@ def write_facts(
     """Write facts as one new batch inside the caller's transaction.
 
     Facts equal to the current stored ones are not written again; different values supersede
-    the current fact (kept in history, restored by a rollback of this batch).
+    the current fact (kept in history, restored by a rollback of this batch). When every fact
+    equals the current one, no batch is made (batch_id None; same_as names the batches that
+    hold them): an identical file changes nothing and says so.
     """
     c = info.classified if info.classified is not None else classify_facts(conn, frame)
     superseded, unchanged = c.superseded, c.unchanged
     to_write = c.rows()
+    if to_write.empty and superseded.empty:
+        return WriteResult(None, 0, 0, unchanged, superseded, same_as=c.same_as)
+    reloaded = rolled_back_with_hash(conn, info.sha256)
     batch_id = create_batch(conn, info)
     # superseded facts share their keys with written ones
     summary.mark_dirty(
@@ -480,6 +489,7 @@ def write_facts(
     )
     if not superseded.empty:
         _mark_superseded(conn, superseded["id"], batch_id)
+        record_history(conn, batch_id, "superseded", superseded["id"])
     if not to_write.empty:
         rows = to_write.copy(deep=False)
         if is_duckdb(conn):
@@ -509,136 +519,25 @@ def write_facts(
     )
     if not superseded.empty:
         superseded["new_batch_id"] = batch_id
-    return WriteResult(batch_id, len(to_write), len(superseded), unchanged, superseded)
-
-
-class RollbackError(ValueError):
-    def __init__(self, message_zh: str, message_en: str):
-        super().__init__(f"{message_zh} / {message_en}")
-        self.message_zh = message_zh
-        self.message_en = message_en
-
-
-def rollback_batch(conn: Connection, batch_id: int, *, actor: str, reason: str) -> dict[str, int]:
-    """Undo a batch: its facts stop being current and what it superseded is current again.
-
-    A fact this batch superseded is restored only where this batch's own fact is still the
-    current one; where a later batch replaced it in turn, the old fact is handed over to that
-    later batch (so rolling that one back later restores the right value).
-    """
-    row = conn.execute(sa.select(batches).where(batches.c.id == batch_id)).mappings().first()
-    if row is None:
-        raise RollbackError(f"批次 {batch_id} 不存在", f"batch {batch_id} does not exist")
-    if row["status"] != "active":
-        raise RollbackError(
-            f"批次 {batch_id} 已于 {row['rolled_back_at']} 回滚",
-            f"batch {batch_id} is already rolled back",
-        )
-    keyed = [facts.c.id, *(facts.c[k] for k in FACT_KEY)]
-    mine = read_frame(
-        conn,
-        sa.select(*keyed, facts.c.is_current, facts.c.superseded_by).where(
-            facts.c.batch_id == sa.bindparam("b")
-        ),
-        {"b": batch_id},
+    return WriteResult(
+        batch_id,
+        len(to_write),
+        len(superseded),
+        unchanged,
+        superseded,
+        same_as=c.same_as,
+        reloaded=reloaded,
     )
-    old = read_frame(
-        conn,
-        sa.select(*keyed)
-        .select_from(facts.join(batches, batches.c.id == facts.c.batch_id))
-        # only facts of batches still active come back: a rolled-back batch stays rolled back
-        .where(
-            facts.c.superseded_by == sa.bindparam("b"),
-            facts.c.batch_id != sa.bindparam("b"),
-            batches.c.status == "active",
-        ),
-        {"b": batch_id},
-    )
-    # restored facts share their keys with this batch's facts
-    summary.mark_dirty(conn, summary.marks_of(mine))
-    restored = 0
-    if not old.empty:
-        for frame in (mine, old):
-            frame["period_start"] = [to_date(v) for v in frame["period_start"]]
-            frame["period_end"] = [to_date(v) for v in frame["period_end"]]
-        mine = mine.rename(
-            columns={
-                "id": "id_mine",
-                "is_current": "mine_current",
-                "superseded_by": "mine_superseded_by",
-            }
-        )
-        m = old.merge(mine, on=FACT_KEY, how="left")
-        still_mine = m["mine_current"].astype("boolean").fillna(True).astype(bool)
-        restore_ids = m.loc[still_mine, "id"].astype("int64").tolist()
-        handed = m[~still_mine]
-        if restore_ids:
-            _update_ids(conn, restore_ids, is_current=True, superseded_by=None)
-            restored = len(restore_ids)
-        for later, group in handed.groupby("mine_superseded_by"):
-            _update_ids(conn, group["id"].astype("int64").tolist(), superseded_by=int(later))
-    retired = conn.execute(
-        facts.update()
-        .where(facts.c.batch_id == batch_id, facts.c.is_current)
-        .values(is_current=False)
-    ).rowcount
-    conn.execute(
-        batches.update()
-        .where(batches.c.id == batch_id)
-        .values(
-            status="rolled_back", rolled_back_at=now(), rolled_back_by=actor, rollback_reason=reason
-        )
-    )
-    audit(
-        conn,
-        actor,
-        "rollback",
-        f"batch:{batch_id}",
-        reason=reason,
-        retired=retired,
-        restored=restored,
-    )
-    return {"retired": int(retired or 0), "restored": restored}
 
 
-def batch_diff(conn: Connection, batch_id: int) -> pd.DataFrame:
-    """What a batch changed: one row per fact it wrote, with the value it superseded (if any)."""
-    new = facts.alias("new")
-    old = facts.alias("old")
-    stmt = (
-        sa.select(
-            new.c.region_code,
-            new.c.period_start,
-            new.c.period_end,
-            new.c.indicator_code,
-            old.c.value.label("old_value"),
-            old.c.batch_id.label("old_batch_id"),
-            new.c.value.label("new_value"),
-            new.c.is_current,
-        )
-        .select_from(
-            new.outerjoin(
-                old,
-                sa.and_(
-                    old.c.superseded_by == new.c.batch_id,
-                    old.c.region_code == new.c.region_code,
-                    old.c.indicator_code == new.c.indicator_code,
-                    old.c.period_start == new.c.period_start,
-                    old.c.period_end == new.c.period_end,
-                ),
-            )
-        )
-        .where(new.c.batch_id == sa.bindparam("b"))
-        .order_by(new.c.indicator_code, new.c.region_code, new.c.period_start)
-    )
-    frame = read_frame(conn, stmt, {"b": batch_id})
-    frame["change"] = ["new" if pd.isna(b) else "superseded" for b in frame["old_batch_id"]]
-    return frame
-
-
-def list_batches(conn: Connection, limit: int = 200) -> pd.DataFrame:
-    stmt = sa.select(batches).order_by(batches.c.id.desc()).limit(sa.bindparam("n"))
-    return read_frame(conn, stmt, {"n": limit})
+def rolled_back_with_hash(conn: Connection, sha256: str) -> tuple[int, ...]:
+    """Rolled-back batches of a file with these bytes (loading it again is a new batch)."""
+    rows = conn.execute(
+        sa.select(batches.c.id)
+        .where(batches.c.sha256 == sha256, batches.c.status == "rolled_back")
+        .order_by(batches.c.id)
+    ).all()
+    return tuple(int(r[0]) for r in rows)
 
 
 __all__ = [
@@ -647,9 +546,11 @@ __all__ = [
     "RollbackError",
     "write_facts",
     "rollback_batch",
+    "rollback_effects",
     "batch_diff",
     "list_batches",
     "active_batch_with_hash",
+    "rolled_back_with_hash",
     "normalize_facts",
     "metadata",
 ]

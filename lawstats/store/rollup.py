@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,7 @@ from lawstats.domain.periods import Period
 from lawstats.domain.region_scope import Scope
 from lawstats.domain.region_scope import scope as region_scope
 from lawstats.domain.regions import RegionTable, load_regions
-from lawstats.store import connect, summary
+from lawstats.store import connect, is_read_only, summary
 from lawstats.store.grains import object_array, read_grain_positions
 
 RESULT_COLUMNS = [
@@ -57,6 +58,8 @@ RESULT_COLUMNS = [
     "months_covered",
     "months_expected",
     "as_of",
+    "conflicts",
+    "finer_value",
     "batch_ids",
 ]
 
@@ -127,9 +130,28 @@ class _Own:
     rate: np.ndarray
     as_of: np.ndarray  # days since 1970-01-01
     months: np.ndarray
+    alt_value: np.ndarray  # the finer figures' value where they disagree with the exact one, or NaN
+    alt_start: np.ndarray  # slice of batch_ids holding the finer figures' batches (count 0: none)
+    alt_count: np.ndarray
     batch_start: np.ndarray  # slice of batch_ids holding this figure's batches
     batch_count: np.ndarray
     batch_ids: np.ndarray
+
+
+def _best(key: np.ndarray, score: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Among `rows`, the one with the highest score per key: (keys, rows), keys sorted."""
+    order = rows[np.lexsort((score[rows], key[rows]))]
+    keys = key[order]
+    last = np.r_[keys[1:] != keys[:-1], True][: len(keys)]
+    return keys[last], order[last]
+
+
+def _lookup(keys: np.ndarray, rows: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The row of each wanted key in (sorted keys, rows), -1 where there is none."""
+    if not len(keys):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where(keys[at] == wanted, rows[at], -1)
 
 
 def _own_figures(
@@ -137,9 +159,17 @@ def _own_figures(
     scope: Scope,
     n_codes: int,
     kinds: np.ndarray,
-    months: np.ndarray,
+    periods: Sequence[Period],
+    decimals: np.ndarray,
 ) -> _Own:
-    """Choose each region's own figure: exact period, else finest complete tiling, else most months.
+    """Choose each region's own figure: the figure reported for exactly the period, else (flows)
+    the finest complete tiling, else the one covering most months; (stocks) the latest level.
+
+    A stock's level before the period's end covers the months up to its date only (partial, as of
+    that month). Where a figure for exactly the period and the finer figures (a complete tiling;
+    a stock's latest finer level on the period's last day) disagree beyond the indicator's
+    decimals, the exact one stands and the finer one is kept as `alt_value` (a conflict,
+    docs/methodology.md "Annual and monthly figures").
 
     `grains` as read_grain_positions returns them (positions in the scope and the code list; one
     row per period, region, indicator and grain, its batches as slices of `batch_ids`)."""
@@ -155,33 +185,58 @@ def _own_figures(
     region, code, grain = region[keep], code[keep], grain[keep]
     period = grains["pidx"].astype(np.int64)[keep]
     n = grains["n"].astype(np.int64)[keep]
+    value = grains["value"].astype(np.float64)[keep]
+    as_of = _days(grains["as_of"][keep])
 
-    # exact period (-1) or stock (0) first, then complete tilings, most months, finest grain
-    key = (period * n_regions + region) * n_codes + code
+    months = np.array([int(p.months) for p in periods], dtype=np.int64)
+    first_month = np.array([p.start.year * 12 + p.start.month - 1 for p in periods], np.int64)
+    last_day = np.array([(p.end - _EPOCH).days for p in periods], dtype=np.int64)
     wanted = months[period]
-    covered = np.where(grain > 0, n * grain, 0)
-    tier = np.where(grain <= 0, 3, np.where(covered >= wanted, 2, 1))
+    # months covered: a tiling's count; a stock's months up to its date (the month it ends in
+    # counts when the level is at that month's end)
+    after = (as_of + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    stock_months = np.clip(after + 1970 * 12 - first_month[period], 0, wanted)
+    covered = np.where(grain > 0, n * grain, np.where(grain == 0, stock_months, wanted))
+
+    # exact period (-1) first, then a stock's latest level (0), complete tilings, most months,
+    # finest grain
+    key = (period * n_regions + region) * n_codes + code
+    tier = np.where(grain == -1, 4, np.where(grain == 0, 3, np.where(covered >= wanted, 2, 1)))
     score = tier * 10**15 + covered * 10**4 - grain
-    pick_order = np.lexsort((score, key))
-    picked_keys = key[pick_order]
-    chosen = pick_order[np.r_[picked_keys[1:] != picked_keys[:-1], True][: len(picked_keys)]]
+    _, chosen = _best(key, score, np.arange(len(key)))
+    # what the finer figures say where an exact figure stands: a complete tiling, a stock's
+    # latest finer level on the period's last day
+    finer = np.flatnonzero(
+        ((grain > 0) & (covered >= wanted)) | ((grain == 0) & (as_of == last_day[period]))
+    )
+    alt_row = _lookup(*_best(key, score, finer), key[chosen])
+    alt = np.where((alt_row >= 0) & (grain[chosen] == -1), value[np.maximum(alt_row, 0)], np.nan)
+    tolerance = 0.5 * 10.0 ** -decimals[code[chosen]].astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        alt = np.where(np.abs(alt - value[chosen]) >= tolerance, alt, np.nan)
     row = keep[chosen]
+    alt_grain = keep[np.maximum(alt_row, 0)]
+    alt_count = np.where(np.isnan(alt), 0, offsets[alt_grain + 1] - offsets[alt_grain])
     return _Own(
         period=period[chosen],
         region=region[chosen],
         code=code[chosen],
         n=n[chosen],
-        value=grains["value"].astype(np.float64)[row],
+        value=value[chosen],
         approx=grains["approx"].astype(bool)[row],
         rate=grains["rate"].astype(bool)[row],
-        as_of=_days(grains["as_of"][row]),
-        months=np.where(
-            grain[chosen] > 0, np.minimum(covered[chosen], wanted[chosen]), wanted[chosen]
-        ),
+        as_of=as_of[chosen],
+        months=np.minimum(covered[chosen], wanted[chosen]),
+        alt_value=alt,
+        alt_start=offsets[alt_grain],
+        alt_count=alt_count,
         batch_start=offsets[row],
         batch_count=offsets[row + 1] - offsets[row],
         batch_ids=np.asarray(grains["batch_ids"], dtype=np.int64),
     )
+
+
+_EPOCH = date(1970, 1, 1)
 
 
 def _days(column: np.ndarray) -> np.ndarray:
@@ -204,6 +259,7 @@ class _Units:
     derived: np.ndarray
     months: np.ndarray
     as_of: np.ndarray
+    conflict: np.ndarray  # an exact figure behind it disagrees with the finer figures
     sources: tuple[np.ndarray, np.ndarray]  # own-figure rows behind each unit (-1: none)
 
 
@@ -224,6 +280,7 @@ def _units(
             derived=own.n[take] > 1,
             months=own.months[take],
             as_of=own.as_of[take],
+            conflict=~np.isnan(own.alt_value[take]),
             src1=take,
             src2=np.full(len(take), -1),
         )
@@ -247,6 +304,7 @@ def _units(
                 derived=np.ones(len(a), dtype=bool),
                 months=np.minimum(own.months[a], own.months[b]),
                 as_of=np.maximum(own.as_of[a], own.as_of[b]),
+                conflict=~np.isnan(own.alt_value[a]) | ~np.isnan(own.alt_value[b]),
                 src1=a,
                 src2=b,
             )
@@ -264,6 +322,7 @@ def _units(
         derived=cat["derived"],
         months=cat["months"],
         as_of=cat["as_of"],
+        conflict=cat["conflict"],
         sources=(cat["src1"], cat["src2"]),
     )
 
@@ -314,6 +373,61 @@ def _batch_lists(
     return [tuple(ids[bounds[i] : bounds[i + 1]]) for i in range(n_groups)]
 
 
+@dataclass
+class _Read:
+    """The own figures of every region in a scope, and what the roll-up needs to go on."""
+
+    own: _Own
+    scope: Scope
+    targets: tuple[str, ...]
+    unique: list[str]  # the indicators asked, each once
+    code_index: pd.Index  # those and the parts of ratios
+    kinds: np.ndarray
+    catalog: Catalog
+
+
+def _read_own(
+    engine_or_conn: Engine | Connection,
+    periods: Sequence[Period],
+    targets: tuple[str, ...],
+    wanted: list[str],
+    regions: RegionTable,
+    catalog: Catalog,
+    with_batches: bool,
+) -> _Read:
+    """One grains read (the summary where it can answer, else the facts) and the own figures."""
+    unique = list(dict.fromkeys(wanted))
+    code_list = needed_codes(unique, catalog)
+    code_index = pd.Index(code_list, dtype=object)
+    inds = [catalog.get(c) for c in code_list]
+    kinds = np.array(
+        [_RATE if i.is_ratio else _STOCK if i.kind == "stock" else _FLOW for i in inds],
+        dtype=np.int64,
+    )
+    scope = region_scope(regions, targets)
+
+    grain_codes = [i.code for i in inds if i.kind != "stock"]
+    stock_codes = [i.code for i in inds if i.kind == "stock"]
+    stale = []
+
+    def read(conn: Connection) -> dict[str, np.ndarray]:
+        args = (periods, scope.codes.tolist(), code_list, grain_codes, stock_codes, with_batches)
+        rows, refresh = summary.read_grain_positions(conn, *args)
+        if rows is not None:
+            return rows
+        stale.append(refresh)
+        return read_grain_positions(conn, *args)
+
+    grains = _run(engine_or_conn, read)
+    if any(stale) and isinstance(engine_or_conn, Engine) and not is_read_only(engine_or_conn):
+        # this read used the facts; the next one won't (in the background, never waiting
+        # behind another writer)
+        summary.refresh_later(engine_or_conn)
+    decimals = np.array([i.decimals for i in inds], dtype=np.int64)
+    own = _own_figures(grains, scope, len(code_index), kinds, periods, decimals)
+    return _Read(own, scope, targets, unique, code_index, kinds, catalog)
+
+
 def _columns(
     engine_or_conn: Engine | Connection,
     periods: Sequence[Period],
@@ -331,38 +445,16 @@ def _columns(
     wanted = list(indicator_codes)
     if not periods or not targets or not wanted:
         return _empty_columns()
-    unique = list(dict.fromkeys(wanted))
-    code_list = needed_codes(unique, catalog)
-    code_index = pd.Index(code_list, dtype=object)
-    inds = [catalog.get(c) for c in code_list]
-    kinds = np.array(
-        [_RATE if i.is_ratio else _STOCK if i.kind == "stock" else _FLOW for i in inds],
-        dtype=np.int64,
-    )
-    scope = region_scope(regions, targets)
-
-    grain_codes = [i.code for i in inds if i.kind != "stock"]
-    stock_codes = [i.code for i in inds if i.kind == "stock"]
-    stale = []
-
     # provenance wanted for some periods: the statement lists each grain's batches
     with_batches = batch_periods is None or len(batch_periods) > 0
-
-    def read(conn: Connection) -> dict[str, np.ndarray]:
-        args = (periods, scope.codes.tolist(), code_list, grain_codes, stock_codes, with_batches)
-        rows, refresh = summary.read_grain_positions(conn, *args)
-        if rows is not None:
-            return rows
-        stale.append(refresh)
-        return read_grain_positions(conn, *args)
-
-    grains = _run(engine_or_conn, read)
-    if any(stale) and isinstance(engine_or_conn, Engine):
-        # this read used the facts; the next one won't (in the background, never waiting
-        # behind another writer)
-        summary.refresh_later(engine_or_conn)
-    months = np.array([int(p.months) for p in periods], dtype=np.int64)
-    own = _own_figures(grains, scope, len(code_index), kinds, months)
+    read = _read_own(engine_or_conn, periods, targets, wanted, regions, catalog, with_batches)
+    own, scope, code_index, kinds, unique = (
+        read.own,
+        read.scope,
+        read.code_index,
+        read.kinds,
+        read.unique,
+    )
     plain = code_index.get_indexer([c for c in unique if not catalog.get(c).is_ratio])
     ratios = [
         (
@@ -376,7 +468,9 @@ def _columns(
     units = _units(own, plain, ratios, len(scope.codes))
     rows, row_targets = _contributions(units, scope, len(code_index))
 
-    rolled = _per_target(units, rows, row_targets, scope, kinds, len(targets), len(code_index))
+    rolled = _per_target(
+        units, rows, row_targets, scope, kinds, len(targets), len(code_index), own.alt_value
+    )
     rates = _reported_rates(own, units, rolled, scope, kinds, len(targets), len(code_index))
     stated = {k: np.r_[rolled.columns[k], rates.columns[k]] for k in rolled.columns}
     n_rolled = len(rolled.keys)
@@ -407,8 +501,10 @@ def _per_target(
     kinds: np.ndarray,
     n_targets: int,
     n_codes: int,
+    alt_value: np.ndarray,
 ) -> _Stated:
-    """One figure per (period, target, indicator): sums, any-flags, least coverage of months."""
+    """One figure per (period, target, indicator): sums, any-flags, least coverage of months,
+    how many figures behind it are exact ones the finer figures contradict."""
     key = (units.period[rows] * n_targets + row_targets) * n_codes + units.code[rows]
     order, starts = _groups(key)
     r, t = rows[order], row_targets[order]
@@ -432,9 +528,23 @@ def _per_target(
             "units_reported": _reduce(np.add, scope.units[units.region[r]], starts),
             "months_covered": _reduce(np.minimum, units.months[r], starts),
             "as_of": _reduce(np.maximum, units.as_of[r], starts),
+            "conflicts": _reduce(np.add, units.conflict[r].astype(np.int64), starts),
+            # the finer figures' value of a target's own exact figure that they contradict
+            "finer_value": _finer_values(alt_value, units, r, starts),
         },
         sources=[(group, units.sources[0][r]), (group[second], units.sources[1][r][second])],
     )
+
+
+def _finer_values(
+    alt_value: np.ndarray, units: _Units, r: np.ndarray, starts: np.ndarray
+) -> np.ndarray:
+    """For a figure that is one own flow or stock (no sum, no ratio), the finer figures' value
+    where they contradict it; NaN elsewhere."""
+    single = np.diff(np.r_[starts, len(r)]) == 1
+    first = r[starts]
+    src, pair = units.sources[0][first], units.sources[1][first]
+    return np.where(single & (pair < 0) & (src >= 0), alt_value[np.maximum(src, 0)], np.nan)
 
 
 def _reported_rates(
@@ -468,6 +578,8 @@ def _reported_rates(
             "units_reported": scope.units[own.region[rated]],
             "months_covered": own.months[rated],
             "as_of": own.as_of[rated],
+            "conflicts": np.zeros(len(rated), dtype=np.int64),
+            "finer_value": np.full(len(rated), np.nan),
         },
         sources=[(np.arange(len(rated)), rated)],
     )
@@ -502,20 +614,14 @@ def _state(
             return np.full(len(p), missing)
         return np.where(hit, col[np.maximum(src, 0)], missing)
 
-    decimals = [catalog.get(c).decimals for c in wanted]
-    values = pick("value", np.nan)
+    values = pick("value", np.nan).astype(np.float64)
     as_of = pick("as_of", -1)
     return {
         "period_index": p,
         "region_code": np.asarray(targets, dtype=object)[t],
         "indicator_code": np.asarray(wanted, dtype=object)[w],
-        "value": np.array(
-            [
-                round(float(v), decimals[i]) if not np.isnan(v) else np.nan
-                for v, i in zip(values, w, strict=True)
-            ],
-            dtype=np.float64,
-        ),
+        # exact: rounded only for a reader (lawstats.domain.formatting), never for ranks or changes
+        "value": values,
         "is_approximate": pick("is_approximate", False).astype(bool),
         "is_reported_rate": pick("is_reported_rate", False).astype(bool),
         "derived": pick("derived", False).astype(bool),
@@ -523,6 +629,8 @@ def _state(
         "units_expected": scope.units[scope.target_pos][t].astype(int),
         "months_covered": pick("months_covered", 0).astype(int),
         "months_expected": np.array([int(x.months) for x in periods], dtype=int)[p],
+        "conflicts": pick("conflicts", 0).astype(int),
+        "finer_value": pick("finer_value", np.nan).astype(np.float64),
         "as_of": object_array(
             d if ok else np.nan
             for d, ok in zip(
@@ -660,6 +768,65 @@ def figures_and_series(
     )
     series_ = pd.DataFrame(cols, columns=["period_index", *RESULT_COLUMNS])
     return _compared(cols, last, last - 1, catalog), series_
+
+
+CONFLICT_COLUMNS = [
+    "region_code",
+    "indicator_code",
+    "value",
+    "finer_value",
+    "is_stock",
+    "batch_ids",
+    "finer_batch_ids",
+]
+
+
+def conflicts(
+    engine_or_conn: Engine | Connection,
+    region_codes: Sequence[str],
+    period: Period,
+    indicator_codes: Sequence[str],
+    *,
+    regions: RegionTable | None = None,
+    catalog: Catalog | None = None,
+) -> pd.DataFrame:
+    """Where, in the regions and all below them, a figure reported for exactly `period` (which
+    stands) and the finer figures of the same period disagree: CONFLICT_COLUMNS, one row per
+    region and indicator (ratios: their parts), in region and indicator order. `finer_value` is
+    the complete tiling's sum (flows) or the latest finer level on the period's last day
+    (stocks); docs/methodology.md, "Annual and monthly figures"."""
+    regions = regions or load_regions()
+    catalog = catalog or load_catalog()
+    targets = tuple(dict.fromkeys(region_codes))
+    if not targets or not indicator_codes:
+        return pd.DataFrame(columns=CONFLICT_COLUMNS)
+    read = _read_own(
+        engine_or_conn, [period], targets, list(indicator_codes), regions, catalog, True
+    )
+    own = read.own
+    hit = np.flatnonzero(~np.isnan(own.alt_value))
+    codes = read.code_index.to_numpy()[own.code[hit]]
+
+    def batches(start: np.ndarray, count: np.ndarray) -> list[tuple[int, ...]]:
+        ids = own.batch_ids
+        return [
+            tuple(sorted({int(b) for b in ids[a : a + n]}))
+            for a, n in zip(start, count, strict=True)
+        ]
+
+    out = pd.DataFrame(
+        {
+            "region_code": read.scope.codes[own.region[hit]],
+            "indicator_code": codes,
+            "value": own.value[hit],
+            "finer_value": own.alt_value[hit],
+            "is_stock": read.kinds[own.code[hit]] == _STOCK,
+            "batch_ids": batches(own.batch_start[hit], own.batch_count[hit]),
+            "finer_batch_ids": batches(own.alt_start[hit], own.alt_count[hit]),
+        },
+        columns=CONFLICT_COLUMNS,
+    )
+    return out.sort_values(["region_code", "indicator_code"], kind="stable").reset_index(drop=True)
 
 
 def _compared(

@@ -103,6 +103,19 @@ sa.Index("ix_facts_indicator_period", facts.c.indicator_code, facts.c.period_sta
 sa.Index("ix_facts_region", facts.c.region_code).ddl_if(dialect="postgresql")
 sa.Index("ix_facts_batch", facts.c.batch_id).ddl_if(dialect="postgresql")
 
+# What each batch did to facts, append-only (#18): its load superseded a fact ("superseded"),
+# its rollback retired its own current fact ("retired") or made an earlier one current again
+# ("restored"). facts.is_current is the state; this table is the history, and a batch's diff
+# is read from it, so a later rollback never rewrites what an earlier load did.
+fact_history = sa.Table(
+    "fact_history",
+    metadata,
+    sa.Column("batch_id", sa.Integer, nullable=False),
+    sa.Column("fact_id", sa.BigInteger, nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.PrimaryKeyConstraint("batch_id", "action", "fact_id"),
+)
+
 audit_id_seq = sa.Sequence("audit_log_id_seq", metadata=metadata)
 audit_log = sa.Table(
     "audit_log",
@@ -186,6 +199,24 @@ login_attempts = sa.Table(
     sa.Column("failures", sa.Integer, nullable=False),
     sa.Column("first_failure_at", sa.DateTime, nullable=False),
     sa.Column("locked_until", sa.DateTime),
+)
+
+# Login sessions behind the dashboard's session cookie (lawstats.store.sessions): only hashes of
+# the secrets are stored, so a copy of the database opens no session.
+user_sessions = sa.Table(
+    "user_sessions",
+    metadata,
+    # server-side handle of the session (never sent to a browser)
+    sa.Column("handle", sa.String(32), primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False),
+    # sha256 of the one-time claim token that turns the login into a cookie (NULL once used)
+    sa.Column("claim_hash", sa.String(64)),
+    # sha256 of the cookie's session id (NULL until claimed)
+    sa.Column("sid_hash", sa.String(64)),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("seen_at", sa.DateTime, nullable=False),
+    # set by logout or expiry: the session is over for every tab and process
+    sa.Column("ended_at", sa.DateTime),
 )
 
 spelling_id_seq = sa.Sequence("header_spellings_id_seq", metadata=metadata)

@@ -60,6 +60,7 @@ from lawstats.store import (
 from lawstats.store.grains import (
     bound_sql,
     fetch_columns,
+    grain_parts,
     grains_text,
     period_params,
     positions_statement,
@@ -371,7 +372,7 @@ def _built(
     }
     if piece.regions is not None:
         params["regions"] = list(piece.regions)
-    parts = (bool(flows), bool(stocks))
+    parts = grain_parts(flows, stocks)
     return _statement(dialect, parts, piece.regions is not None, insert), params
 
 

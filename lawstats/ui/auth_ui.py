@@ -1,9 +1,12 @@
 """Streamlit glue for accounts: who is logged in, the login form, role gates for pages that write.
 
 The logged-in user name lives in st.session_state["auth_user"] (server side, per browser
-session); every run re-reads the account from the database, so disabling a user or changing a
-role takes effect on the next click. A login expires after LAWSTATS_SESSION_IDLE_MINUTES without
-activity or LAWSTATS_SESSION_MAX_HOURS after it began; a single sign-on identity too
+session), with the handle of its stored login session (lawstats.store.sessions); a reload, a new
+tab or a bookmark finds that session again through the signed session cookie (lawstats.ui.session).
+Every run re-reads the account and the session from the database, so disabling a user, changing a
+role or logging out in another tab takes effect on the next click. A login expires after
+LAWSTATS_SESSION_IDLE_MINUTES without activity or LAWSTATS_SESSION_MAX_HOURS after it began (checked
+on the stored session, so every tab and server process agrees); a single sign-on identity too
 (lawstats.store.sso), and it must pass the claim checks of sso.sso_refusal. Logins are throttled
 per user name and per client address (`client_address`: st.context.ip_address, or the header
 named by LAWSTATS_CLIENT_IP_HEADER behind a reverse proxy).
@@ -16,19 +19,33 @@ import time
 import streamlit as st
 
 from lawstats import settings
-from lawstats.store import auth, sso
+from lawstats.store import auth, sessions, sso
 from lawstats.ui import common as ui
+from lawstats.ui import session as cookie
 
 USER_KEY = "auth_user"
 _LOGIN_AT = "auth_login_at"
 _SEEN_AT = "auth_seen_at"
 _NOTICE = "auth_notice"
 REDIRECT_KEY = "auth_redirect"
+_HANDLE = "auth_session"  # the stored login session (lawstats.store.sessions)
+_CLAIM = "auth_claim"  # (claim token, when) until the browser has its cookie
+_CLEAR_COOKIE = "auth_clear_cookie"
 
 
 def _forget() -> None:
-    for key in (USER_KEY, _LOGIN_AT, _SEEN_AT):
+    for key in (USER_KEY, _LOGIN_AT, _SEEN_AT, _HANDLE, _CLAIM):
         st.session_state.pop(key, None)
+
+
+def _cookie_session() -> sessions.Session | None:
+    """The live stored session named by this browser's session cookie (reload, new tab)."""
+    try:
+        value = st.context.cookies.get(cookie.COOKIE)
+    except Exception:  # noqa: BLE001 - no browser session (bare script runs, tests)
+        return None
+    sid = cookie.unsign(value)
+    return sessions.by_sid(ui.engine(), sid) if sid else None
 
 
 def client_address() -> str | None:
@@ -80,8 +97,21 @@ def _sso_user() -> auth.User | None:
 def current_user() -> auth.User | None:
     """The logged-in, active user of this browser session, or None."""
     name = st.session_state.get(USER_KEY)
+    if not name and not st.session_state.get(_CLEAR_COOKIE):
+        found = _cookie_session()
+        if found is not None:
+            name = found.username
+            st.session_state[USER_KEY] = name
+            st.session_state[_HANDLE] = found.handle
+            st.session_state[_LOGIN_AT] = found.created_at.timestamp()
     if not name:
         return _sso_user()
+    handle = st.session_state.get(_HANDLE)
+    if handle and sessions.by_handle(ui.engine(), handle) is None:
+        # logged out in another tab, or expired: over everywhere
+        _forget()
+        st.session_state[_NOTICE] = "auth_expired"
+        return None
     now = time.time()
     login_at = st.session_state.setdefault(_LOGIN_AT, now)
     seen_at = st.session_state.get(_SEEN_AT, now)
@@ -137,6 +167,14 @@ def demo_hint() -> None:
 def _do_login(username: str, password: str, redirect: bool) -> None:
     result = auth.login(ui.engine(), username, password, client=client_address())
     if result.user is not None:
+        old = st.session_state.get(_HANDLE)
+        if old:
+            sessions.end(ui.engine(), old)
+        # a new stored session (and later a new cookie) at every login: no session fixation
+        handle, token = sessions.create(ui.engine(), result.user.username)
+        st.session_state[_HANDLE] = handle
+        st.session_state[_CLAIM] = (token, time.time())
+        st.session_state.pop(_CLEAR_COOKIE, None)
         st.session_state[USER_KEY] = result.user.username
         st.session_state[_LOGIN_AT] = time.time()
         st.session_state[_SEEN_AT] = time.time()
@@ -192,7 +230,11 @@ def logout() -> None:
     name = st.session_state.get(USER_KEY)
     if name:
         auth.record_logout(ui.engine(), str(name))
+    handle = st.session_state.get(_HANDLE)
+    if handle:
+        sessions.end(ui.engine(), handle)  # every tab's cookie opens nothing from now on
     _forget()
+    st.session_state[_CLEAR_COOKIE] = True
     claims = _sso_claims()
     if claims is not None:
         sso.sso_sessions.end(claims, time.time())  # refused from now on, also in other tabs
@@ -202,8 +244,31 @@ def logout() -> None:
             pass
 
 
+def cookie_sync() -> None:
+    """Give the browser its session cookie after a login (the claim, repeated until the stored
+    session says it was claimed: a page switch may cut a run short), or clear it after a logout."""
+    pending = st.session_state.get(_CLAIM)
+    handle = st.session_state.get(_HANDLE)
+    if pending and handle:
+        token, since = pending
+        found = sessions.by_handle(ui.engine(), handle)
+        if found is None or found.claimed or time.time() - since > sessions.CLAIM_TTL_S:
+            st.session_state.pop(_CLAIM, None)
+        else:
+            st.sidebar.html(
+                cookie.post_script(cookie.CLAIM_PATH, {"token": token}),
+                unsafe_allow_javascript=True,
+                width="content",
+            )
+    if st.session_state.get(_CLEAR_COOKIE):
+        st.sidebar.html(
+            cookie.post_script(cookie.LOGOUT_PATH), unsafe_allow_javascript=True, width="content"
+        )
+
+
 def sidebar_account(user: auth.User | None) -> None:
     """Who is logged in and a log-out button, in the sidebar."""
+    cookie_sync()
     box = st.sidebar.container(border=True)
     if user is None:
         box.caption(ui.tr("auth_not_logged_in"))

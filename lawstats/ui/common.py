@@ -11,6 +11,7 @@ from lawstats import settings
 from lawstats.domain.periods import Period
 from lawstats.i18n import t
 from lawstats.store import queries
+from lawstats.ui.url_state import remember
 
 
 def engine():
@@ -52,7 +53,7 @@ def language_switch() -> None:
     )
     wanted = "en" if choice == "English" else "zh"
     if wanted != lang():
-        st.query_params["lang"] = wanted
+        remember("lang", wanted)
         st.rerun()
 
 
@@ -155,7 +156,12 @@ def _overview_cards(version, region_code, period_label, codes, lang, texts) -> l
 
     frame, spark = overview(version, region_code, period_label, codes)
     return dashboard.overview_cards(
-        frame, spark, lang, texts=dict(texts), report_batches=report_text_batches(version)
+        frame,
+        spark,
+        lang,
+        texts=dict(texts),
+        report_batches=report_text_batches(version),
+        period=Period.from_label(period_label),
     )
 
 
@@ -204,14 +210,14 @@ def synced_selectbox(label: str, options: list, key: str, default, *, container=
         st.session_state[key] = _qp_default(key, options, fallback)
     value = container.selectbox(label, options, key=key, **kwargs)
     st.session_state[f"_keep_{key}"] = value
-    st.query_params[key] = str(value)
+    remember(key, str(value))
     return value
 
 
 def goto(key: str, value: str) -> None:
     """Change a synced filter from code (drill-down) and rerun."""
     st.session_state[f"_goto_{key}"] = value
-    st.query_params[key] = value
+    remember(key, value)
     st.rerun()
 
 
@@ -231,6 +237,11 @@ def _region_options(version: str, _table: int) -> list[str]:
     for code in regions_with_data(version):
         for r in regions.path(code):
             offered[r.code] = None
+    # 全国 only when the store holds more than one province: else it would show one province's
+    # figures under the country's name
+    for country in [c for c in offered if regions.get(c).level == "country"]:
+        if sum(regions.get(c).parent_code == country for c in offered) < 2:
+            del offered[country]
     return sorted(offered, key=lambda c: (len(regions.path(c)), c))
 
 
@@ -296,6 +307,10 @@ def period_picker(version: str, *, container=None) -> Period | None:
         st.session_state["period_kind"] = kind
         st.session_state["period_year"] = year if year in years else default_year
         st.session_state[f"period_part_{kind}"] = part
+    for k in ("period_kind", "period_year", *(f"period_part_{p}" for p in _PERIOD_PARTS)):
+        if k in st.session_state:
+            # re-assign, or Streamlit resets a keyed widget to its default on another page
+            st.session_state[k] = st.session_state[k]
     for k, v in (("period_kind", "year"), ("period_part_quarter", 1), ("period_part_month", 12)):
         st.session_state.setdefault(k, v)
     st.session_state.setdefault("period_part_ytd", 6)
@@ -322,7 +337,7 @@ def period_picker(version: str, *, container=None) -> Period | None:
             format_func=lambda n: tr(item_key, n=n),
         )
     period = dashboard.make_period(kind, int(year), int(part))
-    st.query_params["period"] = period.label
+    remember("period", period.label)
     return period
 
 
@@ -400,12 +415,15 @@ def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
 
 def drill_chart(fig, region_code: str, key: str) -> None:
     """A plotly chart whose clicked bar or point moves the page to that region (drill-down)."""
+    from lawstats.ui.look import plot_config
+
     event = st.plotly_chart(
         fig,
         on_select="rerun",
         selection_mode="points",
         key=f"{key}_{region_code}",
         width="stretch",
+        config=plot_config(lang()),
     )
     picked = selected_code(event)
     if picked and picked != region_code:
@@ -441,7 +459,7 @@ def _drill_from(key: str) -> None:
     code = st.session_state.get(key)
     if code:
         st.session_state["_goto_region"] = code
-        st.query_params["region"] = code
+        remember("region", code)
         st.session_state[key] = ""
 
 

@@ -14,6 +14,7 @@ from lawstats.analysis.dashboard import competition_rank
 from lawstats.analysis.targets.model import (
     _num,
 )
+from lawstats.domain.formatting import round_figure
 
 
 def rank_scores(
@@ -85,7 +86,7 @@ def proportional(points: float, att: float | None) -> float:
     """points x attainment, capped at full points; no data scores 0."""
     if att is None:
         return 0.0
-    return round(points * min(1.0, max(0.0, att)), 2)
+    return round_figure(points * min(1.0, max(0.0, att)), 2)
 
 
 def all_or_nothing(points: float, met: bool | None) -> float:
@@ -113,4 +114,4 @@ def deduction(
         return float(points)
     units = math.ceil(round((shortfall or 0.0) / per, 9))
     units = max(units, 1)
-    return round(max(float(floor), points - deduct * units), 2)
+    return round_figure(max(float(floor), points - deduct * units), 2)

@@ -30,6 +30,7 @@ from lawstats.analysis.targets.model import (
 from lawstats.analysis.targets.stored import _frame_to_targets, list_targets
 from lawstats.analysis.targets.wording import explain, target_text
 from lawstats.domain.catalog import load_catalog
+from lawstats.domain.formatting import round_figure
 from lawstats.domain.periods import Period
 from lawstats.domain.regions import RegionTable, load_regions
 from lawstats.i18n import t
@@ -241,7 +242,7 @@ def _row(u, it: Item, sc, value, target_text, status, rank, note, regions, lang)
         "area": it.area,
         "rule": it.rule,
         "points": it.points,
-        "score": round(float(sc), 2),
+        "score": round_figure(float(sc), 2),
         "value": value,
         "target_text": target_text,
         "status": status,
@@ -294,7 +295,7 @@ def _apply_rank(rows: list[dict[str, Any]], it: Item, units: Sequence[str]) -> N
     rs = rank_scores(values, it.rank_points, descending=True, ties=it.ties)
     for r in mine:
         rank = rs.loc[r["region_code"], "rank"]
-        r["score"] = round(float(rs.loc[r["region_code"], "score"]), 2)
+        r["score"] = round_figure(float(rs.loc[r["region_code"], "score"]), 2)
         r["rank"] = None if pd.isna(rank) else int(rank)
 
 
@@ -307,7 +308,7 @@ def _totals(breakdown: pd.DataFrame, units: Sequence[str], regions: RegionTable)
         {
             "region_code": list(units),
             "region_name": [regions.get(u).name for u in units],
-            "total": [round(float(v), 2) for v in total],
+            "total": [round_figure(float(v), 2) for v in total],
         }
     )
     out["rank"] = competition_rank(out["total"], descending=True)

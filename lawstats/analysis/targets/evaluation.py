@@ -22,6 +22,7 @@ from lawstats import store
 from lawstats.analysis.targets.model import PROGRESS_COLUMNS, STATUS_ZH, Target, _err, _num
 from lawstats.analysis.targets.stored import _frame_to_targets, _order, _targets_frame, scope_codes
 from lawstats.domain.catalog import Catalog, Indicator, load_catalog
+from lawstats.domain.formatting import round_figure
 from lawstats.domain.periods import Period
 from lawstats.domain.regions import RegionTable, load_regions
 
@@ -74,7 +75,8 @@ def _units_for(code: str, regions: RegionTable) -> list[str]:
 
 
 def _r1(v: float | None) -> float | None:
-    return None if v is None else round(v, 1)
+    """A percentage for the progress table, rounded by the one display rule."""
+    return round_figure(v, 1)
 
 
 @dataclass
@@ -137,7 +139,7 @@ def evaluate_one(
             return e
         met = growth > value if value == 0 else growth >= value
         e.gap_pp = _r1(growth - value)
-        e.shortfall = round(max(0.0, value - growth), 1)
+        e.shortfall = round_figure(max(0.0, value - growth), 1)
         e.status = _status(met, closed)
         return e
     share = months / 12.0
@@ -148,7 +150,7 @@ def evaluate_one(
             e.expected = _r1(share * 100)
             if value > 0:
                 e.gap_pp = _r1(actual / value * 100 - share * 100)
-        e.shortfall = round(max(0.0, e.due - actual), max(ind.decimals, 1))
+        e.shortfall = round_figure(max(0.0, e.due - actual), max(ind.decimals, 1))
         met = actual >= value
         if is_flow and not met and not closed:
             e.status = "on_track" if actual >= e.due else "behind"
@@ -157,7 +159,7 @@ def evaluate_one(
         return e
     if tgt.kind == "rate_floor":
         e.gap_pp = _r1(actual - value)
-        e.shortfall = round(max(0.0, value - actual), max(ind.decimals, 1))
+        e.shortfall = round_figure(max(0.0, value - actual), max(ind.decimals, 1))
         e.status = _status(actual >= value, closed)
         return e
     # at_most
@@ -168,7 +170,9 @@ def evaluate_one(
             e.gap_pp = _r1(share * 100 - actual / value * 100)
     if ind.is_ratio:
         e.gap_pp = _r1(value - actual)
-    e.shortfall = round(max(0.0, actual - (e.due if is_flow else value)), max(ind.decimals, 1))
+    e.shortfall = round_figure(
+        max(0.0, actual - (e.due if is_flow else value)), max(ind.decimals, 1)
+    )
     e.status = _status(actual <= value, closed)
     return e
 
@@ -200,7 +204,7 @@ def _evaluate_per_unit(
     failing = tuple(u for u, v in have.items() if round(v, 6) < tgt.value)
     e.failing_units = failing
     e.units_passing = len(have) - len(failing)
-    e.actual = round(min(have.values()), 2)
+    e.actual = round_figure(min(have.values()), 2)
     e.shortfall = float(len(failing))
     closed = months == 12 and e.complete
     e.status = _status(not failing, closed)

@@ -13,7 +13,7 @@ from lawstats.analysis.targets.model import STATUS_EN, STATUS_ZH, Target, _num
 from lawstats.analysis.targets.settlement import settlements
 from lawstats.analysis.targets.wording import _with_unit, explain, target_text
 from lawstats.domain.catalog import load_catalog
-from lawstats.domain.formatting import format_number, json_number
+from lawstats.domain.formatting import format_number, json_number, round_decimal
 from lawstats.domain.regions import RegionTable, load_regions
 from lawstats.i18n import t
 
@@ -33,14 +33,14 @@ def progress_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
                 "name_zh": ind.name_zh,
                 "kind": r.target_kind,
                 "target": json_number(r.target_value, max(ind.decimals, 1)),
-                "per_code": r.per_code,
+                "per_code": r.per_code if isinstance(r.per_code, str) else None,  # never NaN
                 "unit": ind.unit,
                 "through": r.through,
                 "actual": json_number(_num(r.actual), dec),
-                "completion_pct": _num(r.completion),
-                "elapsed_pct": _num(r.expected),
-                "gap_pp": _num(r.gap_pp),
-                "growth_pct": _num(r.growth),
+                "completion_pct": json_number(_num(r.completion), 1),
+                "elapsed_pct": json_number(_num(r.expected), 1),
+                "gap_pp": json_number(_num(r.gap_pp), 1),
+                "growth_pct": json_number(_num(r.growth), 1),
                 "shortfall": _num(r.shortfall),
                 "failing_units": list(r.failing_units),
                 "complete": bool(r.complete),
@@ -122,7 +122,8 @@ def _number_text(v: Any, *, signed: bool = False) -> str:
     n = _num(v)
     if n is None:
         return "—"
-    return f"{n:+.1f}" if signed and n != 0 else f"{n:.1f}"
+    text = f"{round_decimal(n, 1):.1f}"  # the one display rule (LAWSTATS_ROUNDING)
+    return "+" + text if signed and n > 0 and not text.startswith("-") else text
 
 
 def history_table(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
