@@ -72,6 +72,10 @@ class _Extractor(RegionRows, TablePeriods, ColumnMapping, Comparisons, TableFact
         confidence = table.confidence
         if rows:
             confidence = round(confidence * (0.6 + 0.4 * resolved / len(rows)), 3)
+        own = {r.region_code for r in rows if r.row_kind == "data" and r.region_code}
+        unit_code = next(iter(own)) if len(own) == 1 else context
+        template = self.table_template(table)
+        self.apply_answers(table, unit_code, template)
         columns = self.column_maps(table)
         out = ExtractedTable(
             sheet=sheet.name,
@@ -87,6 +91,8 @@ class _Extractor(RegionRows, TablePeriods, ColumnMapping, Comparisons, TableFact
             indicator_code=table.indicator.indicator_code if table.indicator else None,
             title_lines=table.title_lines,
             notes=table.notes,
+            unit_code=unit_code,
+            template_key=template,
         )
         if confidence < UNCERTAIN_BELOW:
             self.problem(

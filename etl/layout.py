@@ -223,7 +223,8 @@ def _detect_block(
     header_rows = [h for h in range(r0, end + 1)]
     text_rows = [h for h in header_rows if h not in numbering]
     paths = _header_paths(rows, text_rows, sheet.merged, width)
-    columns = _assign_roles(paths, catalog, extra_spellings, units)
+    context = (*titles, *sheet_titles, sheet.name)
+    columns = _assign_roles(paths, catalog, extra_spellings, units, context)
 
     def first(role: str) -> int | None:
         return next((c.index for c in columns if c.role == role), None)
@@ -253,7 +254,7 @@ def _detect_block(
     elif why == "footer":
         notes, below = _after_footer(rows, stop, catalog, extra_spellings)
 
-    n_ind = sum(1 for c in columns if c.role == "indicator")
+    n_ind = sum(1 for c in columns if c.role in ("indicator", "question"))
     n_unmapped = sum(1 for c in columns if c.role == "unmapped")
     n_per = sum(1 for c in columns if c.role == "period_value")
     has_long = first("indicator_name") is not None and first("value") is not None

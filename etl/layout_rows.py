@@ -64,8 +64,7 @@ def _is_header_row(
         for (_c, v), role in zip(cells, roles, strict=True)
         if role is None
         and type(v) is str
-        and (m := match_header(v, catalog, extra_spellings=extra)).indicator_code
-        and m.confidence >= 0.75
+        and ((m := match_header(v, catalog, extra_spellings=extra)).indicator_code or m.is_question)
     )
     n_per = sum(1 for _c, v in cells if header_period(v) is not None)
     all_text = all(type(v) is str and parse_cell(v).status == INVALID for _c, v in cells)

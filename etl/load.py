@@ -17,6 +17,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from etl import load_checks
+from etl.cells import WITHDRAW
 from etl.extract import FactColumns, gc_paused, period_span
 from etl.problems import Problem, Report, make_problem
 from etl.store_failure import STORE_ERRORS, store_failure
@@ -63,11 +65,18 @@ class LoadResult:
 
     @property
     def exit_code(self) -> int:
+        # 0 loaded (unchanged, dry run), 2 unreadable, 3 only mapping questions, 1 refused
         if self.status in ("loaded", "unchanged", "dry_run"):
             return 0
         if any(p.code in UNREADABLE for p in self.report.errors):
             return 2
+        if self.report.errors and all(p.code == "mapping_question" for p in self.report.errors):
+            return 3
         return 1
+
+    def questions(self) -> list[dict[str, Any]]:
+        """The columns the header grammar could not decide, with the indicators it offers."""
+        return load_checks.result_questions(self.extraction)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,18 +91,14 @@ class LoadResult:
             "message_en": self.message_en,
             "counts": self.report.counts,
             "problems": [p.to_dict() for p in self.report.problems],
+            "questions": self.questions(),
             "notes": self.notes(),
         }
 
     def notes(self) -> list[dict[str, str]]:
-        """What was recognised and checked without being stored (上年同期 / 同比 columns)."""
-        ex = self.extraction
-        if ex is None or not hasattr(ex, "comparison_notes"):
-            return []
-        return [
-            {"zh": zh, "en": en}
-            for zh, en in zip(ex.comparison_notes("zh"), ex.comparison_notes("en"), strict=True)
-        ]
+        """What was recognised and checked without being stored (上年同期 / 同比 columns), and
+        the columns converted from another unit."""
+        return load_checks.result_notes(self.extraction)
 
 
 UNREADABLE = {"unreadable_file", "empty_file", "unsupported_type", "file_too_large"}
@@ -103,18 +108,21 @@ FRAME_COLUMNS = FACT_COLUMNS  # the store rows a loader writes
 
 
 def facts_frame(extraction) -> pd.DataFrame:
-    """The data rows of an extraction as store rows (totals rows are checked, never stored)."""
+    """The data rows of an extraction as store rows (totals rows are checked, never stored);
+    a blank or not-reported cell is none (it does not erase), a cell marked 撤回 is one."""
     facts = FactColumns.of(extraction.facts)
     kind, kinds = facts.codes("row_kind")
     region, region_codes = facts.codes("region_code")
     period, spans = facts.codes("period", key=period_span)
+    status, statuses = facts.codes("status")
+    value = facts.numbers("value")
     keep = np.flatnonzero(
         _member(kinds, lambda k: k == "data")[kind]
         & _member(region_codes, lambda c: c is not None)[region]
         & _member(spans, lambda s: s is not None)[period]
+        & (~np.isnan(value) | _member(statuses, lambda s: s == WITHDRAW)[status])
     )
     indicator, indicator_codes = facts.codes("indicator_code")
-    value = facts.numbers("value")
     keep = _first_of_each_key(keep, region, period, indicator, value)
     period = period[keep]
     return pd.DataFrame(
@@ -315,8 +323,12 @@ def load_bytes(
     on_wait: Callable[[str], None] | None = None,
     catalog: Catalog | None = None,
     regions: RegionTable | None = None,
+    confirm_withdrawals: bool = False,
 ) -> LoadResult:
     """Extract, validate and (unless refused or a dry run) write one file as one batch.
+
+    Blanks change nothing; a cell marked 撤回 withdraws a stored figure only with
+    `confirm_withdrawals`; a file that would change nothing is refused (etl.load_checks).
 
     A database error while reading or writing (disk full, the server gone) refuses the file
     with the database's own words, after the transaction rolled back: the store is as it was."""
@@ -334,6 +346,7 @@ def load_bytes(
         on_wait=on_wait,
         catalog=catalog,
         regions=regions,
+        confirm_withdrawals=confirm_withdrawals,
     )
     try:
         return _load_bytes(engine, data, filename, **options)
@@ -363,6 +376,7 @@ def _load_bytes(
     on_wait: Callable[[str], None] | None,
     catalog: Catalog | None,
     regions: RegionTable | None,
+    confirm_withdrawals: bool,
 ) -> LoadResult:
     from etl.extract import extract_file
     from etl.readers import ReadError
@@ -411,8 +425,9 @@ def _load_bytes(
         result.report.add(exc.problem)
         return _refused(result)
     frame = facts_frame(extraction)
+    withdrawals = load_checks.withdrawals(extraction, frame, confirm_withdrawals or dry_run)
     writer = None
-    if not frame.empty and not dry_run and not strict:
+    if not frame.empty and not dry_run and not strict and not withdrawals:
         # The usual load: one transaction asks the store (same file already loaded? changes
         # against last year, which only warn) and writes, in a thread, while validation runs
         # here; it commits only if validation finds no error, else it rolls back.
@@ -422,6 +437,7 @@ def _load_bytes(
     try:
         report = validate(extraction, catalog, regions)
         report.extend(check_permissions(extraction, frame, allowed_regions, regions))
+        report.extend(withdrawals)
     except BaseException:
         if writer is not None:
             writer.abandon()
@@ -431,6 +447,8 @@ def _load_bytes(
             written = writer.finish(report)
         except _AlreadyLoaded as exc:
             return _unchanged(result, exc.batch_id)
+        except load_checks.NothingChanged:
+            return _refused(load_checks.nothing_changed(result, extraction, report))
         if written is not None:
             result.extraction = extraction
             result.report = report
@@ -444,7 +462,7 @@ def _load_bytes(
     result.extraction = extraction
     result.report = report
     if frame.empty and report.ok:
-        report.add(make_problem("no_table", file=filename))
+        report.add(load_checks.empty_file_problem(extraction))
     if not report.ok or (strict and report.warnings):
         return _refused(result, strict=bool(strict and report.ok))
 
@@ -464,12 +482,17 @@ def _load_bytes(
         return result
 
     info = _batch_info(filename, sha, source_type, user, extraction, report)
-    with transaction(engine, on_wait=on_wait) as conn:
-        # checked again inside the lock: two processes may race with the same file
-        earlier = active_batch_with_hash(conn, sha)
-        if earlier is not None:
-            return _unchanged(result, earlier)
-        written = write_facts(conn, info, frame)
+    try:
+        with transaction(engine, on_wait=on_wait) as conn:
+            # checked again inside the lock: two processes may race with the same file
+            earlier = active_batch_with_hash(conn, sha)
+            if earlier is not None:
+                return _unchanged(result, earlier)
+            written = write_facts(conn, info, frame)
+            if not written.written:
+                raise load_checks.NothingChanged()  # rolls the empty batch back
+    except load_checks.NothingChanged:
+        return _refused(load_checks.nothing_changed(result, extraction, report))
     return _loaded(result, written)
 
 
@@ -506,6 +529,8 @@ class _Writer(threading.Thread):
                     raise _AlreadyLoaded(earlier)  # rolls back: the store stays as it was
                 self.large = store_checks(conn, extraction, frame, catalog, regions)
                 self.result = write_facts(conn, info, frame)
+                if not self.result.written:
+                    raise load_checks.NothingChanged()  # rolls back: no empty batch
                 self._written.set()
                 self._verdict.wait()
                 if self._warnings is None:
@@ -543,7 +568,7 @@ class _Writer(threading.Thread):
                 self._warnings = [p.to_dict() for p in report.warnings]
         self._settle()
         if self.error is not None:
-            if isinstance(self.error, _AlreadyLoaded) or report.ok:
+            if isinstance(self.error, _AlreadyLoaded | load_checks.NothingChanged) or report.ok:
                 raise self.error
             return None  # refused anyway: validation's errors say why
         return self.result if report.ok else None

@@ -63,6 +63,21 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "{where}没有找到数据表：需要一行表头（如“地区”和指标名称）和至少一行地区数据",
         "{where}: no data table found: a header row (e.g. 地区 and indicator names) and at least one region row are needed",
     ),
+    "nothing_to_load": ProblemType(
+        ERROR,
+        "文件中没有任何数字（单元格都是空白或未报送标记），未导入；已入库的数据未改动。空白表示本文件未填报，不会清除已有数据；如要撤回已入库的数字，请在该单元格填写“撤回”",
+        "The file holds no figure (every cell is blank or marked not reported): nothing was loaded and the stored figures are unchanged. A blank means this file does not say; to withdraw a stored figure, write 撤回 in its cell",
+    ),
+    "nothing_changed": ProblemType(
+        ERROR,
+        "文件中的数字与已入库的完全相同，没有可更新的内容，未导入",
+        "Every figure in the file equals the stored one: nothing would change, so nothing was loaded",
+    ),
+    "withdrawal_unconfirmed": ProblemType(
+        ERROR,
+        "{where}标记为“撤回”：将撤回已入库的{region_name}该项数字。撤回需要确认（上传页面勾选确认，或命令行加 --confirm-withdraw）",
+        "{where} is marked 撤回: the stored figure of {region_name} would be withdrawn. A withdrawal needs a confirmation (tick it on the upload page, or --confirm-withdraw on the command line)",
+    ),
     "no_indicator": ProblemType(
         ERROR,
         "{where}无法确定这张表是哪个指标（{raw}）：请在“指标：”行写明指标名称",
@@ -154,8 +169,13 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     # --- columns and units ---
     "unmapped_column": ProblemType(
         WARNING,
-        "{where}的表头“{header}”不是已知指标，该列未导入",
-        "{where}: header “{header}” is not a known indicator; the column was not imported",
+        "{where}的表头“{header}”未导入：{reason}",
+        "{where}: header “{header}” was not imported: {reason}",
+    ),
+    "mapping_question": ProblemType(
+        ERROR,
+        "{where}的表头“{header}”需要确认：{reason}。请选择它对应的指标（{options}）或“不是指标”",
+        "{where}: header “{header}” needs an answer: {reason}. Choose its indicator ({options}) or “not an indicator”",
     ),
     "unmapped_indicator": ProblemType(
         WARNING,

@@ -99,13 +99,19 @@ class _Validator:
                     )
             header_row = table.header_rows[-1] if table.header_rows else None
             for col in table.columns:
-                if col.role == "unmapped":
-                    self.add(
-                        "unmapped_column",
-                        sheet=table.sheet,
-                        cell=f"{col.col_letter}{header_row}" if header_row else None,
-                        header=col.header_text or "（无表头）",
-                    )
+                if col.role not in ("unmapped", "question"):
+                    continue
+                names = [self.catalog.get(c) for c in col.options if c in self.catalog]
+                self.add(
+                    "unmapped_column" if col.role == "unmapped" else "mapping_question",
+                    sheet=table.sheet,
+                    cell=f"{col.col_letter}{header_row}" if header_row else None,
+                    header=col.header_text or "（无表头）",
+                    reason_zh=col.reason_zh or "不是已知指标",
+                    reason_en=col.reason_en or "not a known indicator",
+                    options_zh="、".join(i.name_zh for i in names),
+                    options_en=", ".join(i.code for i in names),
+                )
             if table.period is None and table.period_source != "column" and table.rows:
                 self.add("no_period", sheet=table.sheet)
 

@@ -59,6 +59,16 @@ def make_workbook() -> bytes:
     cols["office_quota_used"] = np.floor(cols["office_quota"] * 0.8)
     for part in ("office_fully_staffed", "office_one_person", "office_over_120sqm", "office_model"):
         cols[part] = np.floor(cols["office_count"] * 0.2)
+    # every part below its whole (data/indicator_parts.csv) and every numerator below its
+    # denominator, whatever the catalog adds; parts of parts until nothing changes
+    below = dict(catalog.parts)
+    below.update({i.numerator: i.denominator for i in inds if i.kind == "ratio"})
+    for _ in range(len(below) + 1):
+        over = [(p, w) for p, w in below.items() if (cols[p] > cols[w]).any()]
+        for part, whole in over:
+            cols[part] = np.floor(cols[whole] * 0.3)
+        if not over:
+            break
     for ind in inds:
         if ind.kind == "ratio":
             cols[ind.code] = np.round(cols[ind.numerator] / cols[ind.denominator] * 100.0, 1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ _SPEC = importlib.util.spec_from_file_location(
     "score_corpus", Path(__file__).resolve().parent.parent / "scripts" / "score_corpus.py"
 )
 score_corpus = importlib.util.module_from_spec(_SPEC)
+sys.modules[_SPEC.name] = score_corpus  # dataclasses look their module up there
 _SPEC.loader.exec_module(score_corpus)
 
 
