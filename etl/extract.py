@@ -104,6 +104,12 @@ class _Extractor(RegionRows, TablePeriods, ColumnMapping, Comparisons, TableFact
         row_periods = (
             self.row_periods(table, rows, default_year) if table.period_col is not None else None
         )
+        if row_periods is not None:
+            found = [p for p in row_periods.values() if p is not None]
+            cell = f"{col_letter(table.period_col)}{table.header_rows[-1] + 1}"
+            self.check_contradictions(table, found, "column", cell)
+        elif period is not None:
+            self.check_contradictions(table, [period], period_source)
         if table.layout == "long":
             self.long_facts(table, rows, period, row_periods)
         elif table.layout == "matrix":

@@ -6,6 +6,7 @@ without figures left out, and namesakes settled by the level of the other rows.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from etl.cells import NOT_REPORTED, parse_cell
@@ -91,7 +92,18 @@ class RegionRows(ExtractorBase):
                 continue  # a section label such as "一、城区" with no figures
             rows.append(ExtractedRow(r + 1, cell, text, status, res_code, kind, cands, mzh, men))
         self.settle_by_level(rows)
+        self.own_rows(rows)
         return rows, context, inferred
+
+    @staticmethod
+    def own_rows(rows: list[ExtractedRow]) -> None:
+        """A table whose only rows name its own region (景德镇市 under a 景德镇市 title, or a lone
+        全市) holds that region's own figures: no rows below it to be the total of."""
+        if any(r.row_kind == "data" and r.status == "ok" for r in rows):
+            return
+        for i, row in enumerate(rows):
+            if row.row_kind == "total" and row.region_code:
+                rows[i] = replace(row, row_kind="data", status="ok")
 
     def settle_by_level(self, rows: list[ExtractedRow]) -> None:
         """A namesake among rows of one level: 南昌 in a list of cities is 南昌市, not 南昌县."""

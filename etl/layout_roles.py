@@ -33,7 +33,8 @@ _REGION_HINTS = ("地区", "县区", "区县", "市县", "县市", "单位名称
 CODE_KEYS = frozenset("地区代码 区划代码 行政区划代码 代码 地区编码 区划编码 code".split())
 PERIOD_KEYS = frozenset(
     "时间 期间 时期 统计期间 统计时间 报告期 报告期间 年份 年度 月份 统计月份 日期 填报期间 报表期间 "
-    "所属期 所属期间 期别 年月 统计年度 统计年份 季度 period".split()
+    "所属期 所属期间 期别 年月 统计年度 统计年份 季度 统计时段 时段 报告时段 所属时段 数据期间 "
+    "报送期间 填报时段 period".split()
 )
 INDICATOR_KEYS = frozenset(
     "指标 指标名称 项目 统计项目 统计指标 指标项 项目名称 指标项目 indicator".split()

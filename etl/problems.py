@@ -119,6 +119,11 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "{where}找不到统计期间：请在标题、工作表名或文件名中写明（如“2024年1-6月”），或上传时选择期间",
         "{where}: no reporting period found: state it in the title, sheet name or file name (e.g. 2024年1-6月) or choose it when uploading",
     ),
+    "period_contradiction": ProblemType(
+        ERROR,
+        "{where}：{source}写的期间是“{found}”，{other_source}写的是“{other}”，两者不一致，无法确定数据属于哪个期间。请核对后在上传时指定期间（命令行 --period）",
+        "{where}: the {source} says the period is “{found}”, the {other_source} says “{other}”; they disagree, so the period is not certain. Check it and give the period with the upload (--period on the command line)",
+    ),
     "bad_period": ProblemType(
         ERROR,
         "{where}的期间“{raw}”无法识别{hint}",
