@@ -10,7 +10,6 @@ from etl.layout import DetectedTable, cell_text
 from etl.readers import col_letter
 from lawstats.domain.periods import Period, PeriodError, find_period, parse_period
 
-
 _SOURCE_ZH = {
     "title": "标题",
     "sheet_title": "表格上方的标题",
