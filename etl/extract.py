@@ -13,6 +13,7 @@ in a module of its own:
 - etl.extract_comparisons: the 上年同期 / 同比 columns
 - etl.extract_values: a raw cell as a value in the catalog's unit
 - etl.extract_facts: candidate facts assembled from a table's cells
+- etl.extract_labels: the same for tables whose indicators are row labels (long, yearbook)
 
 Finding the tables themselves is etl.layout's job. The records and the extractor's helpers
 are importable from here as before.
@@ -28,6 +29,7 @@ from contextlib import contextmanager
 from etl.extract_columns import ColumnMapping
 from etl.extract_comparisons import Comparisons
 from etl.extract_facts import TableFacts
+from etl.extract_labels import LabelFacts
 from etl.extract_periods import TablePeriods
 from etl.extract_records import (
     CandidateFact,
@@ -52,7 +54,7 @@ from lawstats.domain.periods import Period, PeriodError, parse_period
 from lawstats.domain.regions import RegionTable, load_regions
 
 
-class _Extractor(RegionRows, TablePeriods, ColumnMapping, Comparisons, TableFacts):
+class _Extractor(RegionRows, TablePeriods, ColumnMapping, Comparisons, TableFacts, LabelFacts):
     """One file's extraction: every part of the extractor over the same state."""
 
     def extract_table(self, table: DetectedTable) -> ExtractedTable:
@@ -62,7 +64,7 @@ class _Extractor(RegionRows, TablePeriods, ColumnMapping, Comparisons, TableFact
         if inferred:
             context_source = "rows"
         period, period_source = self.table_period(table)
-        per_column = table.layout == "matrix" or table.period_col is not None
+        per_column = table.layout in ("matrix", "yearbook") or table.period_col is not None
         if per_column:
             default_year = period.start.year if period is not None else None
             period, period_source = None, "column"
@@ -111,12 +113,15 @@ class _Extractor(RegionRows, TablePeriods, ColumnMapping, Comparisons, TableFact
         elif period is not None:
             self.check_contradictions(table, [period], period_source)
         if table.layout == "long":
-            self.long_facts(table, rows, period, row_periods)
+            self.long_facts(table, rows, period, row_periods, (unit_code, template))
+        elif table.layout == "yearbook":
+            self.yearbook_facts(table, rows, (unit_code, template))
         elif table.layout == "matrix":
             self.matrix_facts(table, rows)
         else:
             self.wide_facts(table, rows, period, row_periods)
             out.comparisons = self.comparisons(table, rows, period)
+        out.labels = self.label_rows.pop(id(table), [])
         return out
 
     def unrecognised(self, table: DetectedTable) -> None:

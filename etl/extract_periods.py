@@ -19,6 +19,9 @@ _SOURCE_ZH = {
 }
 
 
+_UNSEEN = object()
+
+
 def _within(a: Period, b: Period) -> bool:
     return b.start <= a.start and a.end <= b.end
 
@@ -101,10 +104,15 @@ class TablePeriods(ExtractorBase):
         out: dict[int, Period | None] = {}
         j = table.period_col
         cache: dict[str, Period | None] = {}
+        sheet = table.sheet.cells
         for row in rows:
-            cells = table.sheet.cells[row.row - 1]
+            cells = sheet[row.row - 1]
             raw = cells[j] if j < len(cells) else None
-            text = cell_text(raw)
+            text = raw.strip() if type(raw) is str else cell_text(raw)
+            known = cache.get(text, _UNSEEN)
+            if known is not _UNSEEN:
+                out[row.row] = known
+                continue
             if not text:
                 out[row.row] = self.period_option
                 if self.period_option is None:

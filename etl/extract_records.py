@@ -29,9 +29,10 @@ class ColumnMap:
     reason_en: str = ""
     options: tuple[str, ...] = ()  # a question's indicators, best first
     answer_key: str = ""  # the key an answer to this column is kept under
+    cell: str | None = None  # a row label's cell (long and yearbook tables)
 
 
-@dataclass
+@dataclass(slots=True)
 class ExtractedRow:
     """One data row of a table and how its region label was understood."""
 
@@ -64,9 +65,10 @@ class ExtractedTable:
     comparisons: list[ComparisonColumn] = field(default_factory=list)
     unit_code: str | None = None  # the reporting unit: the region the table reports for
     template_key: str | None = None  # the table's shape (etl.answers.template_key)
+    labels: list[ColumnMap] = field(default_factory=list)  # row labels not mapped (long, yearbook)
 
     def questions(self) -> list[ColumnMap]:
-        return [c for c in self.columns if c.role == "question"]
+        return [c for c in (*self.columns, *self.labels) if c.role == "question"]
 
 
 @dataclass

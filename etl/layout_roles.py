@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from etl.cells import INVALID, normalize_unit, parse_cell, unit_dimension, unit_multiplier
@@ -50,6 +51,7 @@ _UNIT_ROW_RE = re.compile(
 _YEARISH_RE = re.compile(r"(19|20)\d{2}")
 
 
+@lru_cache(maxsize=65536)
 def role_of(text: str) -> str | None:
     """The non-indicator role a header names (region, period, indicator_name, value, unit...), if any."""
     key = header_key(text)
@@ -138,9 +140,14 @@ def _assign_roles(
                 if under.indicator_code or under.is_question or not match.is_question:
                     match = under
         columns.append(Column(j, path, column_role(match), match))
-    # "单位" is the region column unless another column already is.
+    # "单位" is the region column unless another column already is, or the indicators are row
+    # labels (指标 | 单位 | 2022年 ...): then it is their unit.
     regionals = [c for c in columns if c.role == "region"]
-    if len(regionals) > 1:
+    if any(c.role == "indicator_name" for c in columns):
+        for c in regionals:
+            if header_key(c.path[-1]) == "单位":
+                c.role = "unit"
+    elif len(regionals) > 1:
         for c in regionals:
             if header_key(c.path[-1]) == "单位":
                 c.role = "unit"

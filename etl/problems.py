@@ -184,8 +184,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     ),
     "unmapped_indicator": ProblemType(
         WARNING,
-        "{where}的指标“{raw}”不是已知指标，未导入",
-        "{where}: indicator “{raw}” is not known and was not imported",
+        "{where}的指标“{raw}”未导入：{reason}",
+        "{where}: indicator “{raw}” was not imported: {reason}",
     ),
     "unit_mismatch": ProblemType(
         WARNING,

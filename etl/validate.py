@@ -98,15 +98,17 @@ class _Validator:
                         "region_outside_context", raw=row.region_text, context=ctx_name, **where
                     )
             header_row = table.header_rows[-1] if table.header_rows else None
-            for col in table.columns:
+            for col in (*table.columns, *table.labels):
                 if col.role not in ("unmapped", "question"):
                     continue
                 names = [self.catalog.get(c) for c in col.options if c in self.catalog]
+                unmapped = "unmapped_indicator" if col.cell else "unmapped_column"
                 self.add(
-                    "unmapped_column" if col.role == "unmapped" else "mapping_question",
+                    unmapped if col.role == "unmapped" else "mapping_question",
                     sheet=table.sheet,
-                    cell=f"{col.col_letter}{header_row}" if header_row else None,
+                    cell=col.cell or (f"{col.col_letter}{header_row}" if header_row else None),
                     header=col.header_text or "（无表头）",
+                    raw=col.header_text,
                     reason_zh=col.reason_zh or "不是已知指标",
                     reason_en=col.reason_en or "not a known indicator",
                     options_zh="、".join(i.name_zh for i in names),

@@ -16,7 +16,9 @@ def register(sub, with_db) -> None:
     sp.add_argument("--period", help="period when the file does not say (2024年1-6月, 2024Q1...)")
     sp.add_argument("--context", help="the city or province the file is about (天水市)")
     sp.add_argument(
-        "--layout", choices=["wide", "long", "matrix", "template"], help="force a layout"
+        "--layout",
+        choices=["wide", "long", "matrix", "yearbook", "template"],
+        help="force a layout",
     )
     sp.add_argument(
         "--include-hidden",

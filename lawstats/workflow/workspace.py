@@ -28,7 +28,7 @@ from lawstats.store import spellings, summary
 from lawstats.store.auth import User
 from lawstats.store.spellings import list_spellings  # noqa: F401  (re-exported for pages)
 
-LAYOUTS = ("wide", "long", "matrix", "template")
+LAYOUTS = ("wide", "long", "matrix", "yearbook", "template")
 MAX_PREVIEW_ROWS = 2000
 
 
