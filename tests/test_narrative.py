@@ -662,3 +662,17 @@ def test_overview_cards_flag_report_text_figures(store_url, tmp_path):
     assert all("来源：文字报告" in c.flags for c in cards if c.value is not None)
     plain = dashboard.overview_cards(frame, pd.DataFrame())
     assert not any("来源：文字报告" in c.flags for c in plain)
+
+
+def test_prose_is_read_with_the_header_grammar():
+    """One recogniser (#17 item 7): the words before a figure are read like a column header,
+    and the grammar's narrowing and change words refuse a figure as they refuse a column."""
+    text = (
+        "天水市2024年人民调解工作总结\n"
+        "全市调解各类民间纠纷13287件。1万余名人民调解员参加网络培训。全市新聘调解员120名。"
+    )
+    result = extract_text(text)
+    assert facts(result) == {(TIANSHUI, "2024年", "mediation_cases", 13287.0, False)}
+    cases = only(result, "mediation_cases")
+    assert cases.label == "调解各类民间纠纷"
+    assert not any(c.indicator_code == "mediators" for c in result.candidates)

@@ -154,19 +154,15 @@ def used_mapping(result: LoadResult, options: UploadOptions) -> dict[str, str]:
     return {header: code for header, code, _u, _t in used_answers(result, _given(options))}
 
 
-def questions_frame(result: LoadResult, lang: str = "zh") -> pd.DataFrame:
-    """The columns the header grammar asks about: sheet, column, header, reason, options."""
-    rows = [
-        {
-            "sheet": q["sheet"],
-            "column": q["column"],
-            "header": q["header"],
-            "reason": q["reason_en"] if lang == "en" else q["reason_zh"],
-            "options": q["options"],
-        }
-        for q in result.questions()
-    ]
-    return pd.DataFrame(rows, columns=["sheet", "column", "header", "reason", "options"])
+def withdrawals_frame(result: LoadResult, lang: str = "zh") -> pd.DataFrame:
+    """The stored figures a preview's cells marked 撤回 would withdraw: region, period,
+    indicator, the value stored now."""
+    superseded = result.preview
+    if superseded is None or superseded.empty or "new_value" not in superseded:
+        return pd.DataFrame(columns=["region", "period", "indicator", "old_value"])
+    gone = superseded[superseded["new_value"].isna()]
+    labelled = _label_facts(gone, lang).assign(old_value=gone["old_value"].to_numpy())
+    return labelled[["region", "period", "indicator", "old_value"]]
 
 
 # --------------------------------------------------------------------------- learned spellings
@@ -314,7 +310,7 @@ def tables_frame(result: LoadResult, lang: str = "zh") -> pd.DataFrame:
     )
 
 
-MAPPING_ROLES = ("indicator", "unmapped")
+MAPPING_ROLES = ("indicator", "question", "unmapped")
 
 
 def mapping_frame(result: LoadResult, lang: str = "zh") -> pd.DataFrame:
