@@ -385,6 +385,32 @@ def test_a_mapping_question_is_answered_then_remembered_for_the_next_month(real_
     assert {m.label: m.value for m in june.metric}[t("up_to_write")] == "6"
 
 
+def test_admin_promotes_an_answer_on_the_admin_page(real_db):
+    from lawstats.workflow import workspace as ws
+
+    ws.remember_spellings(
+        real_db, {"办结（件）": "legal_aid_closed"}, actor="tianshui", unit_code=TIANSHUI,
+        template_key="t",
+    )  # fmt: skip
+    at = run(ADMIN, user="boss")
+    at.button(key="admin_promote").click().run()
+    ok(at)
+    assert t("admin_promoted", spelling="办结（件）") in [x.value for x in at.success]
+    spellings = ws.list_spellings(real_db)
+    assert spellings["unit_code"].isna().tolist() == [True, False]  # newest first: promoted
+    with store.connect(real_db) as conn:
+        actions = [r[0] for r in conn.execute(sa.select(store.audit_log.c.action))]
+    assert "spelling_promote" in actions
+    # the same question in another unit's file is answered by the promoted answer
+    dingxi = wide_xlsx(
+        [["安定区", 40, 30]],
+        title="2024年5月定西市法律援助和行政复议工作统计表",
+        headers=["地区", "法律援助案件（件）", "办结（件）"],
+    )
+    other = upload(run(UPLOAD, user="boss"), "dx.xlsx", dingxi)
+    assert t("up_questions") not in texts(other)
+
+
 def test_a_withdrawal_needs_the_confirmation(real_db):
     at = upload(run(UPLOAD, user="tianshui"), "w.xlsx", wide_xlsx(tianshui_rows()))
     button(at, t("up_commit")).click().run()
