@@ -221,7 +221,16 @@ def extract_file(
     if not any(t.recognised for t in tables):
         visible = [s for s in book.sheets if s.visible]
         only = visible[0].name if len(visible) == 1 and book.format != "csv" else None
-        report.add(make_problem("no_table", file=filename, sheet=only))
+        seen = _rows_seen(visible, len(visible) > 1)
+        report.add(
+            make_problem(
+                "no_table",
+                file=filename,
+                sheet=only,
+                seen_zh=f"。看到的表头行：{'；'.join(z for z, _e in seen)}" if seen else "",
+                seen_en=f". Header rows seen: {'; '.join(e for _z, e in seen)}" if seen else "",
+            )
+        )
         return Extraction(filename, sha, book.format, [], [], report)
     extractor = _Extractor(
         book, report, catalog, regions, period_option, context_code, extra_spellings
@@ -237,6 +246,29 @@ def extract_file(
                 continue
             out.append(extractor.extract_table(table))
     return Extraction(filename, sha, book.format, out, extractor.facts, report)
+
+
+def _rows_seen(sheets: list, named: bool, per_sheet: int = 3) -> list[tuple[str, str]]:
+    """The rows that looked like a header (two or more text cells), to say what was there when
+    no table was found: (第2行“地区 | 化解纠纷 | 满意度”, its English); `named`: with the sheet."""
+    out = []
+    for sheet in sheets:
+        found = 0
+        for r, row in enumerate(sheet.cells[:HEADER_ROWS_SEEN]):
+            texts = [cell_text(v) for v in row if type(v) is str and cell_text(v)]
+            if len(texts) < 2:
+                continue
+            line = " | ".join(texts)
+            line = line if len(line) <= 60 else line[:59] + "…"
+            prefix = f"{sheet.name} " if named else ""
+            out.append((f"{prefix}第{r + 1}行“{line}”", f"{prefix}row {r + 1} “{line}”"))
+            found += 1
+            if found >= per_sheet:
+                break
+    return out[:6]
+
+
+HEADER_ROWS_SEEN = 60  # how far down a sheet the rows that look like a header are listed
 
 
 @contextmanager

@@ -60,8 +60,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     ),
     "no_table": ProblemType(
         ERROR,
-        "{where}没有找到数据表：需要一行表头（如“地区”和指标名称）和至少一行地区数据",
-        "{where}: no data table found: a header row (e.g. 地区 and indicator names) and at least one region row are needed",
+        "{where}没有找到数据表：需要一行表头（如“地区”和指标名称）和至少一行地区数据{seen}",
+        "{where}: no data table found: a header row (e.g. 地区 and indicator names) and at least one region row are needed{seen}",
     ),
     "nothing_to_load": ProblemType(
         ERROR,
@@ -158,8 +158,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     ),
     "duplicate_conflict": ProblemType(
         ERROR,
-        "{where}的值{value}与{other_cell}的值{other_value}重复且不一致（同一地区、期间、指标）",
-        "{where}: value {value} conflicts with {other_value} in {other_cell} (same region, period and indicator)",
+        "{where}的值{value}与{other_cell}的值{other_value}重复且不一致（同一地区、期间、指标）：“{header}”和“{other_header}”都读作{indicator_name}（{why}）。请核对表头，或在上传页面把其中一列答复为别的指标或“不是指标”",
+        "{where}: value {value} conflicts with {other_value} in {other_cell} (same region, period and indicator): “{header}” and “{other_header}” are both read as {indicator_name} ({why}). Check the headers, or answer one of them as another indicator or “not an indicator” on the upload page",
     ),
     "duplicate_same_value": ProblemType(
         WARNING,
@@ -258,13 +258,21 @@ class _Params(dict):
         return ""
 
 
-def _where(sheet: str | None, cell: str | None, column: str | None, label_en: str | None):
+def _where(
+    sheet: str | None,
+    cell: str | None,
+    column: str | None,
+    label_en: str | None,
+    row_label: str | None = None,
+):
     if cell:
         m = _CELL_RE.match(cell)
         if m:
             col, row = m.groups()
-            zh = f"第{row}行 {col}列" + (f"（{column}）" if column else "")
-            en = f"Row {row}, column {col}" + (
+            of_zh = f"（{row_label}）" if row_label else ""
+            of_en = f" ({row_label})" if row_label else ""
+            zh = f"第{row}行{of_zh} {col}列" + (f"（{column}）" if column else "")
+            en = f"Row {row}{of_en}, column {col}" + (
                 f" ({label_en or column})" if label_en or column else ""
             )
             return zh, en
@@ -314,11 +322,13 @@ def make_problem(
     region: str | None = None,
     indicator: str | None = None,
     column: str | None = None,
+    row_label: str | None = None,
     **params: Any,
 ) -> Problem:
-    """Build a Problem of a registered type; `column` (the header as written) names the column in messages."""
+    """Build a Problem of a registered type; `column` (the header as written) names the column
+    and `row_label` (the row's region as written) the row in messages."""
     ptype = PROBLEM_TYPES[code]
-    where_zh, where_en = _where(sheet, cell, column, indicator)
+    where_zh, where_en = _where(sheet, cell, column, indicator, row_label)
     # A parameter may come in two languages: hint_zh / hint_en fill {hint} in each template.
     common = {k: format_number(v) for k, v in params.items() if not k.endswith(("_zh", "_en"))}
     common.setdefault("column", column or "")

@@ -57,7 +57,18 @@ class _Validator:
             kw.setdefault("region", fact.region_code or fact.region_text)
             kw.setdefault("indicator", fact.indicator_code)
             kw.setdefault("column", fact.header)
+            kw.setdefault("row_label", fact.region_text)  # the row's region, as written
         self.report.add(make_problem(code, file=self.x.filename, **kw))
+
+    def column_reason(self, fact: CandidateFact) -> tuple[str, str]:
+        """Why a fact's column was read as its indicator (the header grammar's reason)."""
+        letter = fact.cell.rstrip("0123456789")
+        for t in self.x.tables:
+            if t.sheet == fact.sheet:
+                for c in t.columns:
+                    if c.col_letter == letter and c.indicator_code == fact.indicator_code:
+                        return c.reason_zh, c.reason_en
+        return "", ""
 
     def run(self) -> Report:
         self.check_tables()
@@ -168,12 +179,21 @@ class _Validator:
         for pos in repeated.tolist():
             f, seen = self.facts.fact(int(sel[pos])), self.facts.fact(first_of[int(key[pos])])
             if abs(seen.value - f.value) > 1e-9:
+                why_zh, why_en = self.column_reason(f)
+                other_zh, other_en = self.column_reason(seen)
+                name = self.catalog.get(f.indicator_code)
                 self.add(
                     "duplicate_conflict",
                     f,
                     value=f.value,
                     other_value=seen.value,
                     other_cell=_other(seen, f),
+                    header=f.header,
+                    other_header=seen.header,
+                    indicator_name_zh=name.name_zh,
+                    indicator_name_en=name.code,
+                    why_zh="；".join(x for x in (why_zh, other_zh) if x) or "同一写法",
+                    why_en="; ".join(x for x in (why_en, other_en) if x) or "the same spelling",
                 )
             else:
                 self.add("duplicate_same_value", f, value=f.value, other_cell=_other(seen, f))

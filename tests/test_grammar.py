@@ -154,3 +154,29 @@ def test_cli_asks_then_remembers_the_answer_for_the_units_template(tmp_path, cap
     assert etl_main(["load", june, "--db", db, "--json"]) == 0  # same shape: no question
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert out["status"] == "loaded" and out["questions"] == [] and out["facts_written"] == 6
+
+
+# --------------------------------------------------------------------------- messages that point
+
+
+def test_a_duplicate_names_both_columns_the_row_and_why():
+    from etl.extract import extract_file
+    from etl.validate import validate
+
+    data = wide_xlsx(
+        [["秦州区", 10, 12]], title=MEDIATION, headers=["地区", "调解纠纷（件）", "调解案件（件）"]
+    )
+    (p,) = validate(extract_file(data, "d.xlsx")).find("duplicate_conflict")
+    assert p.message_zh.startswith("第3行（秦州区） C列（调解案件（件））")
+    assert "“调解案件（件）”和“调解纠纷（件）”都读作调解矛盾纠纷件数" in p.message_zh
+    assert "按写法“调解案件”" in p.message_zh and "按写法“调解纠纷”" in p.message_zh
+    assert "are both read as mediation_cases" in p.message_en
+
+
+def test_no_table_lists_the_header_rows_it_saw():
+    from etl.extract import extract_file
+
+    data = wide_xlsx([["甲", 1, 2]], title="某某情况表", headers=["单位", "化解纠纷", "满意度"])
+    (p,) = extract_file(data, "x.xlsx").report.find("no_table")
+    assert "看到的表头行：第2行“单位 | 化解纠纷 | 满意度”" in p.message_zh
+    assert "Header rows seen: row 2 “单位 | 化解纠纷 | 满意度”" in p.message_en
