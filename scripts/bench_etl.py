@@ -1,12 +1,15 @@
 """Benchmark (not a test): a 3,000-row x 120-column .xlsx loaded end to end vs raw reads of it.
 
-Usage: python scripts/bench_etl.py [--repeat 3]
+Usage: python scripts/bench_etl.py [--repeat 3] [--long-only] [--code DIR]
 Prints median seconds of: the pandas+calamine raw read (the yardstick), the pandas+openpyxl raw
 read, the ETL stages (read, extract + validate, write) and the end-to-end load
 (etl.load.load_bytes: read, extract, validate, write to DuckDB as one batch) into an empty store,
 with the ratios measured in this one run. Creating the empty store (schema, region and catalog
 tables) happens before the clock starts and is printed on its own line; so is a second load of
 a changed copy of the workbook into a store that holds the first (the supersede path).
+Then a 100,008-row long CSV against pandas.read_csv (bench_long_csv; alone with --long-only).
+`--code DIR`: time the code of another checkout (e.g. an earlier commit unpacked with
+`git archive REV | tar -x -C DIR`) on the same files, for a before/after in one session.
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if "--code" in sys.argv:  # another checkout's etl and lawstats (the files are made by this one)
+    _at = sys.argv.index("--code")
+    sys.path.insert(0, str(Path(sys.argv[_at + 1]).resolve()))
+    del sys.argv[_at : _at + 2]
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
