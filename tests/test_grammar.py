@@ -180,3 +180,57 @@ def test_no_table_lists_the_header_rows_it_saw():
     (p,) = extract_file(data, "x.xlsx").report.find("no_table")
     assert "看到的表头行：第2行“单位 | 化解纠纷 | 满意度”" in p.message_zh
     assert "Header rows seen: row 2 “单位 | 化解纠纷 | 满意度”" in p.message_en
+
+
+# --------------------------------------------------------------------------- blanks never erase
+
+
+def test_blank_and_one_cell_templates_keep_the_stored_figures_and_withdrawing_is_confirmed(
+    tmp_path, capsys
+):
+    title = "2024年5月天水市人民调解工作月报表"
+    headers = ["地区", "调解纠纷（件）", "调解成功（件）"]
+    names = ["秦州区", "麦积区", "清水县"]
+
+    def month_file(name: str, rows: list[list]) -> str:
+        path = tmp_path / name
+        path.write_bytes(wide_xlsx(rows, title=title, headers=headers))
+        return str(path)
+
+    def stored() -> dict:
+        from lawstats.store import connect, get_engine
+
+        with connect(get_engine(db)) as conn:
+            rows = conn.exec_driver_sql(
+                "select region_name, indicator_code, value from v_facts"
+            ).all()
+        return {(r[0], r[1]): r[2] for r in rows}
+
+    db = str(tmp_path / "b.duckdb")
+    filled = [[n, 100 + i, 90 + i] for i, n in enumerate(names)]
+    assert etl_main(["load", month_file("filled.xlsx", filled), "--db", db]) == 0
+    before = stored()
+    assert len(before) == 6
+    blank = month_file("blank.xlsx", [[n] for n in names])
+    assert etl_main(["load", blank, "--db", db, "--json"]) == 1
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert [p["code"] for p in out["problems"]] == ["nothing_to_load"]
+    dashes = month_file("dashes.xlsx", [[n, "未统计", "—"] for n in names])
+    assert etl_main(["load", dashes, "--db", db]) == 1
+    one = month_file("one.xlsx", [["秦州区", 105], ["麦积区"], ["清水县", None, "/"]])
+    assert etl_main(["load", one, "--db", db]) == 0
+    assert stored() == {**before, ("秦州区", "mediation_cases"): 105.0}
+    gone = month_file("withdraw.xlsx", [["秦州区", None, "撤回"], ["麦积区"], ["清水县"]])
+    capsys.readouterr()
+    assert etl_main(["load", gone, "--db", db, "--json"]) == 1
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert [(p["code"], p["cell"]) for p in out["problems"]] == [("withdrawal_unconfirmed", "C3")]
+    assert etl_main(["load", gone, "--db", db, "--confirm-withdraw"]) == 0
+    after = stored()
+    assert after[("秦州区", "mediation_success")] is None  # withdrawn: not reported now
+    expected = {
+        **before,
+        ("秦州区", "mediation_cases"): 105.0,
+        ("秦州区", "mediation_success"): None,
+    }
+    assert after == expected
