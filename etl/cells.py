@@ -15,13 +15,14 @@ OK = "ok"
 NOT_REPORTED = "not_reported"
 INVALID = "invalid"
 ERROR = "error"
+WITHDRAW = "withdraw"  # a cell marked 撤回: withdraw the stored figure (needs a confirmation)
 
 
 @dataclass(frozen=True, slots=True)
 class CellValue:
     value: float | None
     is_approximate: bool
-    status: str  # ok | not_reported | invalid | error
+    status: str  # ok | not_reported | invalid | error | withdraw
     percent: bool
     raw: Any
 
@@ -49,10 +50,20 @@ NOT_REPORTED_TEXTS = frozenset(
         "未报",
         "不详",
         "不适用",
+        "未统计",
+        "暂未统计",
+        "未统计到",
+        "无数据",
+        "暂无数据",
         "…",
         "...",
         "……",
     }
+)
+
+# The explicit mark that withdraws a stored figure: a blank or a not-reported mark never does.
+WITHDRAW_TEXTS = frozenset(
+    {"撤回", "#撤回", "【撤回】", "[撤回]", "撤回数据", "withdraw", "WITHDRAW"}
 )
 
 EXCEL_ERRORS = frozenset(
@@ -136,6 +147,8 @@ def _parse_text(raw: str) -> CellValue:
     text = unicodedata.normalize("NFKC", raw).strip()
     if text in NOT_REPORTED_TEXTS:
         return CellValue(None, False, NOT_REPORTED, False, raw)
+    if text in WITHDRAW_TEXTS:
+        return CellValue(None, False, WITHDRAW, False, raw)
     upper = text.upper()
     if upper in EXCEL_ERRORS:
         return CellValue(None, False, ERROR, False, raw)
@@ -196,6 +209,7 @@ UNITS: dict[str, tuple[str, float]] = {
     "m²": ("平方米", 1),
     "m2": ("平方米", 1),
     "万平方米": ("平方米", 1e4),
+    "亩": ("平方米", 10000 / 15),  # 1 亩 = 10000/15 m² exactly (666.67)
     "%": ("%", 1),
     "‰": ("%", 0.1),
 }

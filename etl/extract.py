@@ -13,6 +13,7 @@ in a module of its own:
 - etl.extract_comparisons: the 上年同期 / 同比 columns
 - etl.extract_values: a raw cell as a value in the catalog's unit
 - etl.extract_facts: candidate facts assembled from a table's cells
+- etl.extract_labels: the same for tables whose indicators are row labels (long, yearbook)
 
 Finding the tables themselves is etl.layout's job. The records and the extractor's helpers
 are importable from here as before.
@@ -28,6 +29,7 @@ from contextlib import contextmanager
 from etl.extract_columns import ColumnMapping
 from etl.extract_comparisons import Comparisons
 from etl.extract_facts import TableFacts
+from etl.extract_labels import LabelFacts
 from etl.extract_periods import TablePeriods
 from etl.extract_records import (
     CandidateFact,
@@ -52,7 +54,7 @@ from lawstats.domain.periods import Period, PeriodError, parse_period
 from lawstats.domain.regions import RegionTable, load_regions
 
 
-class _Extractor(RegionRows, TablePeriods, ColumnMapping, Comparisons, TableFacts):
+class _Extractor(RegionRows, TablePeriods, ColumnMapping, Comparisons, TableFacts, LabelFacts):
     """One file's extraction: every part of the extractor over the same state."""
 
     def extract_table(self, table: DetectedTable) -> ExtractedTable:
@@ -62,7 +64,7 @@ class _Extractor(RegionRows, TablePeriods, ColumnMapping, Comparisons, TableFact
         if inferred:
             context_source = "rows"
         period, period_source = self.table_period(table)
-        per_column = table.layout == "matrix" or table.period_col is not None
+        per_column = table.layout in ("matrix", "yearbook") or table.period_col is not None
         if per_column:
             default_year = period.start.year if period is not None else None
             period, period_source = None, "column"
@@ -72,6 +74,10 @@ class _Extractor(RegionRows, TablePeriods, ColumnMapping, Comparisons, TableFact
         confidence = table.confidence
         if rows:
             confidence = round(confidence * (0.6 + 0.4 * resolved / len(rows)), 3)
+        own = {r.region_code for r in rows if r.row_kind == "data" and r.region_code}
+        unit_code = next(iter(own)) if len(own) == 1 else context
+        template = self.table_template(table)
+        self.apply_answers(table, unit_code, template)
         columns = self.column_maps(table)
         out = ExtractedTable(
             sheet=sheet.name,
@@ -87,6 +93,8 @@ class _Extractor(RegionRows, TablePeriods, ColumnMapping, Comparisons, TableFact
             indicator_code=table.indicator.indicator_code if table.indicator else None,
             title_lines=table.title_lines,
             notes=table.notes,
+            unit_code=unit_code,
+            template_key=template,
         )
         if confidence < UNCERTAIN_BELOW:
             self.problem(
@@ -98,13 +106,22 @@ class _Extractor(RegionRows, TablePeriods, ColumnMapping, Comparisons, TableFact
         row_periods = (
             self.row_periods(table, rows, default_year) if table.period_col is not None else None
         )
+        if row_periods is not None:
+            found = [p for p in row_periods.values() if p is not None]
+            cell = f"{col_letter(table.period_col)}{table.header_rows[-1] + 1}"
+            self.check_contradictions(table, found, "column", cell)
+        elif period is not None:
+            self.check_contradictions(table, [period], period_source)
         if table.layout == "long":
-            self.long_facts(table, rows, period, row_periods)
+            self.long_facts(table, rows, period, row_periods, (unit_code, template))
+        elif table.layout == "yearbook":
+            self.yearbook_facts(table, rows, (unit_code, template))
         elif table.layout == "matrix":
             self.matrix_facts(table, rows)
         else:
             self.wide_facts(table, rows, period, row_periods)
             out.comparisons = self.comparisons(table, rows, period)
+        out.labels = self.label_rows.pop(id(table), [])
         return out
 
     def unrecognised(self, table: DetectedTable) -> None:
@@ -204,7 +221,16 @@ def extract_file(
     if not any(t.recognised for t in tables):
         visible = [s for s in book.sheets if s.visible]
         only = visible[0].name if len(visible) == 1 and book.format != "csv" else None
-        report.add(make_problem("no_table", file=filename, sheet=only))
+        seen = _rows_seen(visible, len(visible) > 1)
+        report.add(
+            make_problem(
+                "no_table",
+                file=filename,
+                sheet=only,
+                seen_zh=f"。看到的表头行：{'；'.join(z for z, _e in seen)}" if seen else "",
+                seen_en=f". Header rows seen: {'; '.join(e for _z, e in seen)}" if seen else "",
+            )
+        )
         return Extraction(filename, sha, book.format, [], [], report)
     extractor = _Extractor(
         book, report, catalog, regions, period_option, context_code, extra_spellings
@@ -220,6 +246,29 @@ def extract_file(
                 continue
             out.append(extractor.extract_table(table))
     return Extraction(filename, sha, book.format, out, extractor.facts, report)
+
+
+def _rows_seen(sheets: list, named: bool, per_sheet: int = 3) -> list[tuple[str, str]]:
+    """The rows that looked like a header (two or more text cells), to say what was there when
+    no table was found: (第2行“地区 | 化解纠纷 | 满意度”, its English); `named`: with the sheet."""
+    out = []
+    for sheet in sheets:
+        found = 0
+        for r, row in enumerate(sheet.cells[:HEADER_ROWS_SEEN]):
+            texts = [cell_text(v) for v in row if type(v) is str and cell_text(v)]
+            if len(texts) < 2:
+                continue
+            line = " | ".join(texts)
+            line = line if len(line) <= 60 else line[:59] + "…"
+            prefix = f"{sheet.name} " if named else ""
+            out.append((f"{prefix}第{r + 1}行“{line}”", f"{prefix}row {r + 1} “{line}”"))
+            found += 1
+            if found >= per_sheet:
+                break
+    return out[:6]
+
+
+HEADER_ROWS_SEEN = 60  # how far down a sheet the rows that look like a header are listed
 
 
 @contextmanager

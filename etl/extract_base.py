@@ -41,6 +41,7 @@ class ExtractorBase:
         self.context_option = context
         self.extra = extra_spellings
         self.facts = FactColumns()
+        self.label_rows: dict[int, list] = {}  # id(table) -> its row labels not mapped (ColumnMap)
         self.file = book.filename
         self.stem = PurePath(book.filename).stem
 

@@ -1,6 +1,6 @@
 """Candidate facts assembled from a table's cells, one per figure: column by column for a wide
-table (no per-fact object is built), per period column for a matrix, row by row for a long
-table.
+table (no per-fact object is built), per period column for a matrix (long and yearbook tables,
+whose indicators are row labels: etl.extract_labels).
 """
 
 from __future__ import annotations
@@ -8,13 +8,11 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import Any
 
-from etl.cells import OK, unit_multiplier
+from etl.cells import OK
 from etl.extract_records import CandidateFact, ExtractedRow, _new_fact
 from etl.extract_values import CellValues, _all_finite_floats
 from etl.fact_columns import CellRefs, Same
-from etl.headers import header_key, match_header
-from etl.layout import DetectedTable, cell_text
-from etl.readers import col_letter
+from etl.layout import DetectedTable
 from lawstats.domain.periods import Period
 
 
@@ -187,76 +185,3 @@ class TableFacts(CellValues):
                     f"{col.letter}{row.row}",
                     header,
                 )
-
-    def long_facts(
-        self,
-        table: DetectedTable,
-        rows: list[ExtractedRow],
-        period: Period | None,
-        row_periods: dict[int, Period | None] | None,
-    ) -> None:
-        cells = table.sheet.cells
-        name = table.sheet.name
-        ic, vc, uc = table.indicator_col, table.value_col, table.unit_col
-        seen_unmapped: set[str] = set()
-        seen_units: set[tuple[str, str]] = set()
-        pending: list[tuple[ExtractedRow, Any, str, str, float, Period | None]] = []
-        for row in rows:
-            line = cells[row.row - 1]
-            label = cell_text(line[ic]) if ic < len(line) else ""
-            unit_text = cell_text(line[uc]) if uc is not None and uc < len(line) else ""
-            match = match_header(label, self.catalog, extra_spellings=self.extra) if label else None
-            if match is None or match.indicator_code is None:
-                key = header_key(label)
-                if label and key not in seen_unmapped:
-                    seen_unmapped.add(key)
-                    self.problem(
-                        "unmapped_indicator",
-                        sheet=name,
-                        cell=f"{col_letter(ic)}{row.row}",
-                        raw=label,
-                    )
-                continue
-            ind = self.catalog.get(match.indicator_code)
-            multiplier = match.multiplier if match.unit_ok else 1.0
-            if unit_text:
-                m = unit_multiplier(unit_text, ind.unit)
-                if m is None:
-                    if (ind.code, unit_text) not in seen_units:
-                        seen_units.add((ind.code, unit_text))
-                        self.problem(
-                            "unit_mismatch",
-                            sheet=name,
-                            cell=f"{col_letter(uc)}{row.row}",
-                            indicator=ind.code,
-                            column=label,
-                            unit=unit_text,
-                            expected=ind.unit,
-                        )
-                    multiplier = 1.0
-                else:
-                    multiplier = m
-            p = row_periods.get(row.row) if row_periods is not None else period
-            raw = line[vc] if vc < len(line) else None
-            pending.append((row, raw, ind.code, label, multiplier, p))
-        scale_codes = set()
-        for code in {p[2] for p in pending}:
-            if self.catalog.get(code).is_ratio:
-                values = [p[1] for p in pending if p[2] == code]
-                first = next(p for p in pending if p[2] == code)
-                cell = f"{col_letter(vc)}{first[0].row}"
-                if self._scale_fractions(values, table, cell, first[3], code):
-                    scale_codes.add(code)
-        for row, raw, code, label, multiplier, p in pending:
-            self._add(
-                raw,
-                row,
-                p,
-                code,
-                self.catalog.get(code).is_ratio,
-                multiplier,
-                code in scale_codes,
-                name,
-                f"{col_letter(vc)}{row.row}",
-                label,
-            )

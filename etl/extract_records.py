@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from etl.cells import NOT_REPORTED, OK
+from etl.cells import NOT_REPORTED, OK, WITHDRAW
 from etl.problems import Report
 from lawstats.domain.catalog import Catalog, load_catalog
 from lawstats.domain.periods import Period
@@ -22,11 +22,17 @@ class ColumnMap:
     confidence: float
     unit: str | None  # the unit the file states (header or unit row); None if it states none
     multiplier: float  # file unit -> catalog unit
-    role: str = "indicator"  # indicator | unmapped | comparison | region | period | ignored | ...
+    role: str = "indicator"  # indicator | question | unmapped | comparison | region | period | ignored | ...
     compares: str | None = None  # comparison: the indicator whose last-year figure or change it is
+    status: str = ""  # indicator columns: certain | answered; else the grammar's verdict
+    reason_zh: str = ""  # why the column maps (or does not) in words
+    reason_en: str = ""
+    options: tuple[str, ...] = ()  # a question's indicators, best first
+    answer_key: str = ""  # the key an answer to this column is kept under
+    cell: str | None = None  # a row label's cell (long and yearbook tables)
 
 
-@dataclass
+@dataclass(slots=True)
 class ExtractedRow:
     """One data row of a table and how its region label was understood."""
 
@@ -57,6 +63,12 @@ class ExtractedTable:
     title_lines: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     comparisons: list[ComparisonColumn] = field(default_factory=list)
+    unit_code: str | None = None  # the reporting unit: the region the table reports for
+    template_key: str | None = None  # the table's shape (etl.answers.template_key)
+    labels: list[ColumnMap] = field(default_factory=list)  # row labels not mapped (long, yearbook)
+
+    def questions(self) -> list[ColumnMap]:
+        return [c for c in (*self.columns, *self.labels) if c.role == "question"]
 
 
 @dataclass
@@ -146,7 +158,7 @@ class CandidateFact(NamedTuple):
     cell: str
     row_kind: str  # data | total
     region_text: str
-    status: str = OK  # ok | not_reported | invalid | error
+    status: str = OK  # ok | not_reported | invalid | error | withdraw
     raw: Any = None
     header: str = ""  # the header (or long-layout indicator label) as written
 
@@ -156,8 +168,9 @@ class CandidateFact(NamedTuple):
 
     @property
     def is_valid(self) -> bool:
-        """A value that can be stored: a number, or an explicit not-reported blank."""
-        return self.status in (OK, NOT_REPORTED)
+        """A value that can be stored: a number, a not-reported blank (stored as nothing) or a
+        withdrawal mark."""
+        return self.status in (OK, NOT_REPORTED, WITHDRAW)
 
 
 _new_fact = tuple.__new__  # skips NamedTuple's Python-level __new__ in the hot loops
@@ -180,6 +193,19 @@ class Extraction:
     @property
     def ok(self) -> bool:
         return self.report.ok
+
+    def questions(self) -> list[tuple[ExtractedTable, ColumnMap]]:
+        """Every column the analyst must answer before the file can load."""
+        return [(t, c) for t in self.tables for c in t.questions()]
+
+    def conversion_notes(self) -> list[tuple[str, str]]:
+        """One (zh, en) line per column read in another unit and converted exactly."""
+        return [
+            (f"{t.sheet}!{c.col_letter}: {c.reason_zh}", f"{t.sheet}!{c.col_letter}: {c.reason_en}")
+            for t in self.tables
+            for c in t.columns
+            if c.role == "indicator" and c.multiplier != 1.0 and c.reason_zh
+        ]
 
     def comparison_notes(self, lang: str = "zh", catalog: Catalog | None = None) -> list[str]:
         """One line per recognised 上年同期 / 同比 column: what it is and how it was checked."""

@@ -6,6 +6,7 @@ without figures left out, and namesakes settled by the level of the other rows.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from etl.cells import NOT_REPORTED, parse_cell
@@ -48,58 +49,85 @@ class RegionRows(ExtractorBase):
         if rc is None and cc is None:
             return self.single_region_rows(table), context, False
         texts: list[tuple[int, str, str | None]] = []
+        cells = sheet.cells
         for r in table.data_rows:
-            row = sheet.cells[r]
-            text = cell_text(row[rc]) if rc is not None and rc < len(row) else ""
+            row = cells[r]
+            v = row[rc] if rc is not None and rc < len(row) else ""
+            text = v.strip() if type(v) is str else cell_text(v)
             code = cell_text(row[cc]) if cc is not None and cc < len(row) else None
             texts.append((r, text, code or None))
         inferred = False
         without_context: dict[str, Any] = {}  # text -> its resolution with no context
         if context is None:
-            codes = []
-            for _r, text, code in texts:
+            codes = []  # each region once: a long table names it on many rows
+            for text, code in dict.fromkeys((t, c) for _r, t, c in texts):
                 if code and code in self.regions:
                     codes.append(code)
                     continue
-                res = without_context[text] = self.regions.resolve(text)
+                res = without_context.get(text)
+                if res is None:
+                    res = without_context[text] = self.regions.resolve(text)
                 if res.status == "ok":
                     codes.append(res.code)
             context = _infer_context(codes, self.regions)
             inferred = context is not None
         rows = []
         letter = col_letter(rc) if rc is not None else None
+        # one resolution per distinct (text, code): a long table names each region many times
+        seen: dict[tuple[str, str | None], tuple | None] = {}
         for r, text, code in texts:
             cell = letter + str(r + 1) if letter is not None else None
-            if (
-                code
-                and code in self.regions
-                and (context is None or self.regions.is_within(code, context))
-            ):
-                status, res_code, cands, mzh, men = "ok", code, (code,), "", ""
-            else:
-                res = without_context.get(text) if context is None else None
-                if res is None:
-                    res = self.regions.resolve(text, context)
-                status, res_code, cands = res.status, res.code, res.candidates
-                mzh, men = res.message_zh, res.message_en
-            kind = "data"
-            if status == "total":
-                kind, res_code = "total", res_code or context
-            elif status == "ok" and res_code == context:
-                kind = "total"
-            elif status != "ok" and not self.row_has_values(table, r):
+            key = (text, code)
+            got = seen.get(key, False)
+            if got is False:
+                got = seen[key] = self._resolution(text, code, context, without_context)
+            status, res_code, kind, cands, mzh, men = got
+            if status not in ("ok", "total") and not self.row_has_values(table, r):
                 continue  # a section label such as "一、城区" with no figures
             rows.append(ExtractedRow(r + 1, cell, text, status, res_code, kind, cands, mzh, men))
         self.settle_by_level(rows)
+        self.own_rows(rows)
         return rows, context, inferred
+
+    @staticmethod
+    def own_rows(rows: list[ExtractedRow]) -> None:
+        """A table whose only rows name its own region (景德镇市 under a 景德镇市 title, or a lone
+        全市) holds that region's own figures: no rows below it to be the total of."""
+        if any(r.row_kind == "data" and r.status == "ok" for r in rows):
+            return
+        for i, row in enumerate(rows):
+            if row.row_kind == "total" and row.region_code:
+                rows[i] = replace(row, row_kind="data", status="ok")
+
+    def _resolution(
+        self, text: str, code: str | None, context: str | None, without_context: dict
+    ) -> tuple:
+        """(status, region code, row kind, candidates, message zh, message en) of a row label."""
+        if (
+            code
+            and code in self.regions
+            and (context is None or self.regions.is_within(code, context))
+        ):
+            status, res_code, cands, mzh, men = "ok", code, (code,), "", ""
+        else:
+            res = without_context.get(text) if context is None else None
+            if res is None:
+                res = self.regions.resolve(text, context)
+            status, res_code, cands = res.status, res.code, res.candidates
+            mzh, men = res.message_zh, res.message_en
+        kind = "data"
+        if status == "total":
+            kind, res_code = "total", res_code or context
+        elif status == "ok" and res_code == context:
+            kind = "total"
+        return status, res_code, kind, cands, mzh, men
 
     def settle_by_level(self, rows: list[ExtractedRow]) -> None:
         """A namesake among rows of one level: 南昌 in a list of cities is 南昌市, not 南昌县."""
-        levels = Counter(
-            self.regions.get(r.region_code).level
-            for r in rows
-            if r.status == "ok" and r.row_kind == "data"
-        )
+        counts = Counter(r.region_code for r in rows if r.status == "ok" and r.row_kind == "data")
+        levels: Counter = Counter()
+        for code, n in counts.items():
+            levels[self.regions.get(code).level] += n
         if not levels:
             return
         level, n = levels.most_common(1)[0]

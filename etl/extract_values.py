@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from etl.cells import INVALID, NOT_REPORTED, OK, parse_cell
+from etl.cells import INVALID, NOT_REPORTED, OK, WITHDRAW, parse_cell
 from etl.extract_base import ExtractorBase
 from etl.layout import Column, DetectedTable
 from lawstats.domain.text import normalize_text
@@ -105,4 +105,5 @@ class CellValues(ExtractorBase):
                 value = _round(value * 100)
             if multiplier != 1.0:
                 value = _round(value * multiplier)
-        return value, cv.is_approximate, status == NOT_REPORTED, ratio and status == OK, status
+        not_reported = status == NOT_REPORTED or status == WITHDRAW
+        return value, cv.is_approximate, not_reported, ratio and status == OK, status

@@ -1,212 +1,84 @@
-"""Map a column header (or a merged header path) to an indicator code of the catalog, with its unit."""
+"""Map a column header (or a merged header path) to an indicator code of the catalog, with its
+unit, through the header grammar (etl.grammar): certain, a question, or unmapped, with a reason."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from etl.cells import normalize_unit, parse_header_unit, unit_multiplier
+from etl.cells import unit_multiplier
+from etl.grammar import (
+    CERTAIN,
+    QUESTION,
+    UNMAPPED,
+    clean_path,
+    header_key,
+    header_unit,
+    lexicon,
+    read_header,
+)
 from lawstats.domain.catalog import Catalog
 from lawstats.domain.text import normalize_name
 
+ANSWERED = "answered"  # an analyst's answer to a question (this upload's or remembered)
+
 # A leaf that only says "how many of the parent": 调解组织 › 个数 is the number of organisations.
 GENERIC_LEAVES = frozenset(
-    {
-        "件数",
-        "个数",
-        "人数",
-        "数量",
-        "总数",
-        "总量",
-        "数目",
-        "数",
-        "合计",
-        "小计",
-        "总计",
-        "计",
-        "总",
-        "累计",
-        "累计数",
-        "本期",
-        "本期数",
-        "本年累计",
-        "人次",
-        "次数",
-        "件",
-        "个",
-        "人",
-    }
+    "件数 个数 人数 数量 总数 总量 数目 数 合计 小计 总计 计 总 累计 累计数 本期 本期数 本年累计 "
+    "人次 次数 件 个 人".split()
 )
-_GENERIC_SUFFIXES = ("件数", "个数", "人数", "数量", "总数", "数")
-_RATE_RE = re.compile(r"(率|比例|占比|比重|比率|百分比)$")
-_PUNCT_RE = re.compile(r"[：:、，,。.；;（）()\[\]【】「」“”\"'‘’《》<>/\\|_\-—–·•*＊#№]+")
-# "其中：", "含：", "一、", "1." and "(1)" in front of a header are not part of the name.
-_LEADING_RE = re.compile(
-    r"^(?:(?:其中|含|包括|内含)[:：]?|[一二三四五六七八九十]{1,3}[、.．]|\d{1,2}[、.．](?!\d)|[(（]\d{1,2}[)）])"
-)
-
 MIN_CONFIDENCE = 0.6
 
 
 @dataclass(frozen=True)
 class HeaderMatch:
     indicator_code: str | None
-    confidence: float
+    confidence: float  # 1.0 certain or answered, 0.5 a question, 0.0 unmapped
     unit: str | None  # the header's own unit, e.g. 万件; None if it states none
     multiplier: float = 1.0  # header unit -> catalog unit
     candidates: tuple[tuple[str, float], ...] = field(default=())
     unit_ok: bool = True  # False when the header's unit cannot be converted to the indicator's
+    status: str = UNMAPPED  # certain | question | unmapped | answered
+    reason_zh: str = ""
+    reason_en: str = ""
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """The indicators a question offers, best first."""
+        return tuple(code for code, _c in self.candidates)
+
+    @property
+    def is_question(self) -> bool:
+        return self.status == QUESTION
 
 
 NO_MATCH = HeaderMatch(None, 0.0, None)
 
-
-@lru_cache(maxsize=65536)
-def header_key(text: str) -> str:
-    """A header reduced for comparison: normalised, unit dropped, punctuation and '其中' removed."""
-    name = normalize_name(text)
-    name, _unit = parse_header_unit(name)
-    name = name.replace("平方米", "m2").replace("平米", "m2")
-    stripped = _LEADING_RE.sub("", name)
-    return _PUNCT_RE.sub("", stripped or name)
-
-
-def header_unit(path: Sequence[str]) -> str | None:
-    """The unit stated in a header path: the lowest element that states one, as '(件)' or a bare '件'."""
-    for part in reversed(path):
-        key = normalize_name(part)
-        _name, unit = parse_header_unit(key)
-        unit = unit or normalize_unit(key)
-        if unit:
-            return unit
-    return None
+__all__ = [
+    "ANSWERED",
+    "CERTAIN",
+    "NO_MATCH",
+    "QUESTION",
+    "UNMAPPED",
+    "HeaderMatch",
+    "answer_key",
+    "answered",
+    "comparison_header",
+    "header_key",
+    "header_unit",
+    "match_header",
+]
 
 
-@dataclass(frozen=True)
-class _Spelling:
-    key: str
-    code: str
-    learned: bool
-
-
-class _Index:
-    """Every spelling of every indicator, normalised once per catalog."""
-
-    def __init__(self, catalog: Catalog, extra: tuple[tuple[str, str], ...]):
-        self.catalog = catalog
-        spellings: dict[tuple[str, str], _Spelling] = {}
-        for ind in catalog:
-            for s in (ind.name_zh, *ind.header_spellings):
-                key = header_key(s)
-                if key:
-                    spellings[(key, ind.code)] = _Spelling(key, ind.code, False)
-        self.learned: dict[str, str] = {}
-        for s, code in extra:
-            if code not in catalog:
-                continue
-            key = header_key(s)
-            if key:
-                spellings[(key, code)] = _Spelling(key, code, True)
-                self.learned[key] = code
-        # Longest first, so the most specific spelling is met first.
-        self.spellings = sorted(spellings.values(), key=lambda sp: -len(sp.key))
-        self.ratio_codes = frozenset(i.code for i in catalog if i.is_ratio)
-
-
-@lru_cache(maxsize=32)
-def _index(catalog: Catalog, extra: tuple[tuple[str, str], ...]) -> _Index:
-    return _Index(catalog, extra)
-
-
-def _pieces(spelling: str, parts: tuple[str, ...], leaf: int) -> int | None:
-    """Length of the leaf's piece if `spelling` is a concatenation of substrings of distinct
-    path parts, one of them the leaf; None otherwise. 调解成功 = 调解(调解纠纷) + 成功(成功)."""
-    best: int | None = None
-
-    def walk(pos: int, used: frozenset[int], leaf_len: int) -> None:
-        nonlocal best
-        if pos == len(spelling):
-            if leaf in used and (best is None or leaf_len > best):
-                best = leaf_len
-            return
-        for i, part in enumerate(parts):
-            if i in used:
-                continue
-            for end in range(len(spelling), pos, -1):
-                if spelling[pos:end] in part:
-                    walk(end, used | {i}, end - pos if i == leaf else leaf_len)
-                    break  # the longest piece from this part is enough
-
-    walk(0, frozenset(), 0)
-    return best
-
-
-def _clean_path(path: Sequence[str] | str) -> tuple[str, ...]:
+def answer_key(path: Sequence[str] | str) -> str:
+    """The key an analyst's answer for a header is kept under: the header path reduced as the
+    grammar reads it ("调解纠纷 › 件数" -> "调解纠纷", "化解矛盾数（件）" -> "化解矛盾数")."""
     if isinstance(path, str):
-        path = [path]
-    keys: list[str] = []
-    for p in path:
-        k = header_key(p) if p is not None else ""
-        if k and (not keys or keys[-1] != k):
-            keys.append(k)
-    if len(keys) > 1:  # a units row under the header ("件", "元") names no indicator
-        keys = [k for k in keys if normalize_unit(k) is None] or keys[:1]
-    while len(keys) > 1 and keys[-1] in GENERIC_LEAVES:
-        keys.pop()
-    return tuple(keys)
+        path = [p for p in path.split(" › ") if p]
+    from lawstats.domain.catalog import load_catalog
 
-
-@lru_cache(maxsize=8192)
-def _match_keys(keys: tuple[str, ...], index: _Index) -> tuple[tuple[str, float], ...]:
-    """Scored candidates (code, confidence), best first."""
-    if not keys:
-        return ()
-    joined = "".join(keys)
-    if joined in index.learned:
-        return ((index.learned[joined], 1.0),)
-    leaf = keys[-1]
-    wants_rate = bool(_RATE_RE.search(leaf))
-    # For coverage, a flat header's trailing count word does not count: 乡镇司法所个数.
-    core = leaf
-    for suffix in _GENERIC_SUFFIXES:
-        if core.endswith(suffix) and len(core) > len(suffix) + 1:
-            core = core[: -len(suffix)]
-            break
-    scored: dict[str, tuple[float, float]] = {}
-    for sp in index.spellings:
-        if sp.code in scored and scored[sp.code][0] >= 1.0:
-            continue
-        is_rate = sp.code in index.ratio_codes
-        if wants_rate != is_rate:
-            continue  # a 率 header never maps to a count, nor a count header to a rate
-        if len(keys) == 1:
-            if sp.key not in leaf:
-                continue
-            if sp.key == leaf:
-                coverage = 1.0
-            else:
-                coverage = min(len(sp.key) / len(core), 0.99) if sp.key in core else 0.0
-                coverage = max(coverage, len(sp.key) / len(leaf))
-            if coverage < 0.5:
-                continue
-        else:
-            leaf_len = _pieces(sp.key, keys, len(keys) - 1)
-            if not leaf_len or leaf_len / len(leaf) < 0.5:
-                continue
-            used = sum(len(k) for k in keys if any(c in k for c in sp.key))
-            coverage = min(len(sp.key) / max(used, 1), 1.0)
-            if sp.key != joined:
-                coverage = min(coverage, 0.99)
-        confidence = round(0.5 + 0.5 * coverage, 3)
-        if sp.learned:
-            confidence = max(confidence, 0.95)
-        rank = (confidence, len(sp.key))
-        if sp.code not in scored or rank > scored[sp.code]:
-            scored[sp.code] = rank
-    ranked = sorted(scored.items(), key=lambda kv: kv[1], reverse=True)
-    return tuple((code, rank[0]) for code, rank in ranked)
+    return "".join(clean_path(lexicon(load_catalog()), [p for p in path if p]))
 
 
 def match_header(
@@ -215,43 +87,84 @@ def match_header(
     *,
     extra_spellings: Mapping[str, str] | None = None,
     default_unit: str | None = None,
+    context: Sequence[str] = (),
 ) -> HeaderMatch:
-    """The indicator a header (or a merged header path, top first) stands for; the most specific wins.
+    """The indicator a header (or a merged header path, top first) stands for.
 
-    `extra_spellings` maps spellings confirmed by analysts to indicator codes. `default_unit`
-    is the unit to assume when the header states none (from a "单位：万元" row).
+    `extra_spellings` maps answer keys (see answer_key) to indicator codes ('' for "not an
+    indicator"): analysts' answers, used only where the grammar is not certain. `default_unit`
+    is the unit to assume when the header states none (from a "单位：万元" row); `context` the
+    table's title lines and sheet name.
     """
-    extra = tuple(sorted((extra_spellings or {}).items()))
-    index = _index(catalog, extra)
-    keys = _clean_path(path)
-    candidates = _match_keys(keys, index)
-    parts = [path] if isinstance(path, str) else list(path)
-    unit = header_unit([p for p in parts if p])
-    if not candidates:
-        return HeaderMatch(None, 0.0, unit)
-    # Among equally good candidates, one whose unit fits the header's wins.
-    best_code, best_conf = candidates[0]
-    if unit is not None:
-        for code, conf in candidates:
-            if conf < best_conf - 0.05:
-                break
-            if unit_multiplier(unit, catalog.get(code).unit) is not None:
-                best_code, best_conf = code, conf
-                break
-    if len(candidates) > 1 and candidates[1][1] == best_conf and candidates[1][0] != best_code:
-        best_conf = round(best_conf - 0.2, 3)  # a tie between two indicators: not sure
-    target = catalog.get(best_code).unit
-    stated = unit or default_unit
-    multiplier, unit_ok = 1.0, True
-    if stated is not None:
-        m = unit_multiplier(stated, target)
-        if m is None:
-            unit_ok = unit is None  # an inapplicable default unit is simply ignored
-        else:
-            multiplier = m
-    if best_conf < MIN_CONFIDENCE:
-        return HeaderMatch(None, best_conf, unit, 1.0, candidates, True)
-    return HeaderMatch(best_code, best_conf, unit, multiplier, candidates, unit_ok)
+    parts = [path] if isinstance(path, str) else [p for p in path if p]
+    reading = read_header(parts, catalog, context=context, default_unit=default_unit)
+    own_unit = header_unit(parts)
+    if reading.status != CERTAIN and extra_spellings:
+        key = "".join(clean_path(lexicon(catalog), parts))
+        if key in extra_spellings:
+            return answered(catalog, extra_spellings[key], own_unit or default_unit, own_unit)
+    if reading.status == CERTAIN:
+        return HeaderMatch(
+            reading.code,
+            1.0,
+            own_unit,
+            reading.multiplier,
+            ((reading.code, 1.0),),
+            True,
+            CERTAIN,
+            reading.reason_zh,
+            reading.reason_en,
+        )
+    conf = 0.5 if reading.status == QUESTION else 0.0
+    return HeaderMatch(
+        None,
+        conf,
+        own_unit,
+        1.0,
+        tuple((code, conf) for code in reading.options),
+        True,
+        reading.status,
+        reading.reason_zh,
+        reading.reason_en,
+    )
+
+
+def answered(
+    catalog: Catalog, code: str | None, unit: str | None, own_unit: str | None
+) -> HeaderMatch:
+    """An analyst's answer as a match: the indicator in its unit, or "not an indicator"; an
+    answer whose unit cannot be converted is refused like the grammar's own matches."""
+    if not code or code not in catalog:
+        return HeaderMatch(
+            None,
+            1.0,
+            own_unit,
+            status=ANSWERED,
+            reason_zh="统计员答复：不是指标",
+            reason_en="answered: not an indicator",
+        )
+    ind = catalog.get(code)
+    factor = 1.0 if unit is None else unit_multiplier(unit, ind.unit)
+    if factor is None:
+        return HeaderMatch(
+            None,
+            0.0,
+            own_unit,
+            status=UNMAPPED,
+            reason_zh=f"统计员答复的{ind.name_zh}单位是“{ind.unit}”，与表头单位“{unit}”不能换算",
+            reason_en=f"the answer {ind.code} is in “{ind.unit}”, the header in “{unit}”: not convertible",
+        )
+    return HeaderMatch(
+        code,
+        1.0,
+        own_unit,
+        factor,
+        ((code, 1.0),),
+        True,
+        ANSWERED,
+        f"统计员答复：{ind.name_zh}",
+        f"answered by an analyst: {ind.code}",
+    )
 
 
 # --- comparison columns: last year's figure and the change against it -----------------------

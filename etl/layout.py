@@ -223,7 +223,8 @@ def _detect_block(
     header_rows = [h for h in range(r0, end + 1)]
     text_rows = [h for h in header_rows if h not in numbering]
     paths = _header_paths(rows, text_rows, sheet.merged, width)
-    columns = _assign_roles(paths, catalog, extra_spellings, units)
+    context = (*titles, *sheet_titles, sheet.name)
+    columns = _assign_roles(paths, catalog, extra_spellings, units, context)
 
     def first(role: str) -> int | None:
         return next((c.index for c in columns if c.role == role), None)
@@ -253,14 +254,18 @@ def _detect_block(
     elif why == "footer":
         notes, below = _after_footer(rows, stop, catalog, extra_spellings)
 
-    n_ind = sum(1 for c in columns if c.role == "indicator")
+    n_ind = sum(1 for c in columns if c.role in ("indicator", "question"))
     n_unmapped = sum(1 for c in columns if c.role == "unmapped")
     n_per = sum(1 for c in columns if c.role == "period_value")
     has_long = first("indicator_name") is not None and first("value") is not None
+    # indicators down, years across, no region column: a yearbook of the title's region
+    has_yearbook = first("indicator_name") is not None and n_per and region_col is None
     chosen = layout
     if layout is None or layout == "template":
         if has_long:
             chosen = "long"
+        elif has_yearbook:
+            chosen = "yearbook"
         elif n_per and n_per >= n_ind:
             chosen = "matrix"
         elif n_ind:
@@ -292,6 +297,11 @@ def _detect_block(
             table.layout = UNRECOGNISED
             return table
         table.confidence = 0.7 + region_score + (0.1 if table.period_col is not None else 0.0)
+    elif chosen == "yearbook":
+        if table.indicator_col is None or not n_per:
+            table.layout = UNRECOGNISED
+            return table
+        table.confidence = 0.8
     elif chosen == "matrix":
         if not n_per:
             table.layout = UNRECOGNISED

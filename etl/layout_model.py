@@ -13,7 +13,7 @@ from etl.readers import Sheet, col_letter
 from etl.template import TemplateMeta
 from lawstats.domain.periods import Period
 
-LAYOUTS = ("wide", "long", "matrix", "template")
+LAYOUTS = ("wide", "long", "matrix", "yearbook", "template")
 UNRECOGNISED = "unrecognised"  # a table below or beside another whose header names no indicator
 UNCERTAIN_BELOW = 0.6
 

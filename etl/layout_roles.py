@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from etl.cells import INVALID, normalize_unit, parse_cell, unit_dimension, unit_multiplier
@@ -33,7 +34,8 @@ _REGION_HINTS = ("地区", "县区", "区县", "市县", "县市", "单位名称
 CODE_KEYS = frozenset("地区代码 区划代码 行政区划代码 代码 地区编码 区划编码 code".split())
 PERIOD_KEYS = frozenset(
     "时间 期间 时期 统计期间 统计时间 报告期 报告期间 年份 年度 月份 统计月份 日期 填报期间 报表期间 "
-    "所属期 所属期间 期别 年月 统计年度 统计年份 季度 period".split()
+    "所属期 所属期间 期别 年月 统计年度 统计年份 季度 统计时段 时段 报告时段 所属时段 数据期间 "
+    "报送期间 填报时段 period".split()
 )
 INDICATOR_KEYS = frozenset(
     "指标 指标名称 项目 统计项目 统计指标 指标项 项目名称 指标项目 indicator".split()
@@ -49,6 +51,7 @@ _UNIT_ROW_RE = re.compile(
 _YEARISH_RE = re.compile(r"(19|20)\d{2}")
 
 
+@lru_cache(maxsize=65536)
 def role_of(text: str) -> str | None:
     """The non-indicator role a header names (region, period, indicator_name, value, unit...), if any."""
     key = header_key(text)
@@ -109,7 +112,10 @@ def _assign_roles(
     catalog: Catalog,
     extra: Mapping[str, str] | None,
     units: tuple[str, ...],
+    context: tuple[str, ...] = (),
 ) -> list[Column]:
+    """Each header column's role. An indicator column is one the grammar is certain of (or an
+    analyst answered); a question column one it offers indicators for but cannot decide."""
     columns: list[Column] = []
     for j, path in enumerate(paths):
         if not path:
@@ -122,24 +128,38 @@ def _assign_roles(
         if len(path) == 1 and (period := header_period(path[0])) is not None:
             columns.append(Column(j, path, "period_value", period=period))
             continue
-        compared = _comparison(path, columns, catalog, extra, units)
+        compared = _comparison(path, columns, catalog, extra, units, context)
         if compared is not None:
             columns.append(compared)
             continue
-        match = _match(path, catalog, extra, units)
+        match = _match(path, catalog, extra, units, context)
         if match.indicator_code is None and normalize_name(path[-1]).startswith(("其中", "含")):
             previous = next((c for c in reversed(columns) if c.role == "indicator"), None)
             if previous is not None:
-                match = _match((previous.path[-1], path[-1]), catalog, extra, units)
-        columns.append(Column(j, path, "indicator" if match.indicator_code else "unmapped", match))
-    # "单位" is the region column unless another column already is.
+                under = _match((*previous.path, path[-1]), catalog, extra, units, context)
+                if under.indicator_code or under.is_question or not match.is_question:
+                    match = under
+        columns.append(Column(j, path, column_role(match), match))
+    # "单位" is the region column unless another column already is, or the indicators are row
+    # labels (指标 | 单位 | 2022年 ...): then it is their unit.
     regionals = [c for c in columns if c.role == "region"]
-    if len(regionals) > 1:
+    if any(c.role == "indicator_name" for c in columns):
+        for c in regionals:
+            if header_key(c.path[-1]) == "单位":
+                c.role = "unit"
+    elif len(regionals) > 1:
         for c in regionals:
             if header_key(c.path[-1]) == "单位":
                 c.role = "unit"
                 break
     return columns
+
+
+def column_role(match: HeaderMatch) -> str:
+    """indicator (certain or answered), question (the analyst decides) or unmapped."""
+    if match.indicator_code:
+        return "indicator"
+    return "question" if match.is_question else "unmapped"
 
 
 def _comparison(
@@ -148,6 +168,7 @@ def _comparison(
     catalog: Catalog,
     extra: Mapping[str, str] | None,
     units: tuple[str, ...],
+    context: tuple[str, ...] = (),
 ) -> Column | None:
     """A 上年同期 / 同比 column (调解纠纷 › 上年同期, 上年同期调解案件数, or a bare 同比(%) beside
     its indicator's column): the indicator it compares, from what is left of its header, else
@@ -159,8 +180,12 @@ def _comparison(
         own_unit = header_unit([part])  # 去年同期（万元）
         rest = (*path[:k], *((found.rest,) if found.rest else ()), *path[k + 1 :])
         match = NO_MATCH
+        # a change in % or points is in its own unit, never the indicator's: 同比（%）› 调解纠纷
+        in_units = own_unit if found.mode not in ("pct", "pp") else None
         if rest:
-            match = _match((*rest, f"（{own_unit}）") if own_unit else rest, catalog, extra, units)
+            match = _match(
+                (*rest, f"（{in_units}）") if in_units else rest, catalog, extra, units, context
+            )
         if match.indicator_code is None and not found.rest:
             left = next(
                 (c for c in reversed(columns) if c.role in ("indicator", "comparison")), None
@@ -180,13 +205,19 @@ def _comparison(
 
 
 def _match(
-    path: tuple[str, ...], catalog: Catalog, extra: Mapping[str, str] | None, units: tuple[str, ...]
+    path: tuple[str, ...],
+    catalog: Catalog,
+    extra: Mapping[str, str] | None,
+    units: tuple[str, ...],
+    context: tuple[str, ...] = (),
 ) -> HeaderMatch:
-    match = match_header(list(path), catalog, extra_spellings=extra)
+    match = match_header(list(path), catalog, extra_spellings=extra, context=context)
     if match.indicator_code and match.unit is None and units:
         default = unit_for(catalog.get(match.indicator_code).unit, units)
         if default:
-            match = match_header(list(path), catalog, extra_spellings=extra, default_unit=default)
+            match = match_header(
+                list(path), catalog, extra_spellings=extra, default_unit=default, context=context
+            )
             match = replace(match, unit=default)
     return match
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from etl.cells import INVALID, parse_cell
@@ -16,6 +17,7 @@ from lawstats.domain.catalog import Catalog
 from lawstats.domain.text import normalize_text
 
 NUMBERING_TEXTS = frozenset("甲 乙 栏次 栏号".split())
+_DIGITS = frozenset("0123456789-+.０１２３４５６７８９")
 
 _FOOTER_RE = re.compile(
     r"^(填表人|填报人|制表人|制表|审核人|审核|审批人|负责人|单位负责人|统计负责人|分管领导|主管领导|"
@@ -28,6 +30,11 @@ def is_footer(raw: Any) -> bool:
     """A footer line: 填表人/审核人/填报日期/注：/数据来源：... or a note continued after full-width spaces."""
     if type(raw) is not str:
         return False
+    return _footer_text(raw)
+
+
+@lru_cache(maxsize=65536)
+def _footer_text(raw: str) -> bool:
     if raw.startswith(("\u3000", "  ")) and raw.strip():
         return True
     return bool(_FOOTER_RE.match(normalize_text(raw)))
@@ -64,8 +71,7 @@ def _is_header_row(
         for (_c, v), role in zip(cells, roles, strict=True)
         if role is None
         and type(v) is str
-        and (m := match_header(v, catalog, extra_spellings=extra)).indicator_code
-        and m.confidence >= 0.75
+        and ((m := match_header(v, catalog, extra_spellings=extra)).indicator_code or m.is_question)
     )
     n_per = sum(1 for _c, v in cells if header_period(v) is not None)
     all_text = all(type(v) is str and parse_cell(v).status == INVALID for _c, v in cells)
@@ -76,9 +82,13 @@ def _is_header_row(
 
 def _text_only(row: list[Any]) -> bool:
     """Two or more filled cells, every one text that is not a figure (a header or title row).
-    Checked on every data row: a row with a number in it is answered at its first number."""
+    Checked on every data row: a row with a number in it is answered at its first number (a
+    figure written as text that starts with a digit is looked for first)."""
     for v in row:
         if v is not None and type(v) is not str:
+            return False
+    for v in reversed(row):  # figures mostly stand to the right of their labels
+        if v and v[0] in _DIGITS and parse_cell(v).status != INVALID:
             return False
     n = 0
     for v in row:

@@ -10,7 +10,6 @@ import hashlib
 import sys
 import threading
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -18,8 +17,14 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from etl import load_checks
+from etl.cells import WITHDRAW
 from etl.extract import FactColumns, gc_paused, period_span
-from etl.problems import Problem, Report, make_problem
+from etl.load_result import UNREADABLE, LoadResult  # noqa: F401 - callers import them from here
+from etl.load_result import loaded as _loaded
+from etl.load_result import refused as _refused
+from etl.load_result import unchanged as _unchanged
+from etl.problems import Problem, make_problem
 from etl.store_failure import STORE_ERRORS, store_failure
 from lawstats import settings
 from lawstats.domain.catalog import Catalog, load_catalog
@@ -39,83 +44,25 @@ LARGE_CHANGE_PCT = 50.0
 LARGE_CHANGE_MIN_SIZE = 10.0
 
 
-@dataclass
-class LoadResult:
-    """What happened to one file; `status` is loaded | unchanged | refused | dry_run."""
-
-    filename: str
-    status: str
-    sha256: str
-    batch_id: int | None = None
-    facts_written: int = 0
-    facts_superseded: int = 0
-    facts_unchanged: int = 0
-    report: Report = field(default_factory=Report)
-    extraction: Any = None
-    preview: pd.DataFrame | None = None  # facts to write with the values they supersede
-    to_write: pd.DataFrame | None = None  # dry run: the facts a load would write (new + changed)
-    message_zh: str = ""
-    message_en: str = ""
-    reloaded: tuple[int, ...] = ()  # rolled-back batches of this same file (loaded again)
-
-    @property
-    def problems(self) -> list[Problem]:
-        return list(self.report.problems)
-
-    @property
-    def exit_code(self) -> int:
-        if self.status in ("loaded", "unchanged", "dry_run"):
-            return 0
-        if any(p.code in UNREADABLE for p in self.report.errors):
-            return 2
-        return 1
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.filename,
-            "status": self.status,
-            "batch_id": self.batch_id,
-            "facts_written": self.facts_written,
-            "facts_superseded": self.facts_superseded,
-            "facts_unchanged": self.facts_unchanged,
-            "sha256": self.sha256,
-            "message_zh": self.message_zh,
-            "message_en": self.message_en,
-            "counts": self.report.counts,
-            "problems": [p.to_dict() for p in self.report.problems],
-            "notes": self.notes(),
-        }
-
-    def notes(self) -> list[dict[str, str]]:
-        """What was recognised and checked without being stored (上年同期 / 同比 columns)."""
-        ex = self.extraction
-        if ex is None or not hasattr(ex, "comparison_notes"):
-            return []
-        return [
-            {"zh": zh, "en": en}
-            for zh, en in zip(ex.comparison_notes("zh"), ex.comparison_notes("en"), strict=True)
-        ]
-
-
-UNREADABLE = {"unreadable_file", "empty_file", "unsupported_type", "file_too_large"}
-
-
 FRAME_COLUMNS = FACT_COLUMNS  # the store rows a loader writes
 
 
 def facts_frame(extraction) -> pd.DataFrame:
-    """The data rows of an extraction as store rows (totals rows are checked, never stored)."""
+    """The data rows of an extraction as store rows (totals rows are checked, never stored);
+    a blank or not-reported cell is none (it does not erase), a cell marked 撤回 is one."""
     facts = FactColumns.of(extraction.facts)
     kind, kinds = facts.codes("row_kind")
     region, region_codes = facts.codes("region_code")
     period, spans = facts.codes("period", key=period_span)
+    status, statuses = facts.codes("status")
+    value = facts.numbers("value")
     keep = np.flatnonzero(
         _member(kinds, lambda k: k == "data")[kind]
         & _member(region_codes, lambda c: c is not None)[region]
         & _member(spans, lambda s: s is not None)[period]
+        & (~np.isnan(value) | _member(statuses, lambda s: s == WITHDRAW)[status])
     )
     indicator, indicator_codes = facts.codes("indicator_code")
-    value = facts.numbers("value")
     keep = _first_of_each_key(keep, region, period, indicator, value)
     period = period[keep]
     return pd.DataFrame(
@@ -341,8 +288,12 @@ def load_bytes(
     on_wait: Callable[[str], None] | None = None,
     catalog: Catalog | None = None,
     regions: RegionTable | None = None,
+    confirm_withdrawals: bool = False,
 ) -> LoadResult:
     """Extract, validate and (unless refused or a dry run) write one file as one batch.
+
+    Blanks change nothing; a cell marked 撤回 withdraws a stored figure only with
+    `confirm_withdrawals`; a file that would change nothing is refused (etl.load_checks).
 
     A database error while reading or writing (disk full, the server gone) refuses the file
     with the database's own words, after the transaction rolled back: the store is as it was."""
@@ -360,6 +311,7 @@ def load_bytes(
         on_wait=on_wait,
         catalog=catalog,
         regions=regions,
+        confirm_withdrawals=confirm_withdrawals,
     )
     try:
         return _load_bytes(engine, data, filename, **options)
@@ -389,6 +341,7 @@ def _load_bytes(
     on_wait: Callable[[str], None] | None,
     catalog: Catalog | None,
     regions: RegionTable | None,
+    confirm_withdrawals: bool,
 ) -> LoadResult:
     from etl.extract import extract_file
     from etl.readers import ReadError
@@ -439,6 +392,7 @@ def _load_bytes(
         result.report.add(exc.problem)
         return _refused(result)
     frame = facts_frame(extraction)
+    withdrawals = load_checks.withdrawals(extraction, frame, confirm_withdrawals or dry_run)
     # What the store has to say (same file loaded already? which facts are new, which change?
     # changes against last year, which only warn) is read from a snapshot in a thread while
     # validation runs here: no lock is held for either. Only the write below takes the lock.
@@ -449,6 +403,7 @@ def _load_bytes(
     try:
         report = validate(extraction, catalog, regions)
         report.extend(check_permissions(extraction, frame, allowed_regions, regions))
+        report.extend(withdrawals)
     finally:
         for thread in (snapshot, checks):
             thread.join()
@@ -459,7 +414,7 @@ def _load_bytes(
     result.report = report
     report.extend(checks.outcome())
     if frame.empty and report.ok:
-        report.add(make_problem("no_table", file=filename))
+        report.add(load_checks.empty_file_problem(extraction))
     if not report.ok or (strict and report.warnings):
         return _refused(result, strict=bool(strict and report.ok))
 
@@ -478,14 +433,19 @@ def _load_bytes(
         return result
 
     info = _batch_info(filename, sha, source_type, user, extraction, report)
-    with transaction(engine, on_wait=on_wait) as conn:
-        # checked again under the lock: another load may have committed since the snapshot
-        earlier = active_batch_with_hash(conn, sha)
-        if earlier is not None:
-            return _unchanged(result, earlier)
-        if get_meta(conn, DATA_VERSION_KEY) == version:
-            info.classified = classified  # no fact changed since: the write alone is locked
-        written = write_facts(conn, info, frame)
+    try:
+        with transaction(engine, on_wait=on_wait) as conn:
+            # checked again under the lock: another load may have committed since the snapshot
+            earlier = active_batch_with_hash(conn, sha)
+            if earlier is not None:
+                return _unchanged(result, earlier)
+            if get_meta(conn, DATA_VERSION_KEY) == version:
+                info.classified = classified  # no fact changed since: the write alone is locked
+            written = write_facts(conn, info, frame)
+            if not written.written:
+                raise load_checks.NothingChanged()  # rolls the empty batch back
+    except load_checks.NothingChanged:
+        return _refused(load_checks.nothing_changed(result, extraction, report))
     return _loaded(result, written)
 
 
@@ -573,59 +533,3 @@ def _listed(items: list[str], column: sa.Column) -> str | None:
     if len(text) > column.type.length:
         text = f"{items[0]} … {items[-1]}（{len(items)}）"[: column.type.length]
     return text
-
-
-def _loaded(result: LoadResult, written) -> LoadResult:
-    if written.batch_id is None:  # every figure equals the current one: no batch (#18)
-        result.status = "unchanged"
-        result.facts_unchanged = written.unchanged
-        held = "、".join(f"#{b}" for b in written.same_as) or "—"
-        result.message_zh = f"文件中的数据与已有数据（批次 {held}）完全相同，未新建批次"
-        result.message_en = f"every figure equals the stored one (batch {held}); no batch made"
-        return result
-    result.status = "loaded"
-    result.batch_id = written.batch_id
-    result.facts_written = written.written
-    result.facts_superseded = written.superseded
-    result.facts_unchanged = written.unchanged
-    result.preview = written.changes
-    result.message_zh = (
-        f"已导入为批次 {written.batch_id}：写入 {written.written} 条，替换 {written.superseded} 条，"
-        f"未变 {written.unchanged} 条"
-    )
-    result.message_en = (
-        f"loaded as batch {written.batch_id}: {written.written} written, {written.superseded} superseded,"
-        f" {written.unchanged} unchanged"
-    )
-    result.reloaded = tuple(written.reloaded)
-    if written.reloaded:  # the same file again after its rollback: a new batch, said so
-        earlier = "、".join(f"#{b}" for b in written.reloaded)
-        result.message_zh += f"（该文件曾作为批次 {earlier} 导入并已回滚，现重新导入）"
-        result.message_en += (
-            f" (this file was loaded as batch {earlier} and rolled back; loaded again)"
-        )
-    return result
-
-
-def _unchanged(result: LoadResult, earlier: int) -> LoadResult:
-    result.status = "unchanged"
-    result.batch_id = int(earlier)
-    result.message_zh = f"该文件已于批次 {earlier} 导入，未重复写入"
-    result.message_en = f"already loaded as batch {earlier}; nothing written"
-    return result
-
-
-def _refused(result: LoadResult, *, strict: bool = False) -> LoadResult:
-    result.status = "refused"
-    n_err = len(result.report.errors)
-    if strict:
-        result.message_zh = (
-            f"严格模式：有 {len(result.report.warnings)} 条警告，文件未导入，数据库未改动"
-        )
-        result.message_en = (
-            f"strict mode: {len(result.report.warnings)} warnings; file refused, database unchanged"
-        )
-    else:
-        result.message_zh = f"发现 {n_err} 个错误，文件未导入，数据库未改动"
-        result.message_en = f"{n_err} errors; file refused, database unchanged"
-    return result

@@ -60,8 +60,23 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     ),
     "no_table": ProblemType(
         ERROR,
-        "{where}没有找到数据表：需要一行表头（如“地区”和指标名称）和至少一行地区数据",
-        "{where}: no data table found: a header row (e.g. 地区 and indicator names) and at least one region row are needed",
+        "{where}没有找到数据表：需要一行表头（如“地区”和指标名称）和至少一行地区数据{seen}",
+        "{where}: no data table found: a header row (e.g. 地区 and indicator names) and at least one region row are needed{seen}",
+    ),
+    "nothing_to_load": ProblemType(
+        ERROR,
+        "文件中没有任何数字（单元格都是空白或未报送标记），未导入；已入库的数据未改动。空白表示本文件未填报，不会清除已有数据；如要撤回已入库的数字，请在该单元格填写“撤回”",
+        "The file holds no figure (every cell is blank or marked not reported): nothing was loaded and the stored figures are unchanged. A blank means this file does not say; to withdraw a stored figure, write 撤回 in its cell",
+    ),
+    "nothing_changed": ProblemType(
+        ERROR,
+        "文件中的数字与已入库的完全相同，没有可更新的内容，未导入",
+        "Every figure in the file equals the stored one: nothing would change, so nothing was loaded",
+    ),
+    "withdrawal_unconfirmed": ProblemType(
+        ERROR,
+        "{where}标记为“撤回”：将撤回已入库的{region_name}该项数字。撤回需要确认（上传页面勾选确认，或命令行加 --confirm-withdraw）",
+        "{where} is marked 撤回: the stored figure of {region_name} would be withdrawn. A withdrawal needs a confirmation (tick it on the upload page, or --confirm-withdraw on the command line)",
     ),
     "no_indicator": ProblemType(
         ERROR,
@@ -104,6 +119,11 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "{where}找不到统计期间：请在标题、工作表名或文件名中写明（如“2024年1-6月”），或上传时选择期间",
         "{where}: no reporting period found: state it in the title, sheet name or file name (e.g. 2024年1-6月) or choose it when uploading",
     ),
+    "period_contradiction": ProblemType(
+        ERROR,
+        "{where}：{source}写的期间是“{found}”，{other_source}写的是“{other}”，两者不一致，无法确定数据属于哪个期间。请核对后在上传时指定期间（命令行 --period）",
+        "{where}: the {source} says the period is “{found}”, the {other_source} says “{other}”; they disagree, so the period is not certain. Check it and give the period with the upload (--period on the command line)",
+    ),
     "bad_period": ProblemType(
         ERROR,
         "{where}的期间“{raw}”无法识别{hint}",
@@ -138,8 +158,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     ),
     "duplicate_conflict": ProblemType(
         ERROR,
-        "{where}的值{value}与{other_cell}的值{other_value}重复且不一致（同一地区、期间、指标）",
-        "{where}: value {value} conflicts with {other_value} in {other_cell} (same region, period and indicator)",
+        "{where}的值{value}与{other_cell}的值{other_value}重复且不一致（同一地区、期间、指标）：“{header}”和“{other_header}”都读作{indicator_name}（{why}）。请核对表头，或在上传页面把其中一列答复为别的指标或“不是指标”",
+        "{where}: value {value} conflicts with {other_value} in {other_cell} (same region, period and indicator): “{header}” and “{other_header}” are both read as {indicator_name} ({why}). Check the headers, or answer one of them as another indicator or “not an indicator” on the upload page",
     ),
     "duplicate_same_value": ProblemType(
         WARNING,
@@ -154,13 +174,18 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     # --- columns and units ---
     "unmapped_column": ProblemType(
         WARNING,
-        "{where}的表头“{header}”不是已知指标，该列未导入",
-        "{where}: header “{header}” is not a known indicator; the column was not imported",
+        "{where}的表头“{header}”未导入：{reason}",
+        "{where}: header “{header}” was not imported: {reason}",
+    ),
+    "mapping_question": ProblemType(
+        ERROR,
+        "{where}的表头“{header}”需要确认：{reason}。请选择它对应的指标（{options}）或“不是指标”",
+        "{where}: header “{header}” needs an answer: {reason}. Choose its indicator ({options}) or “not an indicator”",
     ),
     "unmapped_indicator": ProblemType(
         WARNING,
-        "{where}的指标“{raw}”不是已知指标，未导入",
-        "{where}: indicator “{raw}” is not known and was not imported",
+        "{where}的指标“{raw}”未导入：{reason}",
+        "{where}: indicator “{raw}” was not imported: {reason}",
     ),
     "unit_mismatch": ProblemType(
         WARNING,
@@ -233,13 +258,21 @@ class _Params(dict):
         return ""
 
 
-def _where(sheet: str | None, cell: str | None, column: str | None, label_en: str | None):
+def _where(
+    sheet: str | None,
+    cell: str | None,
+    column: str | None,
+    label_en: str | None,
+    row_label: str | None = None,
+):
     if cell:
         m = _CELL_RE.match(cell)
         if m:
             col, row = m.groups()
-            zh = f"第{row}行 {col}列" + (f"（{column}）" if column else "")
-            en = f"Row {row}, column {col}" + (
+            of_zh = f"（{row_label}）" if row_label else ""
+            of_en = f" ({row_label})" if row_label else ""
+            zh = f"第{row}行{of_zh} {col}列" + (f"（{column}）" if column else "")
+            en = f"Row {row}{of_en}, column {col}" + (
                 f" ({label_en or column})" if label_en or column else ""
             )
             return zh, en
@@ -291,11 +324,13 @@ def make_problem(
     region: str | None = None,
     indicator: str | None = None,
     column: str | None = None,
+    row_label: str | None = None,
     **params: Any,
 ) -> Problem:
-    """Build a Problem of a registered type; `column` (the header as written) names the column in messages."""
+    """Build a Problem of a registered type; `column` (the header as written) names the column
+    and `row_label` (the row's region as written) the row in messages."""
     ptype = PROBLEM_TYPES[code]
-    where_zh, where_en = _where(sheet, cell, column, indicator)
+    where_zh, where_en = _where(sheet, cell, column, indicator, row_label)
     # A parameter may come in two languages: hint_zh / hint_en fill {hint} in each template.
     common = {k: format_number(v) for k, v in params.items() if not k.endswith(("_zh", "_en"))}
     common.setdefault("column", column or "")

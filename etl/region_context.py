@@ -60,7 +60,9 @@ def _context_of(codes: set[str], regions: RegionTable, allow_county: bool = Fals
 
 
 def _infer_context(codes: list[str], regions: RegionTable) -> str | None:
-    """The city (else province) that most of the resolved rows share."""
+    """The city (else province) the resolved rows lie in: the one most rows share when every
+    row lies in it (or is it), else the smallest region that holds every row (a province's file
+    listing the counties of several cities)."""
     if len(codes) < 2:
         return None
     lines = [[a.code for a in regions.ancestors(code)[:2]] for code in codes]
@@ -68,9 +70,18 @@ def _infer_context(codes: list[str], regions: RegionTable) -> str | None:
         parents = Counter(line[depth - 1] for line in lines if len(line) >= depth)
         if parents:
             parent, n = parents.most_common(1)[0]
-            if n >= 0.6 * len(codes):
+            if n >= 0.6 * len(codes) and all(
+                c == parent or regions.is_within(c, parent) for c in codes
+            ):
                 return parent
-    return None
+    chains = [[a.code for a in reversed(regions.ancestors(code))] for code in codes]
+    common = None
+    for depth in range(min(len(ch) for ch in chains)):
+        found = {ch[depth] for ch in chains}
+        if len(found) != 1:
+            break
+        common = found.pop()
+    return common
 
 
 def _resolve_context(value: str | None, regions: RegionTable) -> str | None:

@@ -57,7 +57,18 @@ class _Validator:
             kw.setdefault("region", fact.region_code or fact.region_text)
             kw.setdefault("indicator", fact.indicator_code)
             kw.setdefault("column", fact.header)
+            kw.setdefault("row_label", fact.region_text)  # the row's region, as written
         self.report.add(make_problem(code, file=self.x.filename, **kw))
+
+    def column_reason(self, fact: CandidateFact) -> tuple[str, str]:
+        """Why a fact's column was read as its indicator (the header grammar's reason)."""
+        letter = fact.cell.rstrip("0123456789")
+        for t in self.x.tables:
+            if t.sheet == fact.sheet:
+                for c in t.columns:
+                    if c.col_letter == letter and c.indicator_code == fact.indicator_code:
+                        return c.reason_zh, c.reason_en
+        return "", ""
 
     def run(self) -> Report:
         self.check_tables()
@@ -98,14 +109,22 @@ class _Validator:
                         "region_outside_context", raw=row.region_text, context=ctx_name, **where
                     )
             header_row = table.header_rows[-1] if table.header_rows else None
-            for col in table.columns:
-                if col.role == "unmapped":
-                    self.add(
-                        "unmapped_column",
-                        sheet=table.sheet,
-                        cell=f"{col.col_letter}{header_row}" if header_row else None,
-                        header=col.header_text or "（无表头）",
-                    )
+            for col in (*table.columns, *table.labels):
+                if col.role not in ("unmapped", "question"):
+                    continue
+                names = [self.catalog.get(c) for c in col.options if c in self.catalog]
+                unmapped = "unmapped_indicator" if col.cell else "unmapped_column"
+                self.add(
+                    unmapped if col.role == "unmapped" else "mapping_question",
+                    sheet=table.sheet,
+                    cell=col.cell or (f"{col.col_letter}{header_row}" if header_row else None),
+                    header=col.header_text or "（无表头）",
+                    raw=col.header_text,
+                    reason_zh=col.reason_zh or "不是已知指标",
+                    reason_en=col.reason_en or "not a known indicator",
+                    options_zh="、".join(i.name_zh for i in names),
+                    options_en=", ".join(i.code for i in names),
+                )
             if table.period is None and table.period_source != "column" and table.rows:
                 self.add("no_period", sheet=table.sheet)
 
@@ -160,12 +179,21 @@ class _Validator:
         for pos in repeated.tolist():
             f, seen = self.facts.fact(int(sel[pos])), self.facts.fact(first_of[int(key[pos])])
             if abs(seen.value - f.value) > 1e-9:
+                why_zh, why_en = self.column_reason(f)
+                other_zh, other_en = self.column_reason(seen)
+                name = self.catalog.get(f.indicator_code)
                 self.add(
                     "duplicate_conflict",
                     f,
                     value=f.value,
                     other_value=seen.value,
                     other_cell=_other(seen, f),
+                    header=f.header,
+                    other_header=seen.header,
+                    indicator_name_zh=name.name_zh,
+                    indicator_name_en=name.code,
+                    why_zh="；".join(x for x in (why_zh, other_zh) if x) or "同一写法",
+                    why_en="; ".join(x for x in (why_en, other_en) if x) or "the same spelling",
                 )
             else:
                 self.add("duplicate_same_value", f, value=f.value, other_cell=_other(seen, f))

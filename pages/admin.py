@@ -192,6 +192,10 @@ with tab_spellings:
                     catalog.get(c).name(ui.lang()) if c in catalog else c
                     for c in spellings["indicator_code"]
                 ],
+                tr("admin_col_scope"): [
+                    tr("admin_scope_all") if pd.isna(u) else regions.full_name(u)
+                    for u in spellings["unit_code"]
+                ],
                 tr("admin_col_by"): spellings["created_by"],
                 tr("admin_col_at"): spellings["created_at"],
                 tr("admin_col_status"): [
@@ -217,6 +221,12 @@ with tab_spellings:
                 try:
                     gone = ws.revoke_spelling(engine, admin, revoke_id)
                     _done(tr("admin_revoked", spelling=md_escape(gone)))  # text from a file
+                except ws.WorkspaceError as exc:
+                    st.error(_message(exc))
+            if st.button(tr("admin_promote"), key="admin_promote"):  # audited (#16 item 2)
+                try:
+                    spread = ws.promote_spelling(engine, admin, revoke_id)
+                    _done(tr("admin_promoted", spelling=md_escape(spread)))
                 except ws.WorkspaceError as exc:
                     st.error(_message(exc))
 

@@ -70,7 +70,7 @@ if st.button(tr("backfill_read"), type="primary", key="bf_read"):
             region=region_text.strip() or None,
             period=period_text.strip() or None,
             report_date=report_date,
-            extra_spellings=rv.learned_spellings(ui.engine()),
+            extra_spellings=rv.learned_spellings(ui.engine(), user.regions),
         )
     except (ReadError, ExtractError) as exc:
         st.error(tr("backfill_read_error", msg=exc.message_zh if lang == "zh" else exc.message_en))
@@ -218,7 +218,13 @@ if result.unrecognised:
             else:
                 wording = words.strip() or by_id[uid].label
                 if remember and wording:
-                    ws.remember_spellings(ui.engine(), {wording: code}, actor=user.username)
+                    ws.remember_spellings(
+                        ui.engine(),
+                        {wording: code},
+                        actor=user.username,
+                        unit_code=result.region_code or next(iter(user.regions), None),
+                        template_key=rv.TEXT_TEMPLATE,
+                    )
                     st.session_state["bf_notice"] = tr(
                         "backfill_remembered", words=wording, indicator=catalog.get(code).name(lang)
                     )

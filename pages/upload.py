@@ -5,6 +5,7 @@ through the one ETL pipeline (etl.load.load_bytes).
 """
 
 import hashlib
+from dataclasses import replace
 
 import streamlit as st
 
@@ -162,6 +163,49 @@ def _mapping(key: str, result, options: ws.UploadOptions) -> ws.UploadOptions:
     return options
 
 
+def _questions(key: str, result, options: ws.UploadOptions) -> ws.UploadOptions:
+    """A form with one choice per question of the header grammar; the answers go into the
+    options (the preview runs again with them) and are remembered when the file loads."""
+    questions = result.questions()
+    if not questions:
+        return options
+    catalog = load_catalog()
+    st.markdown(f"**{tr('up_questions')}**")
+    st.caption(tr("up_questions_help"))
+    chosen = dict(options.mapping)
+    pick, none = "?", ""
+
+    def label(code: str) -> str:
+        if code == pick:
+            return tr("up_question_pick")
+        if code == none:
+            return tr("up_not_indicator")
+        ind = catalog.get(code)
+        return f"{ind.name(ui.lang())}（{ind.unit}）"
+
+    with st.form(f"questions_{key}"):
+        answers = {}
+        for i, q in enumerate(questions):
+            reason = q["reason_en"] if ui.lang() == "en" else q["reason_zh"]
+            st.markdown(
+                f"{md_escape(tr('up_question_label', column=q['column'], header=q['header']))}"
+                f"  \n{md_escape(reason)}"
+            )
+            offered = [c for c in q["options"] if c in catalog]
+            others = [c for c in catalog.codes if c not in offered]
+            answers[q["header"]] = st.selectbox(
+                tr("up_col_map_to"),
+                [pick, *offered, none, *others],
+                format_func=label,
+                key=f"q_{key}_{i}",
+                label_visibility="collapsed",
+            )
+        if st.form_submit_button(tr("up_apply_answers"), type="primary"):
+            chosen.update({h: c for h, c in answers.items() if c != pick})
+            return options.with_mapping(chosen)
+    return options
+
+
 def _report(key: str, result, data: bytes, name: str) -> None:
     st.markdown(f"**{tr('up_report')}**")
     counts = result.report.counts
@@ -278,8 +322,17 @@ def _commit(key: str, result, data: bytes, name: str, options: ws.UploadOptions)
         return
     warnings = result.report.warnings
     confirmed = True
+    withdrawn = ws.withdrawals_frame(result, ui.lang())
+    if not withdrawn.empty:  # cells marked 撤回: say what goes, and ask
+        st.warning(tr("up_withdrawals", n=len(withdrawn)))
+        st.dataframe(withdrawn, hide_index=True)
+        agreed = st.checkbox(tr("up_confirm_withdrawals"), key=f"withdraw_{key}")
+        options = replace(options, confirm_withdrawals=agreed)
+        confirmed = agreed
     if warnings:
-        confirmed = st.checkbox(tr("up_confirm_warnings", n=len(warnings)), key=f"confirm_{key}")
+        confirmed = confirmed and st.checkbox(
+            tr("up_confirm_warnings", n=len(warnings)), key=f"confirm_{key}"
+        )
     remember = True
     if options.mapping:
         remember = st.checkbox(tr("up_remember"), value=True, key=f"remember_{key}")
@@ -383,7 +436,9 @@ def _check(key: str, data: bytes, name: str) -> None:
         st.error(tr("up_file_error", message=md_escape(f"{type(exc).__name__}: {exc}"[:300])))
         return
     _detected(result)
-    new_options = _mapping(key, result, options)
+    new_options = _questions(key, result, options)
+    if new_options == options:
+        new_options = _mapping(key, result, options)
     if new_options != options:
         st.session_state[opts_key] = new_options
         st.rerun()

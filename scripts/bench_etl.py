@@ -1,12 +1,15 @@
 """Benchmark (not a test): a 3,000-row x 120-column .xlsx loaded end to end vs raw reads of it.
 
-Usage: python scripts/bench_etl.py [--repeat 3]
+Usage: python scripts/bench_etl.py [--repeat 3] [--long-only] [--code DIR]
 Prints median seconds of: the pandas+calamine raw read (the yardstick), the pandas+openpyxl raw
 read, the ETL stages (read, extract + validate, write) and the end-to-end load
 (etl.load.load_bytes: read, extract, validate, write to DuckDB as one batch) into an empty store,
 with the ratios measured in this one run. Creating the empty store (schema, region and catalog
 tables) happens before the clock starts and is printed on its own line; so is a second load of
 a changed copy of the workbook into a store that holds the first (the supersede path).
+Then a 100,008-row long CSV against pandas.read_csv (bench_long_csv; alone with --long-only).
+`--code DIR`: time the code of another checkout (e.g. an earlier commit unpacked with
+`git archive REV | tar -x -C DIR`) on the same files, for a before/after in one session.
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if "--code" in sys.argv:  # another checkout's etl and lawstats (the files are made by this one)
+    _at = sys.argv.index("--code")
+    sys.path.insert(0, str(Path(sys.argv[_at + 1]).resolve()))
+    del sys.argv[_at : _at + 2]
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -71,9 +78,22 @@ def make_workbook(
 
 
 def add_ratios(cols: dict[str, np.ndarray]) -> None:
-    """The catalog's ratio columns from their parts (as a county computes them, in %)."""
-    for ind in load_catalog():
-        if ind.kind == "ratio":
+    """Every part below its whole (data/indicator_parts.csv) and every numerator below its
+    denominator, whatever the catalog adds (parts of parts until nothing changes); then the
+    catalog's ratio columns from their parts (as a county computes them, in %)."""
+    catalog = load_catalog()
+    inds = list(catalog)
+    below = dict(catalog.parts)
+    below.update({i.numerator: i.denominator for i in inds if i.kind == "ratio"})
+    below = {p: w for p, w in below.items() if p in cols and w in cols}
+    for _ in range(len(below) + 1):
+        over = [(p, w) for p, w in below.items() if (cols[p] > cols[w]).any()]
+        for part, whole in over:
+            cols[part] = np.floor(cols[whole] * 0.3)
+        if not over:
+            break
+    for ind in inds:
+        if ind.kind == "ratio" and ind.numerator in cols and ind.denominator in cols:
             cols[ind.code] = np.round(cols[ind.numerator] / cols[ind.denominator] * 100.0, 1)
 
 
@@ -231,7 +251,95 @@ def main() -> None:
     loads = ", ".join(f"{t:.2f}" for t in seconds[steps[4][0]])
     print(f"\nraw read per round: {raws} s; end to end per round: {loads} s")
     work.cleanup()
+    bench_long_csv(args.repeat)
+
+
+# --- a long layout: one figure per row -------------------------------------------------------
+
+LONG_ROWS = 100_000
+LONG_INDICATORS = ("mediation_cases", "prelitigation_cases", "legal_aid_cases")
+
+
+def make_long_csv() -> bytes:
+    """A long CSV (地区, 时间, 指标, 数值, 单位) of at least LONG_ROWS rows: counties by full
+    name, the twelve months of 2024, three indicators by their catalog names, GB18030."""
+    catalog, regions = load_catalog(), load_regions()
+    counties = [r for r in regions if r.level == "county" and r.is_official]
+    per_county = 12 * len(LONG_INDICATORS)
+    names = [regions.full_name(r.code) for r in counties[: -(-LONG_ROWS // per_county)]]
+    rng = np.random.default_rng(11)
+    lines = ["地区,时间,指标,数值,单位"]
+    for name in names:
+        for month in range(1, 13):
+            for code in LONG_INDICATORS:
+                ind = catalog.get(code)
+                lines.append(
+                    f"{name},2024年{month}月,{ind.name_zh},{rng.integers(0, 900)},{ind.unit}"
+                )
+    return ("\n".join(lines) + "\n").encode("gb18030")
+
+
+def bench_long_csv(repeat: int = 3) -> dict[str, float]:
+    """The long CSV read by pandas.read_csv (the yardstick) and by the ETL: extract + validate,
+    and the whole load into an empty DuckDB; medians and the per-round ratios."""
+    from etl.extract import extract_file
+    from etl.load import load_bytes
+    from etl.validate import validate
+    from lawstats.store import get_engine
+
+    data = make_long_csv()
+    catalog, regions = load_catalog(), load_regions()
+    work = tempfile.TemporaryDirectory()
+    n = len(data.splitlines()) - 1
+    print(f"\nlong CSV: {n} rows (地区, 时间, 指标, 数值, 单位), {len(data) / 2**20:.1f} MiB")
+
+    def raw(_):
+        return pd.read_csv(io.BytesIO(data), encoding="gb18030")
+
+    def extract_and_validate(_):
+        ex = extract_file(data, "long.csv", catalog=catalog, regions=regions)
+        return ex, validate(ex, catalog, regions)
+
+    def load(engine):
+        return load_bytes(engine, data, "long.csv", catalog=catalog, regions=regions)
+
+    made = iter(range(10**6))
+    steps = [
+        ("pandas.read_csv, raw read (the yardstick)", raw, None),
+        ("etl: read + extract + validate", extract_and_validate, None),
+        (
+            "end to end: load_bytes into an empty DuckDB",
+            load,
+            lambda: get_engine(str(Path(work.name) / f"long{next(made)}.duckdb")),
+        ),
+    ]
+    seconds: dict[str, list[float]] = {label: [] for label, _f, _s in steps}
+    results: dict[str, object] = {}
+    for _ in range(repeat):
+        for label, fn, setup in steps:
+            arg = setup() if setup is not None else None
+            t0 = time.perf_counter()
+            results[label] = fn(arg)
+            seconds[label].append(time.perf_counter() - t0)
+    res = results[steps[2][0]]
+    print(f"load status: {res.status}, facts written: {res.facts_written}")
+    raw_median = statistics.median(seconds[steps[0][0]])
+    print("\n| step | seconds | × pandas.read_csv |\n|---|---|---|")
+    out = {}
+    for label, _f, _s in steps:
+        ratio = statistics.median(
+            [t / r for t, r in zip(seconds[label], seconds[steps[0][0]], strict=True)]
+        )
+        out[label] = ratio
+        print(f"| {label} | {statistics.median(seconds[label]):.2f} | {ratio:.1f} |")
+    print(f"(raw read median {raw_median:.3f} s)")
+    work.cleanup()
+    return out
 
 
 if __name__ == "__main__":
-    main()
+    if "--long-only" in sys.argv:
+        sys.argv.remove("--long-only")
+        bench_long_csv()
+    else:
+        main()

@@ -6,7 +6,9 @@ report, downloads the annotated copy (comments checked with openpyxl), uploads t
 file, commits, sees the figure on 总览, rolls the batch back and sees the old figure again; a
 file touching 麦积区 is refused and the database stays as it was. On a pristine demo copy the
 demo admin uploads through the real file input: that first real batch ends demo mode, the
-demo accounts are disabled and the admin is sent to the login form with the reason.
+demo accounts are disabled and the admin is sent to the login form with the reason. The
+analyst answers a mapping question (a bare 办结 column) and commits; next month's file of the
+same shape loads without a question.
 """
 
 from __future__ import annotations
@@ -330,3 +332,56 @@ def test_a_hostile_upload_leaves_the_server_up(served, tmp_path):
     choose_file(page, county_file(tmp_path, "秦州区.xlsx", [("秦州区", 2468)]))
     page.wait_for_selector("text=新增数据 1 条", timeout=TIMEOUT)  # the next file is read
     assert batch_count(served["db"]) == batches
+
+
+def question_file(tmp_path, month: int) -> str:
+    """秦州区's legal-aid and reconsideration form: a bare 办结 column could be either."""
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    sheet.title = "Sheet1"
+    sheet.append([f"2024年{month}月秦州区法律援助和行政复议工作统计表"])
+    sheet.append(["地区", "法律援助案件（件）", "办结（件）"])
+    sheet.append(["秦州区", 40 + month, 30 + month])
+    path = tmp_path / f"秦州区_{month}月.xlsx"
+    wb.save(path)
+    return str(path)
+
+
+@pytest.mark.parametrize("real_accounts", [True])
+def test_mapping_question_answered_then_next_month_loads_without_one(served, tmp_path):
+    """#17 item 2 in a real browser: upload a file with an uncertain column, answer the
+    question, commit; next month's file of the same shape asks nothing."""
+    page = served["page"]
+    log_in(served, REAL_ANALYST, REAL_PASSWORD)
+    go(page, "数据上报", '[data-testid="stFileUploader"]')
+    batches = batch_count(served["db"])
+    choose_file(page, question_file(tmp_path, 5))
+    assert "需要您确认的表头" in body(page)
+    assert "可能是法律援助结案件数、行政复议办结件数" in body(page)
+    assert page.get_by_role("button", name="确认导入").count() == 0  # blocked until answered
+    page.screenshot(path=str(SCREENSHOTS / "upload_question.png"))
+    form = page.locator('[data-testid="stForm"]', has=page.get_by_role("button", name="应用答复"))
+    form.locator('[data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="法律援助结案件数（件）").click()
+    wait_idle(page, timeout_ms=TIMEOUT)
+    form.get_by_role("button", name="应用答复").click()
+    page.wait_for_selector("text=需要您确认的表头", state="detached", timeout=TIMEOUT)
+    wait_idle(page, timeout_ms=TIMEOUT)
+    page.screenshot(path=str(SCREENSHOTS / "upload_answered.png"))
+    # the demo copy has 秦州区's May figures: both are replaced
+    page.wait_for_selector("text=替换已有数据 2 条", timeout=TIMEOUT)
+    assert "需要您确认的表头" not in body(page)
+    commit(page)
+    assert batch_count(served["db"]) == batches + 1
+    remove_files(page)
+    # next month's file of the same shape: the answer applies by itself
+    choose_file(page, question_file(tmp_path, 6))
+    assert "需要您确认的表头" not in body(page)
+    assert "替换已有数据 2 条" in body(page)
+    commit(page)
+    assert batch_count(served["db"]) == batches + 2
+    with store.connect(store.get_engine(served["db"])) as conn:
+        rows = conn.execute(
+            sa.select(store.header_spellings.c.indicator_code, store.header_spellings.c.unit_code)
+        ).all()
+    assert [tuple(r) for r in rows] == [("legal_aid_closed", QINZHOU)]

@@ -49,8 +49,9 @@ def test_refused_file_leaves_no_trace_and_no_gap_in_batch_numbers(tmp_path):
     refused = load(engine, "negative_count.xlsx")
     assert refused.status == "refused"
     assert snapshot(engine) == before
-    # (a file with new figures: one whose figures equal the stored ones makes no batch, #18)
-    nxt = load(engine, "title_unit_footer_rows.xlsx")
+    same = load(engine, "unmapped_column.xlsx")  # wide_simple's figures again: changes nothing
+    assert same.report.codes()[-1] == "nothing_changed" and snapshot(engine) == before
+    nxt = load(engine, "multi_sheet.xlsx")
     assert nxt.status == "loaded" and nxt.batch_id == first.batch_id + 1
 
 

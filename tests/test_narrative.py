@@ -58,6 +58,8 @@ def test_lvliang_seed_gives_exactly_the_catalog_figures():
         (LVLIANG, "2023年", "mediation_orgs", 2667.0, False),
         (LVLIANG, "2023年", "prelitigation_cases", 4000.0, True),
         (LVLIANG, "2023年", "law_ambassadors", 21000.0, True),
+        # 公职律师增至146名: the second edition of the catalog has government lawyers (a level)
+        (LVLIANG, "2023年", "government_lawyers", 146.0, False),
     }
     orgs = only(result, "mediation_orgs")
     assert orgs.sentence.endswith("全市共有各类调解组织2667个。")
@@ -69,7 +71,9 @@ def test_lvliang_seed_gives_exactly_the_catalog_figures():
 def test_lvliang_figures_without_an_indicator_are_listed_not_stored():
     result = extract_text(SEED.read_text(encoding="utf-8"))
     unrec = {u.raw: u for u in result.unrecognised}
-    assert unrec["146名"].label == "公职律师" and unrec["146名"].reason == "no_indicator"
+    # 引进律所5个、律师42名: brought in this year, not the number of law firms or lawyers
+    assert unrec["5个"].reason == "stock_change" and unrec["5个"].indicator_code == "law_firms"
+    assert "42名" in unrec
     # "2023年1个调解组织和2名调解员受到司法部表彰": an award, not the count of mediators
     assert "2名" in unrec and "1名" in unrec
     assert not any(c.indicator_code == "mediators" for c in result.candidates)
@@ -407,7 +411,7 @@ def test_a_learned_spelling_makes_a_candidate():
 
 
 def test_mapping_an_unrecognised_figure_by_hand():
-    result = extract_text("天水市2024年工作总结\n全市化解矛盾纠纷500件，公职律师12名。")
+    result = extract_text("天水市2024年工作总结\n全市化解矛盾纠纷500件，志愿者12名。")
     uid = next(u.id for u in result.unrecognised if u.raw == "500件")
     cand = map_unrecognised(result, uid, "mediation_cases")
     assert (cand.region_code, cand.period, cand.value) == (TIANSHUI, Y2024, 500)
@@ -470,6 +474,7 @@ def test_cli_extract_json_shape(capsys):
         "mediation_orgs",
         "prelitigation_cases",
         "law_ambassadors",
+        "government_lawyers",
     }
     for r in rows:
         assert {
@@ -657,3 +662,17 @@ def test_overview_cards_flag_report_text_figures(store_url, tmp_path):
     assert all("来源：文字报告" in c.flags for c in cards if c.value is not None)
     plain = dashboard.overview_cards(frame, pd.DataFrame())
     assert not any("来源：文字报告" in c.flags for c in plain)
+
+
+def test_prose_is_read_with_the_header_grammar():
+    """One recogniser (#17 item 7): the words before a figure are read like a column header,
+    and the grammar's narrowing and change words refuse a figure as they refuse a column."""
+    text = (
+        "天水市2024年人民调解工作总结\n"
+        "全市调解各类民间纠纷13287件。1万余名人民调解员参加网络培训。全市新聘调解员120名。"
+    )
+    result = extract_text(text)
+    assert facts(result) == {(TIANSHUI, "2024年", "mediation_cases", 13287.0, False)}
+    cases = only(result, "mediation_cases")
+    assert cases.label == "调解各类民间纠纷"
+    assert not any(c.indicator_code == "mediators" for c in result.candidates)

@@ -450,7 +450,12 @@ def test_a_store_from_an_earlier_version_gets_a_new_summary(tmp_path):
     con.execute("CREATE TABLE summary_dirty (y SMALLINT, indicator_code VARCHAR)")
     # as the earlier version left its stores: no Alembic revision, meta schema_version "1"
     con.execute("DROP TABLE alembic_version")
-    con.execute("DROP TABLE fact_history")  # added by revision 0002
+    con.execute("DROP TABLE fact_history")  # added by revision 0002 (fact_history)
+    for column in (
+        "unit_code",
+        "template_key",
+    ):  # added by revision 0004 (answers per unit and template)
+        con.execute(f"ALTER TABLE header_spellings DROP COLUMN {column}")
     con.execute("DELETE FROM meta WHERE key = 'schema_version'")
     con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
     con.close()

@@ -408,6 +408,84 @@ def test_mapping_an_unknown_column(real_db):
     assert ws.list_spellings(real_db)["spelling"].tolist() == ["化解矛盾数（件）"]
 
 
+def question_file(month: int) -> bytes:
+    """A 天水市 legal-aid and reconsideration form whose bare 办结 column could be either."""
+    title = f"2024年{month}月天水市法律援助和行政复议工作统计表"
+    headers = ["地区", "法律援助案件（件）", "办结（件）"]
+    rows = [[name, 40 + i, 30 + i] for i, name in enumerate(["秦州区", "麦积区", "清水县"])]
+    return wide_xlsx(rows, title=title, headers=headers)
+
+
+def test_a_mapping_question_is_answered_then_remembered_for_the_next_month(real_db):
+    at = upload(run(UPLOAD, user="tianshui"), "may.xlsx", question_file(5))
+    assert t("up_questions") in texts(at)
+    assert "可能是法律援助结案件数、行政复议办结件数" in texts(at)
+    assert t("up_commit") not in [b.label for b in at.button]  # blocked until answered
+    at.selectbox(key=next(s.key for s in at.selectbox if (s.key or "").startswith("q_"))).select(
+        "legal_aid_closed"
+    )
+    submit = next(b for b in at.button if b.label == t("up_apply_answers"))
+    submit.click().run()
+    ok(at)
+    assert t("up_questions") not in texts(at)
+    assert {m.label: m.value for m in at.metric}[t("up_to_write")] == "6"
+    button(at, t("up_commit")).click().run()
+    ok(at)
+    from lawstats.workflow import workspace as ws
+
+    remembered = ws.list_spellings(real_db)
+    assert remembered[["spelling", "indicator_code", "unit_code"]].values.tolist() == [
+        ["办结（件）", "legal_aid_closed", TIANSHUI]
+    ]
+    # next month's file of the same shape: no question, the answer applies by itself
+    june = upload(run(UPLOAD, user="tianshui"), "june.xlsx", question_file(6))
+    assert t("up_questions") not in texts(june)
+    assert {m.label: m.value for m in june.metric}[t("up_to_write")] == "6"
+
+
+def test_admin_promotes_an_answer_on_the_admin_page(real_db):
+    from lawstats.workflow import workspace as ws
+
+    ws.remember_spellings(
+        real_db, {"办结（件）": "legal_aid_closed"}, actor="tianshui", unit_code=TIANSHUI,
+        template_key="t",
+    )  # fmt: skip
+    at = run(ADMIN, user="boss")
+    at.button(key="admin_promote").click().run()
+    ok(at)
+    assert t("admin_promoted", spelling="办结（件）") in [x.value for x in at.success]
+    spellings = ws.list_spellings(real_db)
+    assert spellings["unit_code"].isna().tolist() == [True, False]  # newest first: promoted
+    with store.connect(real_db) as conn:
+        actions = [r[0] for r in conn.execute(sa.select(store.audit_log.c.action))]
+    assert "spelling_promote" in actions
+    # the same question in another unit's file is answered by the promoted answer
+    dingxi = wide_xlsx(
+        [["安定区", 40, 30]],
+        title="2024年5月定西市法律援助和行政复议工作统计表",
+        headers=["地区", "法律援助案件（件）", "办结（件）"],
+    )
+    other = upload(run(UPLOAD, user="boss"), "dx.xlsx", dingxi)
+    assert t("up_questions") not in texts(other)
+
+
+def test_a_withdrawal_needs_the_confirmation(real_db):
+    at = upload(run(UPLOAD, user="tianshui"), "w.xlsx", wide_xlsx(tianshui_rows()))
+    button(at, t("up_commit")).click().run()
+    ok(at)
+    rows = tianshui_rows()
+    rows[0][3] = "撤回"  # 秦州区 调解纠纷
+    again = upload(run(UPLOAD, user="tianshui"), "w2.xlsx", wide_xlsx(rows))
+    assert t("up_withdrawals", n=1) in texts(again)
+    assert button(again, t("up_commit")).disabled
+    again.checkbox(key=next(c.key for c in again.checkbox if c.key.startswith("withdraw_"))).check()
+    again.run()
+    button(again, t("up_commit")).click().run()
+    ok(again)
+    frame = figures(real_db, [QINZHOU], parse_period("2024年"), ["mediation_cases"], compare=False)
+    assert frame["value"].isna().all()
+
+
 # --------------------------------------------------------------------------- data and admin pages
 
 

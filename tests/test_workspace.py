@@ -221,30 +221,68 @@ def test_mapping_a_column_and_remembering_it(engine, people):
     assert ws.mapping_frame(after).query("column == 'D'")["indicator_code"].tolist() == [
         "mediation_cases"
     ]
-    assert ws.learned_spellings(engine) == {}  # a preview remembers nothing
+    assert ws.list_spellings(engine).empty  # a preview remembers nothing
     loaded = ws.commit(engine, people["city"], data, "m.xlsx", options, confirm_warnings=True)
     assert loaded.status == "loaded"
     assert value(engine, QINZHOU, "mediation_cases") == 1000.0
     spellings = ws.list_spellings(engine)
-    assert spellings[["spelling", "indicator_code", "created_by", "active"]].values.tolist() == [
-        ["化解矛盾数（件）", "mediation_cases", "tianshui", True]
+    template = loaded.extraction.tables[0].template_key
+    assert spellings[
+        ["spelling", "indicator_code", "created_by", "active", "unit_code", "template_key"]
+    ].values.tolist() == [
+        ["化解矛盾数（件）", "mediation_cases", "tianshui", True, TIANSHUI, template]
     ]
-    # the next file with that header maps by itself, for everyone
+    # next year's file of the same unit and template maps by itself, whoever uploads it
     other = wide_xlsx(
         tianshui_rows(cases=2000), headers=headers, title="2025年天水市人民调解工作情况统计表"
     )
     again = ws.preview(engine, people["admin"], other, "n.xlsx", ws.UploadOptions())
     assert "unmapped_column" not in again.report.codes()
-    # only an admin may revoke; then the header is unknown again
+    # ... but not another unit's file (#16: one analyst's mapping is not everyone's rule)
+    dingxi = wide_xlsx(
+        tianshui_rows(counties=["安定区", "通渭县"]),
+        headers=headers,
+        title="2025年定西市人民调解工作情况统计表",
+    )
+    elsewhere = ws.preview(engine, people["admin"], dingxi, "d.xlsx", ws.UploadOptions())
+    assert "unmapped_column" in elsewhere.report.codes()
+    # promoting it to every unit is an admin's action, recorded in the audit log
     spelling_id = int(spellings["id"].iloc[0])
     with pytest.raises(ws.WorkspaceError):
-        ws.revoke_spelling(engine, people["city"], spelling_id)
-    assert ws.revoke_spelling(engine, people["admin"], spelling_id) == "化解矛盾数（件）"
+        ws.promote_spelling(engine, people["city"], spelling_id)
+    assert ws.promote_spelling(engine, people["admin"], spelling_id) == "化解矛盾数（件）"
+    promoted = ws.preview(engine, people["admin"], dingxi, "d.xlsx", ws.UploadOptions())
+    assert "unmapped_column" not in promoted.report.codes()
+    # only an admin may revoke; then the header is unknown again
+    for row in ws.list_spellings(engine).itertuples():
+        with pytest.raises(ws.WorkspaceError):
+            ws.revoke_spelling(engine, people["city"], int(row.id))
+        assert ws.revoke_spelling(engine, people["admin"], int(row.id)) == "化解矛盾数（件）"
     revoked = ws.preview(engine, people["admin"], other, "n.xlsx", ws.UploadOptions())
     assert "unmapped_column" in revoked.report.codes()
     with store.connect(engine) as conn:
         actions = [r[0] for r in conn.execute(sa.select(store.audit_log.c.action))]
-    assert "spelling_add" in actions and "spelling_revoke" in actions
+    assert {"spelling_add", "spelling_promote", "spelling_revoke"} <= set(actions)
+
+
+def test_a_remembered_answer_never_overrides_a_certain_catalog_match(engine, people):
+    """#16: after an analyst mapped "调解纠纷（件）" elsewhere, a standard form still reads it as
+    the catalog says (the answer applies only where the grammar is not certain)."""
+    ws.remember_spellings(
+        engine,
+        {"调解纠纷（件）": "mediation_success"},
+        actor="qinzhou",
+        unit_code=TIANSHUI,
+        template_key=None,
+    )
+    spelling_id = int(ws.list_spellings(engine)["id"].iloc[0])
+    ws.promote_spelling(engine, people["admin"], spelling_id)
+    result = ws.preview(
+        engine, people["city"], wide_xlsx(tianshui_rows()), "std.xlsx", ws.UploadOptions()
+    )
+    assert ws.mapping_frame(result).query("column == 'D'")["indicator_code"].tolist() == [
+        "mediation_cases"
+    ]
 
 
 def test_merged_header_spelling_key_matches_the_matcher():
@@ -253,10 +291,15 @@ def test_merged_header_spelling_key_matches_the_matcher():
 
 
 def test_remembering_a_new_meaning_retires_the_old(engine, people):
-    ws.remember_spellings(engine, {"某某数": "mediation_cases"}, actor="a")
-    ws.remember_spellings(engine, {"某某数（件）": "mediation_success"}, actor="b")
-    assert ws.learned_spellings(engine) == {"某某数": "mediation_success"}
+    scope = {"unit_code": TIANSHUI, "template_key": "t1"}
+    ws.remember_spellings(engine, {"某某数": "mediation_cases"}, actor="a", **scope)
+    ws.remember_spellings(engine, {"某某数（件）": "mediation_success"}, actor="b", **scope)
+    assert ws.learned_spellings(engine, TIANSHUI) == {"某某数": "mediation_success"}
+    assert ws.learned_spellings(engine) == {}  # not promoted: no other unit sees it
     assert ws.list_spellings(engine)["active"].tolist() == [True, False]
+    with pytest.raises(ws.WorkspaceError):  # remembering for everyone is promote_spelling's
+        ws.remember_spellings(engine, {"某某数": "mediators"}, actor="a", unit_code=None,
+                              template_key=None)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- annotated copy

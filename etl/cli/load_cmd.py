@@ -16,7 +16,9 @@ def register(sub, with_db) -> None:
     sp.add_argument("--period", help="period when the file does not say (2024年1-6月, 2024Q1...)")
     sp.add_argument("--context", help="the city or province the file is about (天水市)")
     sp.add_argument(
-        "--layout", choices=["wide", "long", "matrix", "template"], help="force a layout"
+        "--layout",
+        choices=["wide", "long", "matrix", "yearbook", "template"],
+        help="force a layout",
     )
     sp.add_argument(
         "--include-hidden",
@@ -24,6 +26,19 @@ def register(sub, with_db) -> None:
         help="also read hidden sheets (skipped with a warning by default)",
     )
     sp.add_argument("--dry-run", action="store_true", help="validate and preview; write nothing")
+    sp.add_argument(
+        "--answer",
+        action="append",
+        default=[],
+        metavar="HEADER=CODE",
+        help="answer a mapping question: the column HEADER is indicator CODE (empty CODE: not "
+        "an indicator); remembered for the file's reporting unit and template when it loads",
+    )
+    sp.add_argument(
+        "--confirm-withdraw",
+        action="store_true",
+        help="confirm the withdrawal of the stored figures whose cells are marked 撤回",
+    )
     sp.add_argument("--strict", action="store_true", help="refuse files with warnings too")
     sp.add_argument("--json", action="store_true", help="one JSON object per file on stdout")
     sp.add_argument("--user", default="cli", help="who is loading (recorded in the batch)")
@@ -50,6 +65,23 @@ def register(sub, with_db) -> None:
     sp.set_defaults(func=cmd_export)
 
 
+def _answers(pairs: list[str]) -> dict[str, str]:
+    """--answer HEADER=CODE pairs as answer keys -> codes ('' = not an indicator)."""
+    from etl.cli import UsageError
+    from etl.headers import answer_key
+    from lawstats.domain.catalog import load_catalog
+
+    catalog = load_catalog()
+    out: dict[str, str] = {}
+    for pair in pairs:
+        header, sep, code = pair.rpartition("=")
+        code = code.strip()
+        if not sep or not header.strip() or (code and code not in catalog):
+            raise UsageError(f"--answer 应为 表头=指标代码 / --answer must be HEADER=CODE: {pair}")
+        out[answer_key(header.strip())] = code
+    return out
+
+
 def _print_problems(result, lang: str) -> None:
     for note in result.notes():
         print(f"  [{'说明' if lang == 'zh' else 'note'}] {note[lang]}", file=sys.stderr)
@@ -65,6 +97,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     from etl import sandbox
 
     sandbox.prestart()  # the parse worker starts while the pipeline below is imported
+    from etl.answers import remember_answers, remembered_answers
     from etl.cli import UsageError, _engine, _progress, _tell_wait
     from etl.load import load_bytes
     from lawstats.store import summary
@@ -74,6 +107,8 @@ def cmd_load(args: argparse.Namespace) -> int:
         if not p.is_file():
             raise UsageError(f"文件不存在 file not found: {p}")
     engine = _engine(args)
+    given = _answers(args.answer)
+    answers = remembered_answers(engine, given)
     tick = _progress("导入 load") if len(paths) > 1 else None
     worst = 0
     loaded = False
@@ -90,7 +125,11 @@ def cmd_load(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             strict=args.strict,
             on_wait=_tell_wait,
+            extra_spellings=answers,
+            confirm_withdrawals=args.confirm_withdraw,
         )
+        if result.status == "loaded" and given:
+            remember_answers(engine, result, given, actor=args.user)
         worst = max(worst, result.exit_code)
         if args.json:
             print(json.dumps(result.to_dict(), ensure_ascii=False, default=str))

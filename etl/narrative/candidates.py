@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from etl.cells import COUNT_UNITS
+from etl.grammar import words_of
 from etl.narrative import rules
 from etl.narrative.numbers import Figure
 from etl.narrative.results import Candidate, Part, Unrecognised
@@ -38,6 +39,11 @@ class _Document:
         self.region_code = region_code
         self.region_source = region_source
         self.index = spelling_index(catalog, extra)
+        # the header grammar's change words (新聘, 引进...) make a stock's figure a change too;
+        # 增加/减少/增长/下降 are the reader's own (增加到 names the level after the change)
+        self.change_words = tuple(
+            w for w in words_of(catalog, "change") if w not in ("增加", "减少", "增长", "下降")
+        )
         self.parts = {(p, w) for p, w in load_parts()}
         self.candidates: list[Candidate] = []
         self.unrecognised: list[Unrecognised] = []
@@ -109,7 +115,9 @@ class _Document:
             return "other_scope"
         if rules.RESPECTIVELY_RE.search(text[clause_start:]):
             return "respectively"
-        if ind.kind == "stock" and rules.STOCK_CHANGE_RE.search(head):
+        if ind.kind == "stock" and (
+            rules.STOCK_CHANGE_RE.search(head) or any(w in head for w in self.change_words)
+        ):
             return "stock_change"
         if not ind.is_ratio and ind.unit in COUNT_UNITS:
             value = fig.value * (reading.factor or 1.0)

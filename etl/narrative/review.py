@@ -334,15 +334,23 @@ def reviewed_extraction(
 # --- store look-ups for the review ----------------------------------------------------------------
 
 
-def learned_spellings(engine: Engine) -> dict[str, str]:
-    """Spellings analysts taught (the learned-spellings table), as written -> code, latest wins.
+def learned_spellings(engine: Engine, units: Iterable[str] | None = None) -> dict[str, str]:
+    """Wordings analysts taught, as written -> code, latest wins: the ones an admin promoted to
+    every unit, and those remembered for one of `units` (an analyst's regions).
 
     As written, not as header keys: prose is matched character by character."""
-    from lawstats.store.spellings import list_spellings
+    from lawstats.store.spellings import active_answers
 
-    frame = list_spellings(engine)
-    active = frame[frame["active"].astype(bool)].sort_values("id")
-    return dict(zip(active["spelling"], active["indicator_code"], strict=True))
+    mine = set(units or ())
+    return {
+        a.spelling: a.indicator_code
+        for a in active_answers(engine)
+        if a.indicator_code
+        and ((a.unit_code is None and a.template_key is None) or a.unit_code in mine)
+    }
+
+
+TEXT_TEMPLATE = "text"  # the template a wording taught on report text is remembered for
 
 
 def stored_values(engine: Engine, items: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from etl.cells import unit_multiplier
+from etl.grammar import CERTAIN, header_key, lexicon, read_header, words_of
 from etl.narrative import rules
 from etl.narrative.numbers import Figure, find_figures
 from etl.narrative.results import Candidate
@@ -35,8 +36,17 @@ def _unit_factor(fig: Figure, ind: Indicator) -> float | None:
     return unit_multiplier(fig.unit, ind.unit)
 
 
-def _is_subcategory(prefix: str) -> bool:
-    return prefix.endswith(rules.SUBCATEGORY_WORDS)
+# 其中 and 含 open a list of parts (read by the parts rule), they do not narrow the noun after
+_NOT_SUBCATEGORY = frozenset({"其中", "含"})
+
+
+def _is_subcategory(prefix: str, catalog: Catalog) -> bool:
+    """The words right before an indicator's name narrow it (乡镇调委会 is not all 调委会): the
+    reader's own list, and the header grammar's narrowing and breakdown words."""
+    if prefix.endswith(rules.SUBCATEGORY_WORDS):
+        return True
+    words = words_of(catalog, "narrowing", "member")
+    return any(len(w) >= 2 and w not in _NOT_SUBCATEGORY and prefix.endswith(w) for w in words)
 
 
 @dataclass
@@ -120,7 +130,24 @@ class _SentenceReader:
             return self._read_before(fig, nb, before, seg_start)
         if after is not None:
             return self._read_after(fig, after)
-        return _Reading(None, "no_indicator")
+        return self._read_by_grammar(fig, seg_start)
+
+    def _read_by_grammar(self, fig: Figure, seg_start: int) -> _Reading:
+        """No spelling stands whole before the figure: the header grammar reads the words before
+        it, as it reads a column header (调解各类民间纠纷13287件), and only a certain reading counts."""
+        text = self.text
+        words = rules.LABEL_STOP_RE.sub("", text[seg_start : fig.start])
+        if len(words) < 2 or rules.GAP_BLOCK_RE.search(words):
+            return _Reading(None, "no_indicator")
+        reading = read_header(words, self.doc.catalog, context=(self.paragraph,))
+        if reading.status != CERTAIN or reading.code is None:
+            return _Reading(None, "no_indicator")
+        start = fig.start - len(words)
+        ind = self.doc.catalog.get(reading.code)
+        factor = _unit_factor(fig, ind)
+        if factor is None:
+            return _Reading(None, "unit_mismatch", words, (start, fig.start), named=ind.code)
+        return _Reading(ind.code, "ok", words, (start, fig.start), factor)
 
     def _read_before(
         self, fig: Figure, nb: _Match, before: list[_Match], seg_start: int
@@ -145,7 +172,7 @@ class _SentenceReader:
         prefix = text[prefix_start : chosen.start]
         reading = self._pick(fig, chosen)
         relative = prefix.endswith("的") and not rules.RELATIVE_SCOPE_RE.match(prefix[-4:])
-        if reading.code is not None and (_is_subcategory(prefix) or relative):
+        if reading.code is not None and (_is_subcategory(prefix, self.doc.catalog) or relative):
             return _Reading(
                 None, "subcategory", reading.label, reading.label_span, reading.factor, reading.code
             )
@@ -173,14 +200,27 @@ class _SentenceReader:
         span = (m.start, m.end)
         if not fits:
             return _Reading(None, "unit_mismatch", m.text, span, named=m.codes[0])
+        if m.text not in self.doc.index.learned:
+            on_topic = [(c, f) for c, f in fits if self._on_topic(c, m.text)]
+            if not on_topic:
+                return _Reading(None, "topic", m.text, span, named=fits[0][0])
+            fits = on_topic
         if len(fits) > 1:
             return _Reading(None, "ambiguous", m.text, span)
         code, factor = fits[0]
-        topic = rules.TOPIC_RE.get(code)
-        if topic is not None and m.text not in self.doc.index.learned:
-            if not topic.search(m.text) and not topic.search(self.paragraph):
-                return _Reading(None, "topic", m.text, span, named=code)
         return _Reading(code, "ok", m.text, span, factor)
+
+    def _on_topic(self, code: str, words: str) -> bool:
+        """A spelling that names its indicator only within its group (办结, 工作人员: the header
+        grammar's rule) counts only where the words or the paragraph name that group."""
+        topic = rules.TOPIC_RE.get(code)
+        if topic is not None and not topic.search(words) and not topic.search(self.paragraph):
+            return False
+        lex = lexicon(self.doc.catalog)
+        if not lex.needs_context(header_key(words)):
+            return True
+        group = self.doc.catalog.get(code).group
+        return any(w in words or w in self.paragraph for w in lex.group_words.get(group, ()))
 
 
 def _label_guess(text: str, fig: Figure, seg: tuple[int, int]) -> str:

@@ -252,9 +252,29 @@ def _scale(ind: Indicator) -> int:
 
 
 def _spec(ind: Indicator) -> _Spec:
-    if ind.kind == "flow":
-        return _FLOW_SPECS.get(ind.code, _DEFAULT_FLOW)
-    return _STOCK_SPECS.get(ind.code, _DEFAULT_STOCK)
+    specs = _FLOW_SPECS if ind.kind == "flow" else _STOCK_SPECS
+    if ind.code in specs:
+        return specs[ind.code]
+    whole = _whole_of(ind.code)
+    if whole is not None:  # a part (data/indicator_parts.csv) or a ratio's numerator stays below
+        if (
+            load_catalog().get(whole).kind != ind.kind
+        ):  # a flow of a stock (重新犯罪 / 在册): a trickle
+            return _Spec(basis=whole, rate=0.01, growth=0.0, noise=0.05, city_sd=0.1)
+        return _Spec(
+            basis=whole, rate=0.2, growth=0.0, noise=0.05, city_sd=0.1, hi=0.9,
+            relation="le", parent=whole,
+        )  # fmt: skip
+    return _DEFAULT_FLOW if ind.kind == "flow" else _DEFAULT_STOCK
+
+
+@lru_cache(maxsize=256)
+def _whole_of(code: str) -> str | None:
+    """The indicator `code` may never exceed: its whole, or its ratio's denominator."""
+    catalog = load_catalog()
+    if code in catalog.parts:
+        return catalog.parts[code]
+    return next((i.denominator for i in catalog if i.is_ratio and i.numerator == code), None)
 
 
 def _generation_order(indicators: list[Indicator]) -> list[Indicator]:

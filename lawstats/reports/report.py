@@ -42,7 +42,8 @@ LEAD_INDICATORS = {
     "resettlement": "released_visits",
     "participation": "assessors_selected",
     "reconsideration": "reconsideration_accepted",
-    "publicity": "legal_aid_cases",
+    "legal_aid": "legal_aid_cases",
+    "publicity": "law_ambassadors",
 }
 TOP_N = 3
 # a percentage change on fewer than this many is noise, not a highlight (as for rankings)

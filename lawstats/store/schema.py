@@ -220,13 +220,17 @@ user_sessions = sa.Table(
 )
 
 spelling_id_seq = sa.Sequence("header_spellings_id_seq", metadata=metadata)
-# Column headers an analyst mapped to an indicator on the upload page; fed to later loads.
+# Analysts' answers to header questions (the header as written -> an indicator code, '' for
+# "not an indicator"), kept for the reporting unit and template they were given for; both NULL:
+# promoted by an admin to every unit and template. Fed to later loads (etl.answers).
 header_spellings = sa.Table(
     "header_spellings",
     metadata,
     sa.Column("id", sa.Integer, spelling_id_seq, primary_key=True),
     sa.Column("spelling", sa.String(255), nullable=False),
     sa.Column("indicator_code", sa.String(64), nullable=False),
+    sa.Column("unit_code", sa.String(12)),
+    sa.Column("template_key", sa.String(32)),
     sa.Column("created_by", sa.String(64), nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False, default=True),

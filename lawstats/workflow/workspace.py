@@ -10,23 +10,25 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from etl.answers import Answers, remember_answers, remembered_answers, used_answers
+from etl.headers import answer_key
 from etl.load import LoadResult, load_bytes
 from etl.problems import ERROR, Problem
 from lawstats import store
 from lawstats.domain.catalog import Catalog, load_catalog
 from lawstats.domain.periods import Period
 from lawstats.domain.regions import RegionTable, load_regions
-from lawstats.store import summary
+from lawstats.store import spellings, summary
 from lawstats.store.auth import User
 from lawstats.store.spellings import list_spellings  # noqa: F401  (re-exported for pages)
 
-LAYOUTS = ("wide", "long", "matrix", "template")
+LAYOUTS = ("wide", "long", "matrix", "yearbook", "template")
 MAX_PREVIEW_ROWS = 2000
 
 
@@ -52,35 +54,31 @@ def _require_admin(user: User | None) -> User:
 
 @dataclass(frozen=True)
 class UploadOptions:
-    """What the analyst corrected on the upload page (None / empty = as detected)."""
+    """What the analyst corrected or answered on the upload page (None / empty = as detected)."""
 
     period: str | None = None
     context: str | None = None
     layout: str | None = None
-    # header as written -> indicator code, chosen on the page for this file
+    # header as written -> indicator code ('' = not an indicator): answers for this file
     mapping: tuple[tuple[str, str], ...] = ()
+    confirm_withdrawals: bool = False  # the cells marked 撤回 may withdraw stored figures
 
     def with_mapping(self, mapping: Mapping[str, str]) -> UploadOptions:
-        pairs = tuple(sorted((h, c) for h, c in mapping.items() if h and c))
-        return UploadOptions(self.period, self.context, self.layout, pairs)
+        pairs = tuple(sorted((h, c or "") for h, c in mapping.items() if h and c is not None))
+        return replace(self, mapping=pairs)
 
 
-def spelling_key(header_text: str) -> str:
-    """The form the header matcher compares a learned spelling in: a merged header's parts
-    ("调解纠纷 › 件数") reduced and joined exactly as etl.headers matches them."""
-    from etl.headers import _clean_path  # the matcher's own reduction, so keys always agree
-
-    return "".join(_clean_path([p for p in header_text.split(" › ") if p]))
+spelling_key = answer_key  # the key an answer for a header is kept under
 
 
-def extra_spellings(engine: Engine, options: UploadOptions | None = None) -> dict[str, str]:
-    """Learned spellings (active) plus this upload's own mapping, for load_bytes."""
-    out = learned_spellings(engine)
-    for header, code in options.mapping if options else ():
-        key = spelling_key(header)
-        if key:
-            out[key] = code
-    return out
+def extra_spellings(engine: Engine, options: UploadOptions | None = None) -> Answers:
+    """This upload's answers plus every remembered one, for load_bytes (each applies only to
+    its reporting unit's template, or everywhere when promoted; never over a certain match)."""
+    return remembered_answers(engine, _given(options))
+
+
+def _given(options: UploadOptions | None) -> dict[str, str]:
+    return {spelling_key(h): c for h, c in (options.mapping if options else ()) if spelling_key(h)}
 
 
 def _load(
@@ -107,6 +105,7 @@ def _load(
         allowed_regions=user.allowed_regions(),
         extra_spellings=extra_spellings(engine, options),
         on_wait=on_wait,
+        confirm_withdrawals=options.confirm_withdrawals,
     )
 
 
@@ -130,7 +129,8 @@ def commit(
     on_wait: Callable[[str], None] | None = None,
 ) -> LoadResult:
     """Load the file as one batch. Without `confirm_warnings` a file with warnings is refused
-    (strict); errors always refuse. On success the page's column mapping is remembered."""
+    (strict); errors (unanswered questions among them) always refuse. On success the page's
+    answers are remembered for the file's reporting unit and template."""
     user = require_writer(user)
     result = _load(
         engine,
@@ -145,96 +145,84 @@ def commit(
     if result.status == "loaded":
         summary.refresh_later(engine)  # the dashboard's summary, in the background
     if result.status == "loaded" and remember and options.mapping:
-        used = used_mapping(result, options)
-        if used:
-            remember_spellings(engine, used, actor=user.username)
+        remember_answers(engine, result, _given(options), actor=user.username)
     return result
 
 
 def used_mapping(result: LoadResult, options: UploadOptions) -> dict[str, str]:
-    """The page's mapping entries that the file's columns actually used."""
-    chosen = dict(options.mapping)
-    out: dict[str, str] = {}
-    for table in getattr(result.extraction, "tables", None) or []:
-        for col in table.columns:
-            code = chosen.get(col.header_text)
-            if code and col.indicator_code == code:
-                out[col.header_text] = code
-    return out
+    """The page's answers that the file's columns actually used (header -> code)."""
+    return {header: code for header, code, _u, _t in used_answers(result, _given(options))}
+
+
+def withdrawals_frame(result: LoadResult, lang: str = "zh") -> pd.DataFrame:
+    """The stored figures a preview's cells marked 撤回 would withdraw: region, period,
+    indicator, the value stored now."""
+    superseded = result.preview
+    if superseded is None or superseded.empty or "new_value" not in superseded:
+        return pd.DataFrame(columns=["region", "period", "indicator", "old_value"])
+    gone = superseded[superseded["new_value"].isna()]
+    labelled = _label_facts(gone, lang).assign(old_value=gone["old_value"].to_numpy())
+    return labelled[["region", "period", "indicator", "old_value"]]
 
 
 # --------------------------------------------------------------------------- learned spellings
 
 
-def learned_spellings(engine: Engine) -> dict[str, str]:
-    """Active learned spellings: matcher key -> indicator code (latest wins)."""
-    t = store.header_spellings
-    with store.connect(engine) as conn:
-        rows = conn.execute(
-            sa.select(t.c.spelling, t.c.indicator_code).where(t.c.active.is_(True)).order_by(t.c.id)
-        ).all()
+def learned_spellings(engine: Engine, unit_code: str | None = None) -> dict[str, str]:
+    """Active answers naming an indicator as key -> code: the promoted ones, and with
+    `unit_code` that unit's own too (latest wins)."""
     out: dict[str, str] = {}
-    for spelling, code in rows:
-        key = spelling_key(spelling)
-        if key:
-            out[key] = code
+    for a in spellings.active_answers(engine):
+        promoted = a.unit_code is None and a.template_key is None
+        if a.indicator_code and (promoted or (unit_code and a.unit_code == unit_code)):
+            key = spelling_key(a.spelling)
+            if key:
+                out[key] = a.indicator_code
     return out
 
 
-def remember_spellings(engine: Engine, mapping: Mapping[str, str], *, actor: str) -> int:
-    """Store confirmed header -> indicator spellings; an older active entry with the same key
-    is retired (one meaning per spelling). Returns how many were added."""
+def remember_spellings(
+    engine: Engine,
+    mapping: Mapping[str, str],
+    *,
+    actor: str,
+    unit_code: str | None,
+    template_key: str | None,
+) -> int:
+    """Remember header -> indicator answers for one reporting unit and template (an older answer
+    for the same header and scope is retired). Promoting to every unit is promote_spelling's."""
+    if unit_code is None and template_key is None:
+        raise WorkspaceError(
+            "只能为一个填报单位记住写法；推广到所有单位需要管理员操作",
+            "an answer is remembered for one reporting unit; promoting it is an admin action",
+        )
     catalog = load_catalog()
-    t = store.header_spellings
-    added = 0
-    with store.transaction(engine, bump_version=False) as conn:
-        active = conn.execute(
-            sa.select(t.c.id, t.c.spelling, t.c.indicator_code).where(t.c.active.is_(True))
-        ).all()
-        for header, code in mapping.items():
-            key = spelling_key(header)
-            if not key or code not in catalog:
-                continue
-            same = [r for r in active if spelling_key(r.spelling) == key]
-            if any(r.indicator_code == code for r in same):
-                continue
-            for r in same:
-                conn.execute(
-                    t.update()
-                    .where(t.c.id == r.id)
-                    .values(active=False, revoked_by=actor, revoked_at=store.now())
-                )
-            spelling_id = store.next_ids(conn, store.spelling_id_seq, 1)[0]
-            conn.execute(
-                t.insert().values(
-                    id=spelling_id,
-                    spelling=header[:255],
-                    indicator_code=code,
-                    created_by=actor,
-                    created_at=store.now(),
-                    active=True,
-                )
-            )
-            store.audit(conn, actor, "spelling_add", header[:255], indicator=code, id=spelling_id)
-            added += 1
-    return added
+    entries = [
+        (header, code, unit_code, template_key)
+        for header, code in mapping.items()
+        if spelling_key(header) and (code == "" or code in catalog)
+    ]
+    return spellings.remember(
+        engine, entries, actor=actor, same=lambda a, b: spelling_key(a) == spelling_key(b)
+    )
+
+
+def promote_spelling(engine: Engine, user: User | None, spelling_id: int) -> str:
+    """Make a remembered answer apply to every reporting unit and template (admin only; audited)."""
+    user = _require_admin(user)
+    try:
+        return spellings.promote(engine, spelling_id, actor=user.username).spelling
+    except store.StoreError as exc:
+        raise WorkspaceError(exc.message_zh, exc.message_en) from None
 
 
 def revoke_spelling(engine: Engine, user: User | None, spelling_id: int) -> str:
     """Retire a learned spelling (admin only); returns the spelling."""
     user = _require_admin(user)
-    t = store.header_spellings
-    with store.transaction(engine, bump_version=False) as conn:
-        row = conn.execute(sa.select(t).where(t.c.id == int(spelling_id))).first()
-        if row is None:
-            raise WorkspaceError(f"没有编号为 {spelling_id} 的写法", f"no spelling {spelling_id}")
-        conn.execute(
-            t.update()
-            .where(t.c.id == int(spelling_id))
-            .values(active=False, revoked_by=user.username, revoked_at=store.now())
-        )
-        store.audit(conn, user.username, "spelling_revoke", row.spelling, id=int(spelling_id))
-    return row.spelling
+    try:
+        return spellings.revoke(engine, spelling_id, actor=user.username)
+    except store.StoreError as exc:
+        raise WorkspaceError(exc.message_zh, exc.message_en) from None
 
 
 # --------------------------------------------------------------------------- labelled frames
@@ -322,7 +310,7 @@ def tables_frame(result: LoadResult, lang: str = "zh") -> pd.DataFrame:
     )
 
 
-MAPPING_ROLES = ("indicator", "unmapped")
+MAPPING_ROLES = ("indicator", "question", "unmapped")
 
 
 def mapping_frame(result: LoadResult, lang: str = "zh") -> pd.DataFrame:
