@@ -44,7 +44,7 @@ def _cookie(page):
     return [c for c in page.context.cookies() if c["name"] == "lawstats_session"]
 
 
-def _wait_cookie(page, present: bool = True, timeout_s: float = 10, other_than: str = ""):
+def _wait_cookie(page, present: bool = True, timeout_s: float = 30, other_than: str = ""):
     """The session cookie once it is there (and not `other_than`), or once it is gone."""
 
     def ready() -> bool:

@@ -124,7 +124,7 @@ def submit_login(served, username: str, password: str) -> None:
     logout = page.locator('[data-testid="stSidebar"]').get_by_role("button", name="退出登录")
     if logout.count():  # the session cookie kept the last login: log out first
         logout.click()
-        wait_idle(page, '[data-testid="stForm"]', timeout_ms=TIMEOUT)
+        wait_idle(page, 'input[type="password"]', timeout_ms=TIMEOUT)
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
