@@ -443,9 +443,9 @@ def _load_bytes(
                 info.classified = classified  # no fact changed since: the write alone is locked
             written = write_facts(conn, info, frame)
             if not written.written:
-                raise load_checks.NothingChanged()  # rolls the empty batch back
-    except load_checks.NothingChanged:
-        return _refused(load_checks.nothing_changed(result, extraction, report))
+                raise load_checks.NothingChanged(written)  # rolls the empty batch back
+    except load_checks.NothingChanged as nothing:
+        return _refused(load_checks.nothing_changed(result, extraction, report, nothing.written))
     return _loaded(result, written)
 
 

@@ -70,8 +70,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     ),
     "nothing_changed": ProblemType(
         ERROR,
-        "文件中的数字与已入库的完全相同，没有可更新的内容，未导入",
-        "Every figure in the file equals the stored one: nothing would change, so nothing was loaded",
+        "文件中的数字与已入库的完全相同（已在批次 {held} 中），没有可更新的内容，未导入",
+        "Every figure in the file equals the stored one (held by batch {held}): nothing would change, so nothing was loaded",
     ),
     "withdrawal_unconfirmed": ProblemType(
         ERROR,
