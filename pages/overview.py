@@ -47,15 +47,7 @@ texts = {
     "report_text": ui.tr("backfill_flag_report_text"),
     "conflict": ui.tr("flag_conflict"),
 }
-cards = dashboard.overview_cards(
-    frame,
-    spark,
-    lang,
-    catalog=catalog,
-    texts=texts,
-    report_batches=ui.report_text_batches(version),
-    period=period,
-)
+cards = ui.overview_cards(version, region_code, period.label, tuple(catalog.codes), lang, texts)
 by_group = {}
 for card in cards:
     by_group.setdefault(card.group, []).append(card)

@@ -37,18 +37,24 @@ from lawstats.domain.regions import load_regions  # noqa: E402
 ROWS, COLS = 3000, 120
 
 
-def make_workbook() -> bytes:
-    """Every county (by full name) plus cities up to 3,000 rows; catalog columns + unmapped extras."""
-    import xlsxwriter
-
+def make_workbook(
+    rows: int = ROWS,
+    cols: int = COLS,
+    title: str = "2024年1-6月全国人民参与和促进法治工作统计表",
+    parent: str | None = None,
+) -> bytes:
+    """Every county (by full name) plus cities up to `rows` rows (or the counties of `parent`);
+    catalog columns + unmapped extras up to `cols` columns in all."""
     catalog = load_catalog()
     regions = load_regions()
     units = [r for r in regions if r.level == "county" and r.is_official]
     cities = [r for r in regions if r.level == "city"]
-    names = [regions.full_name(r.code) for r in (units + cities)[:ROWS]]
+    if parent is not None:
+        units, cities = [r for r in units if r.parent_code == parent], []
+    names = [regions.full_name(r.code) for r in (units + cities)[:rows]]
     rng = np.random.default_rng(7)
     inds = list(catalog)
-    extra = COLS - 1 - len(inds)
+    extra = max(cols - 1 - len(inds), 0)
     cols: dict[str, np.ndarray] = {}
     for ind in inds:
         if ind.kind == "ratio":
@@ -66,10 +72,20 @@ def make_workbook() -> bytes:
     cols["office_quota_used"] = np.floor(cols["office_quota"] * 0.8)
     for part in ("office_fully_staffed", "office_one_person", "office_over_120sqm", "office_model"):
         cols[part] = np.floor(cols["office_count"] * 0.2)
-    # every part below its whole (data/indicator_parts.csv) and every numerator below its
-    # denominator, whatever the catalog adds; parts of parts until nothing changes
+    add_ratios(cols)
+    extra_vals = rng.integers(0, 100, size=(len(names), extra))
+    return write_sheets([("Sheet1", title, names, cols, extra_vals)])
+
+
+def add_ratios(cols: dict[str, np.ndarray]) -> None:
+    """Every part below its whole (data/indicator_parts.csv) and every numerator below its
+    denominator, whatever the catalog adds (parts of parts until nothing changes); then the
+    catalog's ratio columns from their parts (as a county computes them, in %)."""
+    catalog = load_catalog()
+    inds = list(catalog)
     below = dict(catalog.parts)
     below.update({i.numerator: i.denominator for i in inds if i.kind == "ratio"})
+    below = {p: w for p, w in below.items() if p in cols and w in cols}
     for _ in range(len(below) + 1):
         over = [(p, w) for p, w in below.items() if (cols[p] > cols[w]).any()]
         for part, whole in over:
@@ -77,23 +93,35 @@ def make_workbook() -> bytes:
         if not over:
             break
     for ind in inds:
-        if ind.kind == "ratio":
+        if ind.kind == "ratio" and ind.numerator in cols and ind.denominator in cols:
             cols[ind.code] = np.round(cols[ind.numerator] / cols[ind.denominator] * 100.0, 1)
+
+
+def write_sheets(
+    sheets: list[tuple[str, str, list[str], dict[str, np.ndarray], np.ndarray]],
+) -> bytes:
+    """An .xlsx with one table per sheet: (sheet name, title, region names, a column per catalog
+    indicator, unmapped extra columns): a title row, a header row (地区 and 名称（单位）), a row
+    per region; NaN cells are left empty."""
+    import xlsxwriter
+
+    inds = list(load_catalog())
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    ws = wb.add_worksheet("Sheet1")
-    ws.write_row(0, 0, ["2024年1-6月全国人民参与和促进法治工作统计表"])
-    ws.write_row(
-        1,
-        0,
-        ["地区"]
-        + [f"{i.name_zh}（{i.unit}）" for i in inds]
-        + [f"附加栏{k}" for k in range(extra)],
-    )
-    extra_vals = rng.integers(0, 100, size=(len(names), extra))
-    for r, name in enumerate(names):
-        row = [name] + [float(cols[i.code][r]) for i in inds] + extra_vals[r].tolist()
-        ws.write_row(r + 2, 0, row)
+    for sheet, title, names, cols, extra_vals in sheets:
+        ws = wb.add_worksheet(sheet)
+        ws.write_row(0, 0, [title])
+        ws.write_row(
+            1,
+            0,
+            ["地区"]
+            + [f"{i.name_zh}（{i.unit}）" for i in inds]
+            + [f"附加栏{k}" for k in range(extra_vals.shape[1])],
+        )
+        table = np.column_stack([cols[i.code] for i in inds]).astype(float)
+        for r, name in enumerate(names):
+            row = [None if np.isnan(v) else float(v) for v in table[r]]
+            ws.write_row(r + 2, 0, [name, *row, *extra_vals[r].tolist()])
     wb.close()
     return buf.getvalue()
 

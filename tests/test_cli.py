@@ -254,3 +254,25 @@ def test_module_entry_point_runs(demo_db):
     assert out.returncode == 0, out.stderr
     recs = json.loads(out.stdout)
     assert recs[0]["period"] == "2024年第一季度" and recs[0]["previous_period"] == "2023年第一季度"
+
+
+def test_a_load_imports_only_what_it_uses(tmp_path):
+    """`etl load` of a spreadsheet imports neither Streamlit nor the report-text modules, and no
+    module hashes a password on import (argon2 costs 0.4 s and 64 MiB)."""
+    code = (
+        "import sys\n"
+        "from etl.cli import main\n"
+        f"rc = main(['load', {str(ROOT / 'tests/data/messy/wide_simple.xlsx')!r}, "
+        f"'--db', {str(tmp_path / 's.duckdb')!r}])\n"
+        "import lawstats.store.auth as auth\n"
+        "heavy = [m for m in ('streamlit', 'etl.narrative.review') if m in sys.modules]\n"
+        "print(rc, heavy, auth._dummy_hash.cache_info().currsize)\n"
+    )
+    out = (
+        subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    assert out == "0 [] 0"

@@ -17,7 +17,12 @@ NOT_IN_CHECKOUT = {
     "data/session.key",  # made on first use, git-ignored
 }
 # Environment variables the tests or one CLI command read, not server settings.
-ENV_NOT_SETTINGS = {"LAWSTATS_TEST_PG_URL", "LAWSTATS_REQUIRE_ALL", "LAWSTATS_USER_PASSWORD"}
+ENV_NOT_SETTINGS = {
+    "LAWSTATS_TEST_PG_URL",
+    "LAWSTATS_REQUIRE_ALL",
+    "LAWSTATS_USER_PASSWORD",
+    "LAWSTATS_WALL_SOAK_S",
+}
 PATH = re.compile(r"`((?:[\w.-]+/)+[\w.-]*|[\w-]+\.(?:py|toml|csv|md|sql|yaml|txt))`")
 
 

@@ -96,11 +96,14 @@ def test_the_same_file_after_its_rollback_loads_again_and_says_so(engine):
     first = load_bytes(engine, data, "county.xlsx", user="t")
     assert first.status == "loaded"
     assert load_bytes(engine, data, "county.xlsx", user="t").status == "unchanged"
-    # other bytes, the same figures: unchanged too, and no batch
+    # other bytes, the same figures: refused as changing nothing (#17), no batch, and the
+    # message names the batch that holds them (#18)
     resaved = workbook(good_rows(), title="2024年1-6月天水市人民调解工作情况统计表（复核）")
     same = load_bytes(engine, resaved, "resaved.xlsx", user="t")
-    assert (same.status, same.batch_id) == ("unchanged", None)
-    assert f"#{first.batch_id}" in same.message_zh
+    assert (same.status, same.batch_id) == ("refused", None)
+    (problem,) = [p for p in same.report.problems if p.code == "nothing_changed"]
+    assert f"#{first.batch_id}" in problem.message_zh and f"#{first.batch_id}" in problem.message_en
+    assert same.facts_unchanged == first.facts_written
     _rollback(engine, first.batch_id)
     again = load_bytes(engine, data, "county.xlsx", user="t")
     assert again.status == "loaded" and again.batch_id != first.batch_id

@@ -1,6 +1,7 @@
-"""The usual load writes in a thread while validation runs (etl.load._Writer): it commits only
-a file validation accepts, records the final warnings on the batch, and leaves the store exactly
-as it was when validation refuses the file or fails."""
+"""The usual load reads what the store has to say while validation runs (etl.load._Snapshot) and
+takes the write lock only to write: it commits only a file validation accepts, records the final
+warnings on the batch, leaves the store exactly as it was when validation refuses the file or
+fails, and lets readers in other processes read meanwhile."""
 
 from __future__ import annotations
 
@@ -99,3 +100,66 @@ def test_hidden_sheets_load_only_on_request(tmp_path):
     assert included.status == "loaded"
     assert included.facts_written > default.facts_written
     assert not any(p.code == "hidden_sheet_skipped" for p in included.report.warnings)
+
+
+def test_a_reader_in_another_process_does_not_wait_while_a_file_is_validated(tmp_path, monkeypatch):
+    """Parsing, validation and the comparisons with the store run without the write lock: a
+    dashboard in another process reads meanwhile; the lock is taken only to write."""
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    path = tmp_path / "s.duckdb"
+    engine = get_engine(path)
+    real = etl.validate.validate
+    waits: list[float] = []
+
+    def slow_validate(*args, **kwargs):
+        code = textwrap.dedent(
+            f"""
+            import time
+            from lawstats.store import connect, get_engine
+            t0 = time.monotonic()
+            with connect(get_engine({str(path)!r}, create=False), timeout=30) as conn:
+                conn.exec_driver_sql("SELECT count(*) FROM facts").fetchall()
+            print(time.monotonic() - t0)
+            """
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        waits.append(float(done.stdout.strip().splitlines()[-1]))
+        time.sleep(0.2)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(etl.validate, "validate", slow_validate)
+    res = load(engine, "wide_simple.xlsx")
+    assert res.status == "loaded"
+    assert waits and waits[0] < 2.0, waits
+
+
+def test_a_workbook_of_twelve_monthly_sheets_loads_on_both_stores(engine):
+    """The batch names its sheets and periods; a list longer than the column is shortened (on
+    PostgreSQL a longer value refused the whole file)."""
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for m in range(1, 13):
+        sheet = wb.create_sheet(f"{m}月")
+        sheet.append([f"2024年{m}月天水市人民调解工作情况统计表"])
+        sheet.append(["地区", "调解纠纷（件）"])
+        sheet.append(["秦州区", 100 + m])
+    buf = io.BytesIO()
+    wb.save(buf)
+    res = load_bytes(engine, buf.getvalue(), "十二个月.xlsx")
+    assert res.status == "loaded" and res.facts_written == 12, res.problems
+    with connect(engine) as conn:
+        label, sheets = conn.execute(
+            sa.select(batches.c.period_label, batches.c.sheet).where(batches.c.id == res.batch_id)
+        ).one()
+    assert label == "2024年1月 … 2024年12月（12）"
+    assert sheets == ", ".join(f"{m}月" for m in range(1, 13))

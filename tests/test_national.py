@@ -81,7 +81,7 @@ def test_a_wrong_national_total_is_a_problem(engine):
     )
     mismatch = [p for p in result.report.problems if p.code == "total_mismatch"]
     assert [p.message_zh for p in mismatch] == [
-        "第35行 B列（行政复议受理件数（件））的合计184489与各地区之和183489不一致"
+        "第35行（总计） B列（行政复议受理件数（件））的合计184489与各地区之和183489不一致"
     ]
 
 

@@ -482,3 +482,90 @@ def test_the_server_refreshes_in_the_background(engine, monkeypatch):
     summary.wait_for_background()
     assert fresh(engine)
     assert_summary_is_right(engine)
+
+
+def test_a_refresh_in_pieces_gives_the_rebuild_and_stops_when_facts_change(engine, monkeypatch):
+    """The refresh computes and writes piece by piece (lawstats.store.summary_refresh), each in
+    a short transaction of its own; the pieces together equal a rebuild. A load that commits
+    between two pieces stops it: the summary stays pending (reads use the facts, so they stay
+    right) and the next refresh brings it up to date."""
+    from lawstats.store import summary_refresh
+
+    monkeypatch.setattr(summary, "PIECE_REGIONS", 1)  # a piece per region
+    monkeypatch.setattr(summary_refresh, "SMALL_STORE_FACTS", 0)  # pieces even for a small store
+    counties = [QINZHOU, MAIJI, "620521", "620522"]
+    summary.refresh(engine)  # built (empty): from now on only the marked regions are redone
+    with transaction(engine) as conn:
+        rows = [r for c in counties for r in months(c, "mediation_cases", [10.0] * 12)]
+        write_facts(conn, info(), frame(*rows))
+    writes: list[int] = []
+    real = summary_refresh._piece_transaction
+
+    def counted(*args, **kwargs):
+        writes.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(summary_refresh, "_piece_transaction", counted)
+    summary.refresh(engine)
+    assert len(writes) == len(counties) + 1  # one per piece, one to declare it ready
+    assert fresh(engine)
+    assert_summary_is_right(engine)
+
+    # a load commits while the refresh is between its pieces (two regions: two pieces)
+    with transaction(engine) as conn:
+        rows = [r for c in (QINZHOU, "620521") for r in months(c, "mediation_cases", [20.0] * 12)]
+        write_facts(conn, info("b.xlsx", "b" * 64), frame(*rows))
+    real_piece = summary_refresh._refresh_piece
+    loaded: list[bool] = []
+
+    def load_after_first(*args, **kwargs):
+        done = real_piece(*args, **kwargs)
+        if not loaded:
+            loaded.append(True)
+            with transaction(engine) as conn:
+                write_facts(
+                    conn,
+                    info("c.xlsx", "c" * 64),
+                    frame((MAIJI, Period.month(2024, 3), "mediation_cases", 99.0)),
+                )
+        return done
+
+    monkeypatch.setattr(summary_refresh, "_refresh_piece", load_after_first)
+    summary.refresh(engine)
+    assert loaded and not fresh(engine)  # stopped: still pending
+    assert value(engine, MAIJI) == 10.0 * 11 + 99.0  # from the facts, right
+    monkeypatch.setattr(summary_refresh, "_refresh_piece", real_piece)
+    summary.refresh(engine)
+    assert fresh(engine)
+    assert_summary_is_right(engine)
+    assert value(engine, QINZHOU) == 240.0 and value(engine, MAIJI) == 209.0
+    assert value(engine, "620521") == 240.0
+
+
+def test_one_refresh_at_a_time(engine, monkeypatch):
+    """A refresh that finds another running leaves the work to it (wait_for_other=0)."""
+    import threading
+
+    from lawstats.store import summary_refresh
+
+    monkeypatch.setattr(summary_refresh, "SMALL_STORE_FACTS", 0)
+    with transaction(engine) as conn:
+        write_facts(conn, info(), frame(*months(QINZHOU, "mediation_cases", [10.0] * 12)))
+    inside, release = threading.Event(), threading.Event()
+    real = summary_refresh._refresh_piece
+
+    def slow(*args, **kwargs):
+        inside.set()
+        release.wait(20)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(summary_refresh, "_refresh_piece", slow)
+    first = threading.Thread(target=summary.refresh, args=(engine,))
+    first.start()
+    try:
+        assert inside.wait(20)
+        assert summary.refresh(engine, wait_for_other=0) == 0
+    finally:
+        release.set()
+        first.join(20)
+    assert fresh(engine)

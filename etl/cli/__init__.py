@@ -353,16 +353,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
         return int(exc.code or 0)
-    from lawstats.store import LockTimeout, StoreError
-
     try:
         return int(args.func(args) or 0)
     except UsageError as exc:
         _err(str(exc))
         return EXIT_USAGE
-    except LockTimeout as exc:
-        _err(str(exc))
+    except Exception as exc:
+        if not _is_store_error(exc):
+            raise
+        _err(str(exc))  # the store refused (a lock not granted in time, a newer schema...)
         return EXIT_USAGE
-    except StoreError as exc:
-        _err(str(exc))
-        return EXIT_USAGE
+
+
+def _is_store_error(exc: BaseException) -> bool:
+    """A StoreError (LockTimeout included), without importing the store here: a command that
+    never opened it (template, --help) does not pay for its imports."""
+    errors = sys.modules.get("lawstats.store.errors")
+    return errors is not None and isinstance(exc, errors.StoreError)

@@ -94,6 +94,9 @@ def _print_problems(result, lang: str) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    from etl import sandbox
+
+    sandbox.prestart()  # the parse worker starts while the pipeline below is imported
     from etl.answers import remember_answers, remembered_answers
     from etl.cli import UsageError, _engine, _progress, _tell_wait
     from etl.load import load_bytes

@@ -19,9 +19,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if args.rebuild:
         with transaction(engine, bump_version=False) as conn:
             summary.invalidate(conn)
-            rows = summary.refresh_in(conn)
-    else:
-        rows = summary.refresh(engine)
+    # in pieces, each in a short transaction: the dashboards read (from the facts) meanwhile
+    rows = summary.refresh(engine)
     with connect(engine) as conn:
         state = get_meta(conn, SUMMARY_READY_KEY)
     word = "已是最新 up to date" if state == summary.READY else f"状态 state {state!r}"

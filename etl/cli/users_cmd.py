@@ -20,7 +20,7 @@ EXIT_REFUSED = 1
 def register(sub, with_db) -> None:
     users = sub.add_parser("users", help="local accounts: add, change role, disable, list")
     usub = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
-    from lawstats.store.auth import ROLES
+    from lawstats.domain.roles import ROLES
 
     def region_arg(sp: argparse.ArgumentParser, help_text: str) -> None:
         sp.add_argument(

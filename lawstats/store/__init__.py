@@ -2,8 +2,10 @@
 
 All SQL goes through SQLAlchemy Core with bound parameters. DuckDB is the embedded default;
 the same schema and queries run on PostgreSQL. DuckDB locks its file per process, so the engine
-uses NullPool (the file is opened per unit of work and released right after) and connections
-retry while another process holds the write lock, instead of failing with a raw lock error.
+uses NullPool (the file is opened per unit of work and released right after): reads open it
+read-only, shared by the readers of every process, and a write opens it read-write alone
+(lawstats.store.access coordinates both across threads and processes); connections retry while a
+process outside that protocol holds DuckDB's lock, instead of failing with a raw lock error.
 The tables are defined in lawstats.store.schema (re-exported here) and versioned by the Alembic
 migrations in lawstats/store/migrations/, which ensure_schema runs.
 """
@@ -16,7 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +31,7 @@ from sqlalchemy.pool import NullPool
 
 from lawstats import settings
 from lawstats.domain.catalog import load_catalog
+from lawstats.store import access
 from lawstats.store.errors import StoreError  # noqa: F401  (re-exported: store.StoreError)
 
 # The schema, re-exported: `from lawstats.store import facts, batches, ...` as before.
@@ -99,9 +102,40 @@ def duckdb_path(url: str) -> Path | None:
     return Path(u.database)
 
 
+# Row groups a DuckDB checkpoint may compact after deletes (its default, 100, once compacted a
+# national summary table at a summary refresh's commit for 5 s, with every other process's
+# readers waiting): a few per checkpoint keep each commit short, and the space comes back over
+# the next ones.
+DUCKDB_VACUUM_TASKS = 4
+
+
 def _quiet_duckdb(dbapi_connection, _record) -> None:
-    """No progress bar: DuckDB draws it on stdout for long statements, into `--json` output."""
+    """No progress bar (DuckDB draws it on stdout for long statements, into `--json` output), and
+    checkpoints of bounded length (DUCKDB_VACUUM_TASKS)."""
     dbapi_connection.execute("SET enable_progress_bar = false")
+    dbapi_connection.execute(f"SET max_vacuum_tasks = {DUCKDB_VACUUM_TASKS}")
+
+
+# Set while this thread opens a DuckDB connection for reading (lawstats.store.access).
+_opening = threading.local()
+
+
+def _open_mode(_dialect, _record, _cargs, cparams) -> None:
+    """do_connect: open the file read-only when a reader asks (one engine, one dialect set-up)."""
+    if getattr(_opening, "read_only", False):
+        cparams["read_only"] = True
+
+
+def _file_access(engine: Engine) -> access.FileAccess | None:
+    """The readers-and-writer bookkeeping of a DuckDB file (None: PostgreSQL, or in memory)."""
+    if engine.dialect.name != "duckdb":
+        return None
+    path = duckdb_path(engine.url.render_as_string(hide_password=False))
+    if path is None:
+        return None
+    if not sa.event.contains(engine, "do_connect", _open_mode):
+        sa.event.listen(engine, "do_connect", _open_mode)
+    return access.for_path(path)
 
 
 @lru_cache(maxsize=16)
@@ -171,10 +205,30 @@ def _lock_holder(exc: BaseException) -> str:
 _process_write_lock = threading.RLock()
 
 
+def _deadline(timeout: float | None) -> float:
+    return time.monotonic() + (settings.lock_timeout_s() if timeout is None else timeout)
+
+
+def _busy(pid: str) -> LockTimeout:
+    return LockTimeout(
+        f"数据库正被另一个进程（PID {pid}）写入，等待超时，请稍后重试",
+        f"the database is being written by another process (PID {pid}); gave up waiting",
+    )
+
+
+def _granted(stack: ExitStack, grant: AbstractContextManager) -> Any:
+    """Enter a FileAccess grant on `stack`; not granted in time: LockTimeout."""
+    try:
+        return stack.enter_context(grant)
+    except access.Busy as exc:
+        raise _busy(exc.pid) from None
+
+
 def _retrying(
-    open_fn: Callable[[], Any], *, timeout: float | None, on_wait: Callable[[str], None] | None
+    open_fn: Callable[[], Any], *, deadline: float, on_wait: Callable[[str], None] | None
 ):
-    deadline = time.monotonic() + (settings.lock_timeout_s() if timeout is None else timeout)
+    """Open a connection, retrying while a process outside lawstats.store.access's protocol
+    (the duckdb command line, say) holds DuckDB's own file lock."""
     delay = 0.05
     told = False
     while True:
@@ -184,11 +238,7 @@ def _retrying(
             if not _is_lock_error(exc):
                 raise
             if time.monotonic() >= deadline:
-                pid = _lock_holder(exc)
-                raise LockTimeout(
-                    f"数据库正被另一个进程（PID {pid}）写入，等待超时，请稍后重试",
-                    f"the database is being written by another process (PID {pid}); gave up waiting",
-                ) from exc
+                raise _busy(_lock_holder(exc)) from exc
             if on_wait is not None and not told:
                 on_wait(_lock_holder(exc))
                 told = True
@@ -200,8 +250,43 @@ def _retrying(
 def connect(
     engine: Engine, *, timeout: float | None = None, on_wait: Callable[[str], None] | None = None
 ) -> Iterator[Connection]:
-    """A read connection; waits (up to the lock timeout) while another process writes."""
-    conn = _retrying(engine.connect, timeout=timeout, on_wait=on_wait)
+    """A read connection. On a DuckDB file: read-only, shared with the readers of every process,
+    waiting (up to the lock timeout) only while a writer commits (lawstats.store.access)."""
+    deadline = _deadline(timeout)
+    files = _file_access(engine)
+    with ExitStack() as stack:
+        read_only = files is not None and _granted(stack, files.reading(deadline, on_wait))
+        _opening.read_only = read_only
+        try:
+            conn = stack.enter_context(_opened(engine, deadline, on_wait))
+        finally:
+            _opening.read_only = False
+        yield conn
+
+
+@contextmanager
+def _writing(
+    engine: Engine, *, timeout: float | None, on_wait: Callable[[str], None] | None
+) -> Iterator[Connection]:
+    """A connection of the one writer: this process's writers in turn, and on a DuckDB file the
+    file held for writing across processes (lawstats.store.access)."""
+    deadline = _deadline(timeout)
+    files = _file_access(engine)
+    with ExitStack() as stack:
+        if not _process_write_lock.acquire(timeout=max(deadline - time.monotonic(), 0.0)):
+            raise LockTimeout(
+                "数据库正被本进程的另一个任务写入，请稍后重试",
+                "the database is being written by another task of this process; try again later",
+            )
+        stack.callback(_process_write_lock.release)
+        if files is not None:
+            _granted(stack, files.writing(deadline, on_wait))
+        yield stack.enter_context(_opened(engine, deadline, on_wait))
+
+
+@contextmanager
+def _opened(source: Engine, deadline: float, on_wait) -> Iterator[Connection]:
+    conn = _retrying(source.connect, deadline=deadline, on_wait=on_wait)
     try:
         yield conn
     finally:
@@ -218,23 +303,20 @@ def transaction(
 ) -> Iterator[Connection]:
     """One all-or-nothing write transaction that also bumps the data version.
 
-    Waits while another process holds DuckDB's lock (telling `on_wait` once), serialises writers
-    inside this process, and on PostgreSQL takes a transaction-level advisory lock so that two
-    app servers never interleave loads. `timeout=0`: give up at once (LockTimeout) instead of
+    Serialises writers inside this process; on a DuckDB file waits until the file is free for
+    writing (lawstats.store.access: the readers of every process leave it, telling `on_wait`
+    once) and holds it to the end, so a writer's work inside should be its commit only; on
+    PostgreSQL takes a transaction-level advisory lock so that two app servers never interleave
+    loads (readers there never wait). `timeout=0`: give up at once (LockTimeout) instead of
     waiting for another writer. `bump_version=False` for writes the dashboard never shows
     (logins, accounts, the summary), so they do not invalidate its caches.
     """
-    with _process_write_lock:
-        conn = _retrying(engine.connect, timeout=timeout, on_wait=on_wait)
-        try:
-            with conn.begin():
-                if engine.dialect.name == "postgresql":
-                    _pg_write_lock(conn, wait=timeout != 0)
-                yield conn
-                if bump_version:
-                    bump_data_version(conn)
-        finally:
-            conn.close()
+    with _writing(engine, timeout=timeout, on_wait=on_wait) as conn, conn.begin():
+        if engine.dialect.name == "postgresql":
+            _pg_write_lock(conn, wait=timeout != 0)
+        yield conn
+        if bump_version:
+            bump_data_version(conn)
 
 
 PG_WRITE_LOCK = 7_240_501  # the advisory lock every writer takes on PostgreSQL
@@ -262,7 +344,7 @@ def ensure_schema(engine: Engine) -> None:
     """Bring the store to the newest schema revision and sync the catalog and region tables.
 
     Once per URL and process. A store at the head revision whose reference files did not change
-    costs two small queries; otherwise one write transaction, under the writer locks (DuckDB's
+    costs one small query; otherwise one write transaction, under the writer locks (DuckDB's
     file lock awaited, PostgreSQL's advisory lock, so two processes starting at once take turns),
     runs the migrations still to run (lawstats.store.migrations: an empty store gets every
     table, one made before Alembic is adopted) and reloads the reference tables.
@@ -282,32 +364,37 @@ def upgrade_schema(engine: Engine) -> tuple[str | None, str | None]:
     from lawstats.store import migrations
 
     digest = _reference_digest()
-    with _process_write_lock:
-        conn = _retrying(engine.connect, timeout=None, on_wait=None)
-        try:
-            revision = _current_revision(conn)
-            if revision == migrations.HEAD and get_meta(conn, "reference_digest") == digest:
-                conn.rollback()
-                return revision, revision
-            conn.rollback()
-            with conn.begin():
-                if engine.dialect.name == "postgresql":
-                    _pg_write_lock(conn, wait=True)
-                before, after = migrations.upgrade(conn)
-                _sync_reference(conn, digest)
-            return before, after
-        finally:
-            conn.close()
+    files = _file_access(engine)
+    if files is None or files.path.exists():  # (a new DuckDB file cannot be opened read-only)
+        with connect(engine) as conn:
+            revision, stored_digest = _current_state(conn)
+        if revision == migrations.HEAD and stored_digest == digest:
+            return revision, revision
+    with _writing(engine, timeout=None, on_wait=None) as conn, conn.begin():
+        if engine.dialect.name == "postgresql":
+            _pg_write_lock(conn, wait=True)
+        before, after = migrations.upgrade(conn)
+        _sync_reference(conn, digest)
+    return before, after
 
 
-def _current_revision(conn: Connection) -> str | None:
-    """The stored schema revision in one query; None without an alembic_version table (a new
-    store, or one made before Alembic: the write path tells them apart under the lock)."""
+# the stored schema revision and reference digest, in one query
+_STATE = sa.text(
+    "SELECT version_num, (SELECT value FROM meta WHERE key = 'reference_digest') "
+    "FROM alembic_version"
+)
+
+
+def _current_state(conn: Connection) -> tuple[str | None, str | None]:
+    """(schema revision, reference digest) as stored, in one query, its transaction ended;
+    (None, None) without an alembic_version or a meta table (a new store, or one made before
+    Alembic: the write path tells them apart under the lock)."""
     try:
-        return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        row = conn.execute(_STATE).first()
     except sa.exc.DBAPIError:
-        conn.rollback()
-        return None
+        row = None
+    conn.rollback()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def _file_digest(*paths: Path) -> str:
@@ -374,14 +461,55 @@ def set_meta(conn: Connection, key: str, value: str) -> None:
         conn.execute(meta.insert().values(key=key, value=value))
 
 
+DATA_VERSION_KEY = "data_version"  # meta key: changes with every commit that changes facts
+
+
 def bump_data_version(conn: Connection) -> None:
-    set_meta(conn, "data_version", datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f"))
+    set_meta(conn, DATA_VERSION_KEY, datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f"))
 
 
 def data_version(engine: Engine) -> str:
-    """Changes whenever a write transaction commits; caches key on it."""
-    with connect(engine) as conn:
-        return get_meta(conn, "data_version") or "empty"
+    """Changes whenever a write transaction commits; caches key on it (cached_read: a dashboard
+    render that finds nothing new does not open a DuckDB file, nor waits for a writer)."""
+
+    def read() -> str:
+        with connect(engine) as conn:
+            return get_meta(conn, DATA_VERSION_KEY) or "empty"
+
+    return cached_read(engine, DATA_VERSION_KEY, read)
+
+
+def cached_read(engine: Engine, name: str, read: Callable[[], Any]) -> Any:
+    """What `read()` returned the last time, while no write to the store can have ended since;
+    else `read()` again. On a DuckDB file that is known without opening it (_file_stamp); on
+    PostgreSQL `read()` runs every time (a query on a pooled connection). `read` must depend on
+    the store's contents only."""
+    files = _file_access(engine)
+    if files is None:
+        return read()
+    stamp = _file_stamp(files)  # taken before the read: a write ending meanwhile reads again
+    key = (files.path, name)
+    cached = _cached_reads.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    value = read()
+    _cached_reads[key] = (stamp, value)
+    return value
+
+
+_cached_reads: dict[tuple[Path, str], tuple[tuple, Any]] = {}
+
+
+def _file_stamp(files: access.FileAccess) -> tuple:
+    """What changes when a DuckDB file is written: the stamp a writer leaves when its write ends
+    (lawstats.store.access; not while it writes, so cached pages need not wait for it), and for
+    a writer outside that protocol the size and time of the WAL, which every commit appends to."""
+    try:
+        st = files.path.with_name(files.path.name + ".wal").stat()
+        wal = (st.st_ino, st.st_size, st.st_mtime_ns)
+    except OSError:
+        wal = None
+    return files.stamp(), wal
 
 
 def now() -> datetime:
@@ -411,7 +539,9 @@ def bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:
     if is_duckdb(conn):
         raw = conn.connection.driver_connection
         view_name = "_lawstats_bulk_frame"
-        raw.register(view_name, frame)
+        # as Arrow: DuckDB reads its columns in place (a pandas frame's text and categorical
+        # columns it converts value by value, under the caller's write lock)
+        raw.register(view_name, _arrow(frame))
         try:
             # Identifiers come from the Table object, never from user input.
             target = sa.table(table.name, *[sa.column(c) for c in cols])
@@ -430,6 +560,12 @@ def bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:
         for i in range(0, len(records), step):
             conn.execute(table.insert(), records[i : i + step])
     return len(frame)
+
+
+def _arrow(frame: pd.DataFrame):
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame, preserve_index=False)
 
 
 def _copy_rows(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
@@ -485,13 +621,8 @@ def months_between(start: date, end: date) -> int:
 
 def wipe(engine: Engine) -> None:
     """Drop everything (demo rebuilds and tests); the schema is recreated on next use."""
-    with _process_write_lock:
-        conn = _retrying(engine.connect, timeout=None, on_wait=None)
-        try:
-            with conn.begin():
-                conn.execute(sa.text("DROP VIEW IF EXISTS v_facts"))
-                metadata.drop_all(conn, checkfirst=True)
-                conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-        finally:
-            conn.close()
+    with _writing(engine, timeout=None, on_wait=None) as conn, conn.begin():
+        conn.execute(sa.text("DROP VIEW IF EXISTS v_facts"))
+        metadata.drop_all(conn, checkfirst=True)
+        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
     _schema_ready.discard(str(engine.url))

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -23,20 +24,20 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy.engine import Connection, Engine
 
 from lawstats import store
+from lawstats.domain.roles import ROLE_NAMES, ROLES  # noqa: F401  (re-exported)
 from lawstats.store import demo_mode, throttle
 
-ROLES = ("viewer", "analyst", "admin")
-ROLE_NAMES = {
-    "viewer": ("查看者", "viewer"),
-    "analyst": ("统计员", "analyst"),
-    "admin": ("管理员", "administrator"),
-}
 MAX_USERNAME = 64
 MIN_PASSWORD = 8
 
 _hasher = PasswordHasher()
-# Verified against when the user name is unknown, so both cases cost the same time.
-_DUMMY_HASH = _hasher.hash("lawstats-no-such-user")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the user name is unknown, so both cases cost the same time; made
+    at the first login (an argon2 hash costs about 0.4 s and 64 MiB: not at import time)."""
+    return _hasher.hash("lawstats-no-such-user")
 
 
 class AuthError(store.StoreError):
@@ -464,7 +465,8 @@ def login(
     if not slot.acquire(blocking=False):
         return LoginResult(None, "busy")
     try:
-        checked_hash = row.password_hash if row is not None else _DUMMY_HASH
+        dummy = _dummy_hash()  # made at the first login, known user or not: the same time
+        checked_hash = row.password_hash if row is not None else dummy
         ok = _verify(checked_hash, password or "") and row is not None
         new_hash = (
             _hasher.hash(password) if ok and _hasher.check_needs_rehash(checked_hash) else None

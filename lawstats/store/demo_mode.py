@@ -84,11 +84,18 @@ def note_batch(conn: Connection, is_demo: bool, actor: str) -> None:
 
 
 def is_demo(engine: Engine) -> bool:
-    """Is this a demo database: marked so and never held real data? Ends a stale demo mode."""
-    with store.connect(engine) as conn:
-        if store.get_meta(conn, DEMO_KEY) != "true":
-            return False
-        reason = real_evidence(conn)
+    """Is this a demo database: marked so and never held real data? Ends a stale demo mode.
+    (Asked on every page view: read again only after a write, store.cached_read.)"""
+
+    def read() -> tuple[bool, str | None]:
+        with store.connect(engine) as conn:
+            if store.get_meta(conn, DEMO_KEY) != "true":
+                return False, None
+            return True, real_evidence(conn)
+
+    marked, reason = store.cached_read(engine, DEMO_KEY, read)
+    if not marked:
+        return False
     if reason is None:
         return True
     with store.transaction(engine, bump_version=True) as conn:

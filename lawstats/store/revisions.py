@@ -77,6 +77,7 @@ class BatchInfo:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     note: str | None = None
     is_demo: bool = False
+    classified: Any = None  # classify_facts(frame) from a read no fact has changed since (etl.load)
 
 
 def normalize_facts(frame: pd.DataFrame) -> pd.DataFrame:
@@ -378,7 +379,7 @@ def _same(a: pd.Series, b: pd.Series) -> pd.Series:
 
 
 @dataclass
-class _Classified:
+class Classified:
     incoming: pd.DataFrame  # normalised rows
     span: np.ndarray  # each row's period: a code into spans
     spans: list[tuple[date, date]]
@@ -395,11 +396,11 @@ class _Classified:
 
 def classify(conn: Connection, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """Split incoming facts into (to_write, superseded_old_rows, unchanged_count)."""
-    c = _classify(conn, frame)
+    c = classify_facts(conn, frame)
     return c.rows(), c.superseded, c.unchanged
 
 
-def _classify(conn: Connection, frame: pd.DataFrame) -> _Classified:
+def classify_facts(conn: Connection, frame: pd.DataFrame) -> Classified:
     """Each incoming row is new, unchanged (equal to the current stored fact) or supersedes the
     current fact; stored facts are matched in the database (one join on DuckDB)."""
     incoming, span, spans = _normalize(frame)
@@ -414,9 +415,7 @@ def _classify(conn: Connection, frame: pd.DataFrame) -> _Classified:
         else pd.DataFrame(columns=_FOUND_COLUMNS)
     )
     if found.empty:
-        return _Classified(
-            incoming, span, spans, write, pd.DataFrame(columns=SUPERSEDED_COLUMNS), 0
-        )
+        return Classified(incoming, span, spans, write, pd.DataFrame(columns=SUPERSEDED_COLUMNS), 0)
     found = found.sort_values("row", kind="stable").reset_index(drop=True)
     row = found["row"].to_numpy(dtype="int64")
     new = incoming.iloc[row].reset_index(drop=True)
@@ -436,7 +435,7 @@ def _classify(conn: Connection, frame: pd.DataFrame) -> _Classified:
         columns=SUPERSEDED_COLUMNS,
     )
     same_as = tuple(sorted({int(b) for b in found["batch_id"][same]}))
-    return _Classified(incoming, span, spans, write, superseded, int(same.sum()), same_as)
+    return Classified(incoming, span, spans, write, superseded, int(same.sum()), same_as)
 
 
 def _mark_superseded(conn: Connection, ids: pd.Series, batch_id: int) -> None:
@@ -474,7 +473,7 @@ def write_facts(
     equals the current one, no batch is made (batch_id None; same_as names the batches that
     hold them): an identical file changes nothing and says so.
     """
-    c = _classify(conn, frame)
+    c = info.classified if info.classified is not None else classify_facts(conn, frame)
     superseded, unchanged = c.superseded, c.unchanged
     to_write = c.rows()
     if to_write.empty and superseded.empty:

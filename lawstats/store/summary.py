@@ -30,11 +30,15 @@ from __future__ import annotations
 
 import logging
 import threading
+import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -45,7 +49,6 @@ from lawstats.store import (
     SUMMARY_READY_KEY,
     SUMMARY_REBUILD,
     LockTimeout,
-    _process_write_lock,
     bulk_insert,
     facts,
     get_meta,
@@ -53,7 +56,6 @@ from lawstats.store import (
     range_grains,
     set_meta,
     summary_dirty,
-    transaction,
 )
 from lawstats.store.grains import (
     bound_sql,
@@ -70,8 +72,6 @@ log = logging.getLogger(__name__)
 READY, PENDING, REBUILD = SUMMARY_READY, SUMMARY_PENDING, SUMMARY_REBUILD
 # Tests switch the summary off to compare both read paths.
 ENABLED = True
-# A year whose changes touch more regions than this is recomputed for every region.
-MAX_REGIONS_MARKED = 400
 # How long refresh_quietly(wait=True) (after etl load / rollback) waits for another writer.
 LAZY_REFRESH_TIMEOUT_S = 2.0
 
@@ -167,34 +167,64 @@ def invalidate(conn: Connection) -> None:
 # --------------------------------------------------------------------------- refresh
 
 
-def refresh(engine: Engine, *, timeout: float | None = None) -> int:
-    """Bring the summary up to date; returns the rows written (0 when nothing was pending).
+def refresh(
+    engine: Engine, *, timeout: float | None = None, wait_for_other: float | None = None
+) -> int:
+    """Bring the summary up to date; returns the rows written (0 when nothing was pending, or
+    when another refresh of the store runs: it does the work).
 
-    Does not bump the data version: the facts, and so every figure, are unchanged.
+    Off the write lock, piece by piece (lawstats.store.summary_refresh): a reader never waits
+    for more than one piece's commit. Does not bump the data version: the facts, and so every
+    figure, are unchanged.
     """
-    with transaction(engine, timeout=timeout, bump_version=False) as conn:
-        return refresh_in(conn)
+    from lawstats.store.summary_refresh import refresh_by_pieces
+
+    return refresh_by_pieces(engine, PIECES, timeout=timeout, wait_for_other=wait_for_other)
 
 
 def refresh_in(conn: Connection) -> int:
-    """`refresh` inside the caller's write transaction."""
+    """`refresh` inside the caller's write transaction, in one go (the demo and synthetic
+    builders, which own the store while they build it)."""
     state = get_meta(conn, SUMMARY_READY_KEY)
+    kinds = _kinds(conn)
     if state not in (READY, PENDING):
         conn.execute(range_grains.delete())
-        conn.execute(summary_dirty.delete())
-        written = _rebuild_all(conn, _fact_years(conn), _kinds(conn))
-        set_meta(conn, SUMMARY_READY_KEY, READY)
-        return written
+        pieces = rebuild_pieces(conn)
+    else:
+        pieces = pending_pieces(conn)
+        for piece in pieces:
+            delete_piece(conn, piece)
+    written = sum(insert_piece(conn, piece, kinds) for piece in pieces)
+    conn.execute(summary_dirty.delete())
+    set_meta(conn, SUMMARY_READY_KEY, READY)
+    return written
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Summary rows to compute from the facts: these periods (kept ranges), indicators and
+    regions (None: every one). `y`: a refresh's piece, which replaces the rows of these ranges,
+    indicators and regions of year y; None: a rebuild's, written into the emptied table."""
+
+    periods: tuple[Period, ...]
+    codes: tuple[str, ...] | None
+    regions: tuple[str, ...] | None
+    y: int | None = None
+
+
+# Regions per piece of a refresh: about 200,000 summary rows, a fraction of a second to write.
+PIECE_REGIONS = 200
+
+
+def pending_pieces(conn: Connection) -> list[Piece]:
+    """The pieces that bring the marked years, indicators and regions up to date: per year, its
+    marked indicators for its marked regions (a superset of the changes, so right), every kept
+    range, PIECE_REGIONS regions at a time (in code order: a province's together)."""
     pending = conn.execute(
         sa.select(
             summary_dirty.c.y, summary_dirty.c.indicator_code, summary_dirty.c.region_code
         ).distinct()
     ).all()
-    if not pending:
-        set_meta(conn, SUMMARY_READY_KEY, READY)
-        return 0
-    # per year: the indicators and regions marked (a year marked for many regions is
-    # recomputed for all of them)
     by_year: dict[int, tuple[set[str], set[str]]] = {}
     for y, code, region in pending:
         codes, regions = by_year.setdefault(int(y), (set(), set()))
@@ -202,18 +232,50 @@ def refresh_in(conn: Connection) -> int:
             codes.add(code)
         if region is not None:
             regions.add(region)
-    plan: dict[int, tuple[list[str], list[str] | None]] = {}
-    for y, (codes, regions) in by_year.items():
-        some = sorted(regions) if len(regions) <= MAX_REGIONS_MARKED else None
-        where = [range_grains.c.y == y, range_grains.c.indicator_code.in_(sorted(codes))]
-        if some is not None:
-            where.append(range_grains.c.region_code.in_(some))
-        conn.execute(range_grains.delete().where(*where))
-        plan[y] = (sorted(codes), some)
-    written = _rebuild(conn, plan, _kinds(conn))
-    conn.execute(summary_dirty.delete())
-    set_meta(conn, SUMMARY_READY_KEY, READY)
-    return written
+    pieces = []
+    for y, (codes, regions) in sorted(by_year.items()):
+        periods = tuple(Period.months(y, f, m) for f, m in RANGES)
+        marked = sorted(regions)
+        for i in range(0, len(marked), PIECE_REGIONS):
+            pieces.append(
+                Piece(periods, tuple(sorted(codes)), tuple(marked[i : i + PIECE_REGIONS]), y)
+            )
+    return pieces
+
+
+def rebuild_pieces(conn: Connection) -> list[Piece]:
+    """Every row, in the table's sort order (_SELECT) and in pieces that each hold little in
+    memory (a whole build at once needs about 10 GB at national scale; this, under 1 GB): the
+    single months after January province by province, then each other range over all years."""
+    years = _fact_years(conn)
+    if not years:
+        return []
+    regions = sorted({r for (r,) in conn.execute(sa.select(facts.c.region_code).distinct())})
+    by_province: dict[str, list[str]] = {}
+    for code in regions:
+        by_province.setdefault(code[:2], []).append(code)
+    singles = [(f, m) for f, m in RANGES if f == m and f > 1]
+    pieces = [
+        Piece(tuple(Period.months(y, f, m) for y in years for f, m in singles), None, tuple(codes))
+        for codes in by_province.values()
+    ]
+    for f, m in sorted((r for r in RANGES if r not in singles), key=lambda r: range_key(*r)):
+        pieces.append(Piece(tuple(Period.months(y, f, m) for y in years), None, None))
+    return pieces
+
+
+def delete_piece(conn: Connection, piece: Piece) -> None:
+    """Delete the rows a refresh piece replaces (its year, ranges, indicators and regions)."""
+    where = [
+        range_grains.c.y == piece.y,
+        range_grains.c.r.in_(
+            sorted({range_key(p.start.month, p.end.month) for p in piece.periods})
+        ),
+        range_grains.c.indicator_code.in_(list(piece.codes or ())),
+    ]
+    if piece.regions is not None:
+        where.append(range_grains.c.region_code.in_(list(piece.regions)))
+    conn.execute(range_grains.delete().where(*where))
 
 
 def _fact_years(conn: Connection) -> list[int]:
@@ -225,15 +287,12 @@ def _fact_years(conn: Connection) -> list[int]:
     return list(range(pd.Timestamp(lo).year, pd.Timestamp(hi).year + 1))
 
 
-# The roll-up's own grains statement over every region, inserted as it comes out of the database,
-# each period (pidx) being months p_f..p_m of year p_y. Sorted so that a read touches little of
+# The roll-up's own grains statement over every region, as it is inserted into the table, each
+# period (pidx) being months p_f..p_m of year p_y. Sorted so that a read touches little of
 # the table on disk: ranges of a quarter or more by range, then region and year (a page asks for
 # one range over several years); the single months after January together, by region and year
 # (a monthly trend asks for many months of a few regions).
-_INSERT = """
-INSERT INTO range_grains
-    (y, f, m, r, region_code, indicator_code, is_stock, grain, batch_ids, n, value, approx, rate,
-     as_of)
+_SELECT = """
 SELECT * FROM (
     SELECT (CAST(:p_y AS SMALLINT[]))[g.pidx + 1] AS y, (CAST(:p_f AS SMALLINT[]))[g.pidx + 1] AS f,
            (CAST(:p_m AS SMALLINT[]))[g.pidx + 1] AS m, (CAST(:p_r AS INTEGER[]))[g.pidx + 1] AS r,
@@ -245,6 +304,11 @@ SELECT * FROM (
 ORDER BY CASE WHEN x.f = x.m AND x.f > 1 THEN 0 ELSE x.r END, x.region_code, x.y, x.r,
          x.indicator_code
 """
+ROW_COLUMNS = (
+    "y, f, m, r, region_code, indicator_code, is_stock, grain, batch_ids, n, value, approx, rate, "
+    "as_of"
+)
+_INSERT = f"INSERT INTO range_grains ({ROW_COLUMNS})\n" + _SELECT
 # each batch once (a year of monthly facts from one file lists that file once)
 _DISTINCT = {
     "duckdb": "list_sort(list_distinct(g.batch_ids))",
@@ -253,10 +317,13 @@ _DISTINCT = {
 
 
 @cache
-def _insert_statement(dialect: str, parts: tuple[bool, bool], some_regions: bool) -> sa.TextClause:
-
+def _statement(
+    dialect: str, parts: tuple[bool, bool], some_regions: bool, insert: bool = True
+) -> sa.TextClause:
+    """The summary rows' statement: INSERT ... SELECT, or the SELECT alone."""
     grains = grains_text(dialect, parts, some_regions)
-    return bound_sql(_INSERT.format(grains=grains, distinct=_DISTINCT[dialect]))
+    text = _INSERT if insert else _SELECT
+    return bound_sql(text.format(grains=grains, distinct=_DISTINCT[dialect]))
 
 
 def _kinds(conn: Connection) -> dict[str, str]:
@@ -264,57 +331,35 @@ def _kinds(conn: Connection) -> dict[str, str]:
     return dict(conn.execute(sa.select(indicators.c.code, indicators.c.kind)).all())
 
 
-def _rebuild(
-    conn: Connection,
-    years: dict[int, tuple[list[str] | None, list[str] | None]],
-    kinds: dict[str, str],
-) -> int:
-    """Insert the grain rows of these years (indicators, regions; None: every one) from the
-    facts, with the roll-up's own statement, inside the database: one statement per year for
-    some regions, per year and range for every region (little memory at national scale)."""
-    written = 0
-    for y, (codes, regions) in sorted(years.items()):
-        pieces = [RANGES] if regions is not None else [[r] for r in RANGES]
-        for ranges in pieces:
-            periods = [Period.months(y, f, m) for f, m in ranges]
-            written += _insert(conn, periods, codes, regions, kinds)
-    return written
+def insert_piece(conn: Connection, piece: Piece, kinds: dict[str, str]) -> int:
+    """One INSERT ... SELECT of a piece's rows, computed inside the database."""
+    built = _built(conn, piece, kinds, insert=True)
+    return 0 if built is None else conn.execute(*built).rowcount or 0
 
 
-def _rebuild_all(conn: Connection, years: list[int], kinds: dict[str, str]) -> int:
-    """Every row, written in the table's sort order (_INSERT) in pieces that each hold little in
-    memory (a whole build at once needs about 10 GB at national scale; this, under 1 GB): the
-    single months after January province by province, then each other range over all years."""
-    if not years:
-        return 0
-    regions = sorted({r for (r,) in conn.execute(sa.select(facts.c.region_code).distinct())})
-    by_province: dict[str, list[str]] = {}
-    for code in regions:
-        by_province.setdefault(code[:2], []).append(code)
-    written = 0
-    singles = [(f, m) for f, m in RANGES if f == m and f > 1]
-    for codes in by_province.values():
-        periods = [Period.months(y, f, m) for y in years for f, m in singles]
-        written += _insert(conn, periods, None, codes, kinds)
-    for f, m in sorted((r for r in RANGES if r not in singles), key=lambda r: range_key(*r)):
-        written += _insert(conn, [Period.months(y, f, m) for y in years], None, None, kinds)
-    return written
+def select_piece(conn: Connection, piece: Piece, kinds: dict[str, str]) -> pa.Table | None:
+    """A piece's rows, computed by DuckDB into memory (Arrow), in the table's column order."""
+    built = _built(conn, piece, kinds, insert=False)
+    if built is None:
+        return None
+    result = conn.execute(*built)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # (Arrow from a DB-API result: a copy)
+        table = result.cursor.to_arrow_table()
+    result.close()
+    return table
 
 
-def _insert(
-    conn: Connection,
-    periods: list[Period],
-    wanted: list[str] | None,
-    regions: list[str] | None,
-    kinds: dict[str, str],
-) -> int:
-    """One INSERT ... SELECT of the grains of these periods (indicators, regions: None = all)."""
-
-    codes = sorted(kinds) if wanted is None else [c for c in wanted if c in kinds]
+def _built(
+    conn: Connection, piece: Piece, kinds: dict[str, str], *, insert: bool
+) -> tuple[sa.TextClause, dict] | None:
+    """A piece's statement and parameters (None: none of its indicators is stored)."""
+    codes = sorted(kinds) if piece.codes is None else [c for c in piece.codes if c in kinds]
     flows = [c for c in codes if kinds[c] != "stock"]
     stocks = [c for c in codes if kinds[c] == "stock"]
     if not flows and not stocks:
-        return 0
+        return None
+    periods = list(piece.periods)
     dialect = "duckdb" if conn.dialect.name == "duckdb" else "generic"
     params = {
         **period_params(periods),
@@ -325,10 +370,45 @@ def _insert(
         "grain_codes": flows,
         "stock_codes": stocks,
     }
-    if regions is not None:
-        params["regions"] = list(regions)
-    statement = _insert_statement(dialect, grain_parts(flows, stocks), regions is not None)
-    return conn.execute(statement, params).rowcount or 0
+    if piece.regions is not None:
+        params["regions"] = list(piece.regions)
+    parts = grain_parts(flows, stocks)
+    return _statement(dialect, parts, piece.regions is not None, insert), params
+
+
+_ROWS_VIEW = "_lawstats_summary_rows"  # a fixed name, never user input
+# Identifiers from the Table object and the fixed view name, never from user input.
+_INSERT_ROWS = sa.insert(range_grains).from_select(
+    [c.strip() for c in ROW_COLUMNS.split(",")],
+    sa.select(*[sa.column(c.strip()) for c in ROW_COLUMNS.split(",")]).select_from(
+        sa.table(_ROWS_VIEW)
+    ),
+)
+
+
+def insert_rows(conn: Connection, rows: pa.Table | None) -> int:
+    """Insert summary rows computed by select_piece (DuckDB reads the Arrow table in place)."""
+    if rows is None or rows.num_rows == 0:
+        return 0
+    raw = conn.connection.driver_connection
+    raw.register(_ROWS_VIEW, rows)
+    try:
+        conn.execute(_INSERT_ROWS)
+    finally:
+        raw.unregister(_ROWS_VIEW)
+    return rows.num_rows
+
+
+# What lawstats.store.summary_refresh does a refresh by pieces with.
+PIECES = SimpleNamespace(
+    kinds=_kinds,
+    pending=pending_pieces,
+    rebuild=rebuild_pieces,
+    delete=delete_piece,
+    insert=insert_piece,
+    select=select_piece,
+    insert_rows=insert_rows,
+)
 
 
 # --------------------------------------------------------------------------- reading
@@ -442,18 +522,15 @@ def wait_for_background(timeout: float = 60.0) -> None:
 def refresh_quietly(engine: Engine, *, wait: bool = True) -> None:
     """Refresh so that the next read is fast; a failure never fails the caller (logged).
 
-    `wait=False` (after a dashboard read found changes pending): give up at once when another
-    thread or process is writing, so a viewer never waits behind a load; the next read tries
-    again. Otherwise wait up to LAZY_REFRESH_TIMEOUT_S for the other writer.
+    `wait=False` (after a dashboard read found changes pending): leave the work to a refresh
+    that runs already (in this process or another); the next read tries again. Otherwise wait
+    up to LAZY_REFRESH_TIMEOUT_S for it. The refresh holds the write lock only to write each
+    piece, so loads and readers go on meanwhile.
     """
-    if not wait and not _process_write_lock.acquire(blocking=False):
-        return  # this process is writing: the next read tries again
     try:
-        refresh(engine, timeout=LAZY_REFRESH_TIMEOUT_S if wait else 0.0)
+        waits = LAZY_REFRESH_TIMEOUT_S if wait else 0.0  # for another writer or refresh
+        refresh(engine, timeout=waits, wait_for_other=waits)
     except LockTimeout:
         log.info("summary not refreshed: another process is writing")
     except Exception:  # noqa: BLE001 - the facts answered the read; the failure is logged
         log.exception("summary refresh failed; reads use the facts")
-    finally:
-        if not wait:
-            _process_write_lock.release()

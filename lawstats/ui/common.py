@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 import streamlit as st
 
@@ -135,6 +137,34 @@ def overview(
     return dashboard.overview_figures(engine(), region_code, period, list(codes))
 
 
+def overview_cards(
+    version: str,
+    region_code: str,
+    period_label: str,
+    codes: tuple[str, ...],
+    lang: str,
+    texts: dict[str, str],
+) -> list:
+    """The overview's cards (dashboard.overview_cards), made once per data version, view and
+    language for every session of this process."""
+    return _overview_cards(version, region_code, period_label, codes, lang, tuple(texts.items()))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _overview_cards(version, region_code, period_label, codes, lang, texts) -> list:
+    from lawstats.analysis import dashboard
+
+    frame, spark = overview(version, region_code, period_label, codes)
+    return dashboard.overview_cards(
+        frame,
+        spark,
+        lang,
+        texts=dict(texts),
+        report_batches=report_text_batches(version),
+        period=Period.from_label(period_label),
+    )
+
+
 @st.cache_data(show_spinner=False, max_entries=128)
 def ranking(version: str, parent_code: str, period_label: str, code: str, norm: str):
     from lawstats.analysis import dashboard
@@ -224,9 +254,6 @@ def default_region(options: list[str]) -> str:
 
 def region_picker(version: str, *, container=None) -> str | None:
     """The region selectbox (?region=code), labelled with full names."""
-    from lawstats.domain.regions import load_regions
-
-    regions = load_regions()
     options = region_options(version)
     if not options:
         return None
@@ -236,8 +263,18 @@ def region_picker(version: str, *, container=None) -> str | None:
         "region",
         default_region(options),
         container=container,
-        format_func=regions.full_name,
+        format_func=_full_names(tuple(options)).__getitem__,
     )
+
+
+@lru_cache(maxsize=8)
+def _full_names(codes: tuple[str, ...]) -> dict[str, str]:
+    """Each offered region's full name, made once (a national store offers 3,000 regions, and
+    the selectbox labels every option on every view)."""
+    from lawstats.domain.regions import load_regions
+
+    regions = load_regions()
+    return {c: regions.full_name(c) for c in codes}
 
 
 # the second choice of a period kind: (label, how many, item label)
@@ -353,13 +390,14 @@ def breadcrumb(region_code: str) -> None:
 
 
 def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
-    """CSV and Excel downloads of a chart's data (formula-like cells neutralised)."""
+    """CSV and Excel downloads of a chart's data (formula-like cells neutralised), made when
+    clicked, not on every view of the page (an Excel file costs a tenth of a second)."""
     from lawstats.domain import safecell as exports
 
     c1, c2, _ = st.columns([1, 1, 4])
     c1.download_button(
         tr("download_csv"),
-        exports.to_csv_bytes(frame),
+        lambda: exports.to_csv_bytes(frame),
         f"{name}.csv",
         "text/csv",
         key=f"csv_{key}",
@@ -367,7 +405,7 @@ def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
     )
     c2.download_button(
         tr("download_xlsx"),
-        exports.to_excel_bytes(frame),
+        lambda: exports.to_excel_bytes(frame),
         f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{key}",
