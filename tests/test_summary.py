@@ -569,3 +569,30 @@ def test_one_refresh_at_a_time(engine, monkeypatch):
         release.set()
         first.join(20)
     assert fresh(engine)
+
+
+@pytest.mark.parametrize("small", [True, False])
+def test_a_rebuild_reports_its_progress_piece_by_piece(demo_db, tmp_path, monkeypatch, small):
+    """`etl summary` shows a progress bar (#20 item 5): the refresh says how many of its pieces
+    are done, ending at all of them, in one go for a small store and piece by piece otherwise;
+    the summary it leaves answers as before."""
+    import shutil
+
+    from lawstats.store import summary_refresh
+
+    db = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, db)
+    engine = get_engine(str(db))
+    if not small:
+        monkeypatch.setattr(summary_refresh, "SMALL_STORE_FACTS", 0)
+    with transaction(engine, bump_version=False) as conn:
+        summary.invalidate(conn)
+    ticks: list[tuple[int, int]] = []
+    assert summary.refresh(engine, on_piece=lambda done, total: ticks.append((done, total))) > 0
+    assert fresh(engine)
+    total = ticks[-1][1]
+    assert ticks[-1] == (total, total)
+    if small:
+        assert ticks == [(total, total)]
+    else:
+        assert total > 1 and [d for d, _ in ticks] == list(range(1, total + 1))

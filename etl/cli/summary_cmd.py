@@ -11,7 +11,7 @@ import time
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from etl.cli import _engine
+    from etl.cli import _engine, _progress
     from lawstats.store import SUMMARY_READY_KEY, connect, get_meta, summary, transaction
 
     engine = _engine(args)
@@ -20,7 +20,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
         with transaction(engine, bump_version=False) as conn:
             summary.invalidate(conn)
     # in pieces, each in a short transaction: the dashboards read (from the facts) meanwhile
-    rows = summary.refresh(engine)
+    rows = summary.refresh(engine, on_piece=_progress("汇总 summary"))
     with connect(engine) as conn:
         state = get_meta(conn, SUMMARY_READY_KEY)
     word = "已是最新 up to date" if state == summary.READY else f"状态 state {state!r}"

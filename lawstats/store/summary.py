@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from types import SimpleNamespace
@@ -168,18 +168,25 @@ def invalidate(conn: Connection) -> None:
 
 
 def refresh(
-    engine: Engine, *, timeout: float | None = None, wait_for_other: float | None = None
+    engine: Engine,
+    *,
+    timeout: float | None = None,
+    wait_for_other: float | None = None,
+    on_piece: Callable[[int, int], None] | None = None,
 ) -> int:
     """Bring the summary up to date; returns the rows written (0 when nothing was pending, or
     when another refresh of the store runs: it does the work).
 
     Off the write lock, piece by piece (lawstats.store.summary_refresh): a reader never waits
     for more than one piece's commit. Does not bump the data version: the facts, and so every
-    figure, are unchanged.
+    figure, are unchanged. `on_piece(done, total)` follows its progress; stopping it between
+    pieces (Ctrl-C) leaves the summary pending, and the figures read from the facts meanwhile.
     """
     from lawstats.store.summary_refresh import refresh_by_pieces
 
-    return refresh_by_pieces(engine, PIECES, timeout=timeout, wait_for_other=wait_for_other)
+    return refresh_by_pieces(
+        engine, PIECES, timeout=timeout, wait_for_other=wait_for_other, on_piece=on_piece
+    )
 
 
 def refresh_in(conn: Connection) -> int:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -58,6 +58,7 @@ def refresh_by_pieces(
     *,
     timeout: float | None = None,
     wait_for_other: float | None = None,
+    on_piece: Callable[[int, int], None] | None = None,
 ) -> int:
     """summary.refresh: returns the rows written; 0 when nothing was pending, when another
     refresh holds the store (for longer than `wait_for_other`, default `timeout`), or when a
@@ -91,12 +92,16 @@ def refresh_by_pieces(
                             work.delete(conn, piece)
                         written += work.insert(conn, piece, kinds)
                     _ready(conn)
+                if on_piece is not None:
+                    on_piece(len(pieces), len(pieces))
                 return written
             if rebuild:
                 with _piece_transaction(engine, version, timeout) as conn:
                     conn.execute(store.range_grains.delete())
-            for piece in pieces:
+            for done, piece in enumerate(pieces, 1):
                 written += _refresh_piece(engine, work, piece, kinds, version, timeout)
+                if on_piece is not None:
+                    on_piece(done, len(pieces))
             with _piece_transaction(engine, version, timeout) as conn:
                 _ready(conn)
         except _Stale:
