@@ -15,7 +15,7 @@ from etl.narrative.results import Candidate, Part, Unrecognised
 from etl.narrative.segments import _containing
 from etl.narrative.sentence import _label_guess, _Reading, _SentenceReader, _unit_factor
 from etl.narrative.spellings import spelling_index
-from etl.narrative.timeexpr import Clock
+from etl.narrative.timeexpr import Clock, TimeRef
 from lawstats.domain.catalog import Catalog, Indicator
 from lawstats.domain.periods import Period
 from lawstats.domain.regions import RegionTable
@@ -48,6 +48,12 @@ class _Document:
         self.candidates: list[Candidate] = []
         self.unrecognised: list[Unrecognised] = []
         self.previous_last: Candidate | None = None
+        # the last period a sentence of this paragraph named (截至2020年11月30日，…。全市共…。)
+        self.paragraph_ref: TimeRef | None = None
+
+    def new_paragraph(self) -> None:
+        self.previous_last = None
+        self.paragraph_ref = None
 
     def new_id(self) -> str:
         return f"c{len(self.candidates) + 1}"
@@ -93,6 +99,14 @@ class _Document:
         self, s: _SentenceReader, fig: Figure, ind: Indicator
     ) -> tuple[Period | None, str]:
         ref = s.time_ref(fig.start)
+        carried = self.paragraph_ref
+        if ref is None and carried is not None:
+            # a sentence that names no time continues the period its paragraph named
+            return carried.period, "paragraph"
+        if ref is not None and ref.pattern == "asof" and carried is not None:
+            if carried.pattern == "until_month":
+                # 截至2017年2月，…。目前在册365名: 目前 is the date the paragraph set
+                return carried.period, "paragraph"
         if ref is None:
             return self.clock.default_period()
         if ref.kind == "cumulative":
@@ -151,6 +165,9 @@ class _Document:
             self.read_figure(s, fig)
         if s.last is not None:
             self.previous_last = s.last
+        named = [r for r in s.refs if r.source == "text" and r.kind == "period" and r.period]
+        if named:
+            self.paragraph_ref = named[-1]
 
     def read_from_to(
         self, s: _SentenceReader, before: Figure, when: str | None, fig: Figure

@@ -106,7 +106,7 @@ def extract_text(
     doc = _Document(catalog, regions, clock, region_code, region_source, extra)
     sentences: list[str] = []
     for paragraph in lines:
-        doc.previous_last = None
+        doc.new_paragraph()
         for sentence in _sentences(paragraph):
             sentences.append(sentence)
             doc.read_sentence(len(sentences), sentence, paragraph)

@@ -46,7 +46,7 @@ class Candidate:
     raw: str
     label: str  # the words that named the indicator
     label_span: tuple[int, int] | None
-    period_source: str  # text | document | report_date | inferred | derived | whole
+    period_source: str  # text | paragraph | document | report_date | inferred | derived | whole
     region_source: str  # option | title | text | clause
     derived_from: str | None = None
     part_of: str | None = None

@@ -20,6 +20,8 @@ _CN_MONTH = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4"
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("range", re.compile(r"(\d{4})年(\d{1,2})月?(?:份)?(?:-|至|到|~)(\d{1,2})月(?:份)?(?:底|末)?")),
     ("half", re.compile(r"(\d{4})年(?:度)?(上半年|下半年|前三季度|第?([一二三四1-4])季度)")),
+    # 今年上半年: the half of the report's year (not 今年 as the year so far)
+    ("half", re.compile(r"(?:今年|本年度?)()(上半年|下半年|前三季度|第?([一二三四1-4])季度)")),
     ("until_month", re.compile(r"(?:截至|截止|至|到)(\d{4})年(\d{1,2})月(?:份)?(?:底|末)?")),
     ("month", re.compile(r"(\d{4})年(\d{1,2})月(?:份)?(?!\d{0,2}日|\d)")),
     ("since_year", re.compile(r"(\d{4})年(?:初)?以来")),
@@ -87,6 +89,9 @@ class TimeRef:
     kind: str  # period | cumulative
     period: Period | None
     source: str  # text | report_date | document | inferred | none
+    pattern: str = (
+        ""  # which expression: range | half | until_month | month | year | ytd | asof ...
+    )
 
 
 def _safe(build, *args) -> Period | None:
@@ -152,7 +157,7 @@ def find_time_refs(text: str, clock: Clock) -> list[TimeRef]:
             if ref_kind == "period" and period is None and source == "text":
                 continue  # 2024年13月: not a period
             taken.append((s, e))
-            out.append(TimeRef(s, e, m.group(0), ref_kind, period, source))
+            out.append(TimeRef(s, e, m.group(0), ref_kind, period, source, kind))
     return sorted(out, key=lambda r: r.start)
 
 
@@ -173,10 +178,21 @@ _DATE_LINE_RE = re.compile(
 )
 
 
+# A date line written day first (14.09.2014 21:06), as some aggregators print it: read only
+# when the day cannot be a month (above 12), so 05.09.2014 is not guessed.
+_DMY_LINE_RE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
+
+
 def find_report_date(lines: list[str]) -> dt.date | None:
     """A publication date: a line that is only a date (the signature) or starts with 时间/日期/发布."""
     for line in lines:
         s = line.strip()
+        dmy = _DMY_LINE_RE.match(s)
+        if dmy is not None and int(dmy.group(1)) > 12:
+            try:
+                return dt.date(int(dmy.group(3)), int(dmy.group(2)), int(dmy.group(1)))
+            except ValueError:
+                continue
         m = _DATE_LINE_RE.match(s)
         if m is None:
             continue

@@ -1,0 +1,72 @@
+"""Backfill from prose (#18): rules found on published report texts, each on a short sentence of
+our own (the published texts are not in the repository; tests/data/narrative/real/PROVENANCE.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from etl.narrative import extract_text
+from etl.narrative.timeexpr import find_report_date
+from tests.test_narrative import facts
+
+TIANSHUI, QINZHOU = "620500", "620502"
+
+
+def reasons(result) -> dict[str, str]:
+    return {u.raw: u.reason for u in result.unrecognised}
+
+
+# --- the report's own region ---------------------------------------------------------------------
+
+
+def test_a_county_report_is_the_countys_not_its_citys():
+    text = "2024年，县司法局抓好调解工作，全县共调解矛盾纠纷300件。秦州区玉泉镇一起纠纷得到化解。"
+    assert extract_text(text).region_code == QINZHOU
+
+
+def test_a_county_named_with_its_city_is_the_county():
+    text = "2024年度天水市秦州区法律援助中心共办理法律援助案件120件。"
+    assert extract_text(text).region_code == QINZHOU
+
+
+def test_a_city_report_naming_one_county_stays_the_citys():
+    text = "2024年，全市共调解矛盾纠纷300件。秦州区玉泉镇一起纠纷得到化解。天水市司法局表示。"
+    assert extract_text(text).region_code == TIANSHUI
+
+
+# --- time -----------------------------------------------------------------------------------------
+
+
+def test_a_day_first_date_line_is_the_report_date_only_when_unambiguous():
+    assert find_report_date(["14.09.2014  21:06"]) == dt.date(2014, 9, 14)
+    assert find_report_date(["05.09.2014"]) is None  # May 9th or 5 September: not guessed
+
+
+def test_this_years_first_half_is_the_half_not_the_year_so_far():
+    text = "天水市法律援助\n\n14.09.2014 21:06\n\n今年上半年，全市共办理法律援助案件180件。"
+    assert facts(extract_text(text)) == {(TIANSHUI, "2014年1-6月", "legal_aid_cases", 180, False)}
+
+
+def test_a_sentence_without_a_time_keeps_the_period_its_paragraph_named():
+    text = (
+        "天水市司法局\n时间:2021-01-14\n"
+        "截止到2020年11月30日，全市调解矛盾纠纷600件。全市排查发现矛盾纠纷130件。\n"
+        "全市调解成功500件。"
+    )
+    assert facts(extract_text(text)) == {
+        (TIANSHUI, "2020年1-11月", "mediation_cases", 600, False),
+        (TIANSHUI, "2020年1-11月", "disputes_screened", 130, False),
+        (TIANSHUI, "2021年1月", "mediation_success", 500, False),  # another paragraph
+    }
+
+
+def test_now_after_a_cut_off_date_is_that_date():
+    text = (
+        "天水市司法局\n时间:2017-04-01\n截至2017年2月，全市调解矛盾纠纷60件。目前全市有调委会30个。"
+    )
+    assert (TIANSHUI, "2017年1-2月", "mediation_orgs", 30, False) in facts(extract_text(text))
+
+
+def test_a_success_rate_spelled_with_tiaochu():
+    text = "2020年，天水市调处纠纷100件，调处成功96件，调处成功率96%。"
+    assert (TIANSHUI, "2020年", "mediation_success_rate", 96, False) in facts(extract_text(text))
