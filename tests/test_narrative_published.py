@@ -49,14 +49,14 @@ def test_this_years_first_half_is_the_half_not_the_year_so_far():
 
 def test_a_sentence_without_a_time_keeps_the_period_its_paragraph_named():
     text = (
-        "天水市司法局\n时间:2021-01-14\n"
+        "天水市司法局\n时间:2021-03-14\n"
         "截止到2020年11月30日，全市调解矛盾纠纷600件。全市排查发现矛盾纠纷130件。\n"
         "全市调解成功500件。"
     )
     assert facts(extract_text(text)) == {
         (TIANSHUI, "2020年1-11月", "mediation_cases", 600, False),
         (TIANSHUI, "2020年1-11月", "disputes_screened", 130, False),
-        (TIANSHUI, "2021年1月", "mediation_success", 500, False),  # another paragraph
+        (TIANSHUI, "2021年第一季度", "mediation_success", 500, False),  # another paragraph
     }
 
 
@@ -70,3 +70,40 @@ def test_now_after_a_cut_off_date_is_that_date():
 def test_a_success_rate_spelled_with_tiaochu():
     text = "2020年，天水市调处纠纷100件，调处成功96件，调处成功率96%。"
     assert (TIANSHUI, "2020年", "mediation_success_rate", 96, False) in facts(extract_text(text))
+
+
+# --- totals that are not the period's ---------------------------------------------------------------
+
+
+def test_a_running_total_after_a_cut_off_date_is_not_the_periods():
+    text = (
+        "天水市司法局\n时间:2017-04-01\n"
+        "截至2017年2月，全市累计调解矛盾纠纷2000件，调解成功1900件。累计办理法律援助案件300件。"
+        "2016年，全市累计调解矛盾纠纷500件。"
+    )
+    result = extract_text(text)
+    assert facts(result) == {(TIANSHUI, "2016年", "mediation_cases", 500, False)}
+    assert {reasons(result)[r] for r in ("2000件", "1900件", "300件")} == {"cumulative"}
+
+
+def test_since_an_event_of_a_year_is_a_running_total():
+    text = "2022年法律援助法实施以来，全市共办理法律援助案件8000多件。"
+    result = extract_text(text, region=TIANSHUI)
+    assert result.candidates == [] and reasons(result)["8000多件"] == "cumulative"
+
+
+def test_a_figure_among_the_named_ones_is_a_part():
+    text = "天水市社区矫正工作\n目前全市在册社区矫正对象365名。在册人员中缓刑322名。"
+    result = extract_text(text, report_date="2017-04-01")
+    assert facts(result) == {(TIANSHUI, "2017年1-4月", "cc_enrolled", 365, False)}
+    assert reasons(result)["322名"] == "subcategory"
+
+
+def test_this_year_in_a_january_report_is_asked_not_guessed():
+    text = (
+        "天水网 发表于 2013-1-19 18:10:16\n\n我市今年办理法律援助案件1500余件\n\n"
+        "去年全市共办理法律援助案件1503件。"
+    )
+    result = extract_text(text)
+    assert facts(result) == {(TIANSHUI, "2012年", "legal_aid_cases", 1503, False)}
+    assert reasons(result)["1500余件"] == "period_unsure"

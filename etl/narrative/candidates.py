@@ -99,6 +99,8 @@ class _Document:
         self, s: _SentenceReader, fig: Figure, ind: Indicator
     ) -> tuple[Period | None, str]:
         ref = s.time_ref(fig.start)
+        if ind.kind == "flow" and self.running_total(s, fig, ref):
+            return None, "cumulative"
         carried = self.paragraph_ref
         if ref is None and carried is not None:
             # a sentence that names no time continues the period its paragraph named
@@ -114,6 +116,21 @@ class _Document:
                 return None, "cumulative"
             return self.clock.now_period()
         return ref.period, ref.source
+
+    @staticmethod
+    def running_total(s: _SentenceReader, fig: Figure, ref: TimeRef | None) -> bool:
+        """累计 earlier in the sentence, after no period that bounds it: a total since some start
+        the text does not give (截至2017年2月，累计接收…2226名，解除…1861名), not the period's."""
+        acc = s.text.rfind("累计", 0, fig.start)
+        if acc == -1:
+            return False
+        if ref is None:
+            return True
+        if ref.start > acc:
+            return False  # 累计…2023年… : the period named after it bounds the figure
+        if ref.pattern in ("asof", "until_month"):
+            return True
+        return rules.UNTIL_BEFORE_RE.search(s.text[: ref.start]) is not None
 
     def refusal(
         self, s: _SentenceReader, fig: Figure, ind: Indicator, reading: _Reading
@@ -254,6 +271,9 @@ class _Document:
         period, period_source = self.period_for(s, fig, ind)
         if period_source == "cumulative":
             self.skip(s, fig, "cumulative", reading)
+            return
+        if period is None and period_source == "unsure":
+            self.skip(s, fig, "period_unsure", reading)
             return
         if period is not None and self.clock.report_date and period.start > self.clock.report_date:
             self.skip(s, fig, "future", reading)

@@ -31,6 +31,8 @@ CONTINUATION_RE = re.compile(
 # Noun <- figure: what may stand between the indicator's words and the figure.
 GAP_MAX = 10
 GAP_BLOCK_RE = re.compile(r"[\d和与及或、]")
+# "在册人员中缓刑322名": a figure among the named ones is a part of them, not their number.
+GAP_AMONG_RE = re.compile(r"中(?![心央国华级])")
 
 # Words right before the indicator's words that make it a sub-category (乡镇调委会 is not all
 # 调委会). Inside a "其中" these figures become parts of their whole.
@@ -92,6 +94,8 @@ TARGET_RE = re.compile(r"力争|确保|争取|目标|计划|拟|不低于|不少
 RELATIVE_SCOPE_RE = re.compile(r"^(?:全市|全县|全区|全州|我市|我县|我区|辖区|全)?的$")
 # Figures for another scope than the report's region.
 OTHER_SCOPE_RE = re.compile(r"全省|全国|省内|全行业")
+# A date a running total runs to (截至2023年底，累计…): the total is not that year's.
+UNTIL_BEFORE_RE = re.compile(r"(?:截至|截止|截止到|截至到|至|到)$")
 # "A和B分别为x个、y个": the pairing is positional; not read.
 RESPECTIVELY_RE = re.compile(r"分别")
 # A stock (个, 人 at a date) stated as a change is not a level.
@@ -155,6 +159,7 @@ TOPIC_RE: dict[str, re.Pattern[str]] = {
         "reconsideration_mediated": r"复议",
         "reconsideration_mediation_rate": r"复议",
         "village_legal_advisers": r"村|社区",
+        "cc_enrolled": r"矫正",
         "population": r"常住|户籍|总人口",
     }.items()
 }

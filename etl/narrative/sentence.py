@@ -156,6 +156,8 @@ class _SentenceReader:
         gap = text[nb.end : fig.start]
         if len(gap) > rules.GAP_MAX or rules.GAP_BLOCK_RE.search(gap):
             return _Reading(None, "no_indicator")
+        if rules.GAP_AMONG_RE.search(gap):
+            return _Reading(None, "subcategory", nb.text, (nb.start, nb.end), named=nb.codes[0])
         chosen = nb
         # 120平方米以上司法所 / 人员全部到位的司法所: the qualifier is the more specific indicator.
         prev = next((m for m in before if m.end in (nb.start, nb.start - 1) and m is not nb), None)

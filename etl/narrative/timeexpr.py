@@ -24,7 +24,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("half", re.compile(r"(?:今年|本年度?)()(上半年|下半年|前三季度|第?([一二三四1-4])季度)")),
     ("until_month", re.compile(r"(?:截至|截止|至|到)(\d{4})年(\d{1,2})月(?:份)?(?:底|末)?")),
     ("month", re.compile(r"(\d{4})年(\d{1,2})月(?:份)?(?!\d{0,2}日|\d)")),
-    ("since_year", re.compile(r"(\d{4})年(?:初)?以来")),
+    # 2022年以来, 2022年法律援助法实施以来: since an event of that year
+    ("since_year", re.compile(r"(\d{4})年(?:初)?(?:[^\d，,。；;：:！？!?]{0,12}?)以来")),
     # without a year: the report's year (1-9月, 上半年, 一季度, 截至9月底)
     ("until_month", re.compile(r"(?:截至|截止)()(\d{1,2})月(?:份)?(?:底|末)?")),
     (
@@ -62,6 +63,10 @@ class Clock:
                 return self.doc_period, "document"
             if d.month == 12:
                 return Period.of_year(d.year), "report_date"
+            if d.month == 1:
+                # 今年 / 目前 in a report of January: the month just begun or the year just
+                # ended (reports written in January sum up the year); the analyst says which
+                return None, "unsure"
             return Period.month_range(d.year, 1, d.month), "report_date"
         if self.doc_period is not None:
             return self.doc_period, "document"
@@ -78,6 +83,8 @@ class Clock:
     @property
     def year(self) -> int | None:
         p, _ = self.now_period()
+        if p is None and self.report_date is not None:
+            return self.report_date.year  # January: 今年 is unsure, the year is not
         return p.end.year if p is not None else None
 
 
@@ -127,7 +134,10 @@ def _explicit(kind: str, m: re.Match[str], clock: Clock) -> tuple[str, Period | 
     if kind == "month":
         return "period", _safe(Period.month, y, int(m.group(2)))
     if kind == "since_year":
-        if clock.year is not None and y == clock.year:
+        # the year so far only when the clock is the report's own (a date or a title period),
+        # not a year guessed from the years the text names
+        known = clock.report_date is not None or clock.doc_period is not None
+        if known and clock.year is not None and y == clock.year:
             return "period", clock.now_period()[0]
         return "cumulative", None
     return "period", _safe(Period.of_year, y)
@@ -173,7 +183,7 @@ def infer_year(text: str) -> int | None:
 
 
 _DATE_LINE_RE = re.compile(
-    r"^(?:.{0,12}?(?:时间|日期|发布|发文|印发)[^\d]{0,4})?"
+    r"^(?:.{0,12}?(?:时间|日期|发布|发文|印发|发表于|发表)[^\d]{0,4})?"
     r"(\d{4})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
 )
 
