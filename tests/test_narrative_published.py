@@ -107,3 +107,44 @@ def test_this_year_in_a_january_report_is_asked_not_guessed():
     result = extract_text(text)
     assert facts(result) == {(TIANSHUI, "2012年", "legal_aid_cases", 1503, False)}
     assert reasons(result)["1500余件"] == "period_unsure"
+
+
+# --- units and words ----------------------------------------------------------------------------------
+
+
+def test_zong_counts_cases_and_jian_counts_what_the_catalog_counts_in_qi():
+    text = "2018年，天水市办理法律援助案件1200宗，成功调解矛盾纠纷约3.9万宗，防止民转刑案件22件。"
+    assert facts(extract_text(text)) == {
+        (TIANSHUI, "2018年", "legal_aid_cases", 1200, False),
+        (TIANSHUI, "2018年", "mediation_success", 39000, True),
+        (TIANSHUI, "2018年", "prevented_escalations", 22, False),
+    }
+
+
+def test_a_figure_counts_the_qualified_noun_after_it_not_the_verb_before():
+    text = "2020年，天水市司法局组织138个基层调委会开展排查。全市共有调委会150个。"
+    result = extract_text(text)
+    assert facts(result) == {(TIANSHUI, "2020年", "mediation_orgs", 150, False)}
+    assert reasons(result)["138个"] == "subcategory"
+
+
+def test_the_other_party_of_an_act_is_not_a_count():
+    text = "2023年，天水市司法局与辖区4家律师事务所签约。全市共有律师事务所40家。"
+    result = extract_text(text)
+    assert facts(result) == {(TIANSHUI, "2023年", "law_firms", 40, False)}
+    assert reasons(result)["4家"] == "partner"
+
+
+def test_the_past_year_is_last_year_in_january_and_asked_otherwise():
+    text = "天水市司法局\n一年来，12348公共法律服务热线服务群众3.4万人次。"
+    january = extract_text(text, report_date="2023-01-19")
+    assert facts(january) == {(TIANSHUI, "2022年", "pls_hotline", 34000, False)}
+    july = extract_text(text, report_date="2023-07-19")
+    assert july.candidates == [] and reasons(july)["3.4万人次"] == "period_unsure"
+
+
+def test_a_mediation_rate_in_a_reconsideration_paragraph():
+    text = "2024年，天水市办理行政复议案件60件，办结54件，调解率为40.74%。"
+    assert (TIANSHUI, "2024年", "reconsideration_mediation_rate", 40.74, False) in facts(
+        extract_text(text)
+    )

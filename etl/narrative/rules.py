@@ -23,6 +23,8 @@ COUNT_CUE_RE = re.compile(
 EVENT_AFTER_RE = re.compile(
     r"^.{0,10}?(?:受到|获得|荣获|获评|被评为|被授予|入选|表彰|获|参加|参与|接受|被)"
 )
+# "与辖区4家律师事务所签约": a figure after 与/同/跟 names the other party of an act, not a count.
+PARTNER_BEFORE_RE = re.compile(r"(?:与|同|跟)[^，,；;与同跟]{0,8}$")
 # A spelling followed by one of these is a different noun (法律顾问室, 调解员培训班).
 CONTINUATION_RE = re.compile(
     r"^(?:室|站|点|中心|协会|队伍|基地|平台|制度|机制|工作|办公室|活动|培训|学校|品牌|案例|会议|系统|"
@@ -38,6 +40,7 @@ GAP_AMONG_RE = re.compile(r"中(?![心央国华级])")
 # 调委会). Inside a "其中" these figures become parts of their whole.
 SUBCATEGORY_WORDS = (
     "村(社区)",
+    "基层",
     "乡镇",
     "乡",
     "镇",

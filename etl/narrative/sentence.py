@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from etl.cells import unit_multiplier
+from etl.cells import unit_dimension, unit_multiplier
 from etl.grammar import CERTAIN, header_key, lexicon, read_header, words_of
 from etl.narrative import rules
 from etl.narrative.numbers import Figure, find_figures
@@ -33,7 +33,14 @@ def _unit_factor(fig: Figure, ind: Indicator) -> float | None:
         return 1.0 if fig.is_percent else None
     if fig.is_percent:
         return None
-    return unit_multiplier(fig.unit, ind.unit)
+    factor = unit_multiplier(fig.unit, ind.unit)
+    if factor is None and {unit_dimension(fig.unit), unit_dimension(ind.unit)} == _CASE_UNITS:
+        # 件 and 起 both count cases in prose (防止民转刑案件222件, catalog 起)
+        return unit_multiplier(fig.unit, "件") or unit_multiplier(fig.unit, "起")
+    return factor
+
+
+_CASE_UNITS = {"件", "起"}
 
 
 # 其中 and 含 open a list of parts (read by the parts rule), they do not narrow the noun after
@@ -124,6 +131,18 @@ class _SentenceReader:
         before = [m for m in self.matches if m.start >= seg_start and m.end <= fig.start]
         after = next((m for m in self.matches if m.start == fig.end), None)
         nb = before[-1] if before else None
+        if after is None and not fig.is_percent:
+            near = self._noun_after(fig)
+            if near is not None:
+                # 组织138个基层调委会: the figure counts the noun phrase after it, with its
+                # qualifier; the words before it (a verb here) name nothing
+                qualifier = text[fig.end : near.start]
+                reason = (
+                    "subcategory"
+                    if _is_subcategory(qualifier, self.doc.catalog)
+                    else "no_indicator"
+                )
+                return _Reading(None, reason, text[fig.end : near.end], (fig.end, near.end))
         if nb is not None and (fig.start - nb.end) > 0 and after is not None:
             nb = None if len(text[nb.end : fig.start]) > 2 else nb
         if nb is not None:
@@ -131,6 +150,15 @@ class _SentenceReader:
         if after is not None:
             return self._read_after(fig, after)
         return self._read_by_grammar(fig, seg_start)
+
+    def _noun_after(self, fig: Figure) -> _Match | None:
+        """A spelling a few characters after the figure, joined to it by words only (个基层调委会)."""
+        for m in self.matches:
+            if fig.end < m.start <= fig.end + 4:
+                if re.fullmatch(r"[\u4e00-\u9fff]+", self.text[fig.end : m.start]):
+                    return m
+                return None
+        return None
 
     def _read_by_grammar(self, fig: Figure, seg_start: int) -> _Reading:
         """No spelling stands whole before the figure: the header grammar reads the words before
@@ -185,6 +213,8 @@ class _SentenceReader:
         clause_start, _ = _containing(self.clauses, fig.start)
         if not rules.COUNT_CUE_RE.search(text[clause_start : fig.start]):
             return _Reading(None, "no_count_cue", after.text, (after.start, after.end))
+        if rules.PARTNER_BEFORE_RE.search(text[clause_start : fig.start]):
+            return _Reading(None, "partner", after.text, (after.start, after.end))
         rest = text[after.end :]
         if rules.CONTINUATION_RE.match(rest):
             return _Reading(None, "no_indicator")

@@ -38,9 +38,11 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "cumulative",
         re.compile(
             r"近年来|多年来|近几年|历年来|近[\d一二三四五六七八九十两]+年|"
-            r"[\d一二三四五六七八九十两]+年来|十[三四五]五(?:期间|以来|时期)|以来累计|累计至今"
+            r"(?!一年来)[\d一二三四五六七八九十两]+年来|十[三四五]五(?:期间|以来|时期)|以来累计|累计至今"
         ),
     ),
+    # 一年来, 过去一年: the twelve months before the report (read by Clock.past_year)
+    ("past_year", re.compile(r"(?<![\d一二三四五六七八九十两])一年来|过去一年|这一年来")),
     ("ytd", re.compile(r"今年以来|年初以来|本年度以来|今年|本年度|本年|年内|全年")),
     ("asof", re.compile(r"截至目前|截止目前|截至今年|到目前为止|目前|当前|至今|现有")),
     ("last_year", re.compile(r"(?<![比较与同于])(?:去年|上一年度|上一年|上年度|上年)(?!同期)")),
@@ -73,6 +75,18 @@ class Clock:
         if self.inferred_year is not None:
             return Period.of_year(self.inferred_year), "inferred"
         return None, "none"
+
+    def past_year(self) -> tuple[Period | None, str]:
+        """一年来: the document's period; else a calendar year only when the report is dated in
+        its December or the January after; a rolling twelve months is no period of ours."""
+        if self.doc_period is not None:
+            return self.doc_period, "document"
+        d = self.report_date
+        if d is not None and d.month == 12:
+            return Period.of_year(d.year), "report_date"
+        if d is not None and d.month == 1:
+            return Period.of_year(d.year - 1), "report_date"
+        return None, "unsure"
 
     def default_period(self) -> tuple[Period | None, str]:
         """The period of a figure whose sentence names none: the document's, else 'now'."""
@@ -157,6 +171,9 @@ def find_time_refs(text: str, clock: Clock) -> list[TimeRef]:
                 source = "text"
             elif kind == "cumulative":
                 ref_kind, period, source = "cumulative", None, "text"
+            elif kind == "past_year":
+                period, source = clock.past_year()
+                ref_kind = "period"
             elif kind in ("ytd", "asof"):
                 period, source = clock.now_period()
                 ref_kind = "period"
