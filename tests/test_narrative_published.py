@@ -148,3 +148,45 @@ def test_a_mediation_rate_in_a_reconsideration_paragraph():
     assert (TIANSHUI, "2024年", "reconsideration_mediation_rate", 40.74, False) in facts(
         extract_text(text)
     )
+
+
+# --- breakdown members ------------------------------------------------------------------------------
+
+MEMBER_TEXT = (
+    "2022年度天水市法律援助中心共办理法律援助案件500宗(其中民事法律援助案件300宗、"
+    "刑事法律援助案件150宗、法律帮助50宗)。"
+)
+
+
+def test_a_part_naming_a_breakdown_member_is_a_member_candidate():
+    result = extract_text(MEMBER_TEXT)
+    got = {(c.indicator_code, c.value, c.dimension, c.member) for c in result.candidates}
+    assert got == {
+        ("legal_aid_cases", 500, None, None),
+        ("legal_aid_cases", 300, "legal_aid_type", "civil"),
+        ("legal_aid_cases", 150, "legal_aid_type", "criminal"),
+        ("legal_aid_cases", 50, "legal_aid_type", "assistance"),
+    }
+    whole = next(c for c in result.candidates if c.member is None)
+    assert "parts_add_up" in whole.notes
+
+
+def test_a_member_candidate_is_not_loaded_as_the_total():
+    from etl.narrative.review import (
+        document_bytes,
+        review_rows,
+        reviewed_document,
+        reviewed_extraction,
+    )
+
+    result = extract_text(MEMBER_TEXT)
+    rows = {r["value"]: r["accept"] for r in review_rows(result)}
+    assert rows == {500: True, 300: False, 150: False, 50: False}
+    doc = reviewed_document(result, "x.txt", accept=True)
+    assert [c["value"] for c in doc["candidates"] if c["accept"]] == [500]
+    loaded = reviewed_extraction(document_bytes(doc), "x.json")
+    assert [f.value for f in loaded.facts] == [500]
+    for c in doc["candidates"]:
+        c["accept"] = True
+    refused = reviewed_extraction(document_bytes(doc), "x.json")
+    assert not refused.report.ok

@@ -16,7 +16,7 @@ from etl.narrative.segments import _containing
 from etl.narrative.sentence import _label_guess, _Reading, _SentenceReader, _unit_factor
 from etl.narrative.spellings import spelling_index
 from etl.narrative.timeexpr import Clock, TimeRef
-from lawstats.domain.catalog import Catalog, Indicator
+from lawstats.domain.catalog import Catalog, Indicator, Member
 from lawstats.domain.periods import Period
 from lawstats.domain.regions import RegionTable
 
@@ -328,21 +328,66 @@ class _Document:
         own = reading.code is not None and reading.code != whole.indicator_code
         if own:
             return False  # an indicator of its own (行业性专业性调解组织75个): a candidate
-        if named not in (None, whole.indicator_code) or _unit_factor(fig, ind) is None:
-            return False
-        if reading.reason not in ("ok", "subcategory", "no_indicator", "no_count_cue"):
+        if _unit_factor(fig, ind) is None:
             return False
         seg = _containing(s.segments, fig.start)
-        whole.parts.append(
-            Part(
-                label=_label_guess(s.text, fig, seg) or reading.label,
-                value=round(fig.value * (_unit_factor(fig, ind) or 1.0), 6),
-                is_approximate=fig.is_approximate,
-                raw=fig.raw,
-                span=(fig.start, fig.end),
-            )
+        # 法律帮助804件 under 法律援助案件: a member's name whose other indicator's unit does not fit
+        member_of_whole = (
+            reading.reason == "unit_mismatch"
+            and self.member_named(_label_guess(s.text, fig, seg), ind) is not None
         )
+        if named not in (None, whole.indicator_code) and not member_of_whole:
+            return False
+        if reading.reason not in ("ok", "subcategory", "no_indicator", "no_count_cue"):
+            if not member_of_whole:
+                return False
+        part = Part(
+            label=_label_guess(s.text, fig, seg) or reading.label,
+            value=round(fig.value * (_unit_factor(fig, ind) or 1.0), 6),
+            is_approximate=fig.is_approximate,
+            raw=fig.raw,
+            span=(fig.start, fig.end),
+        )
+        whole.parts.append(part)
+        member = self.member_named(part.label, ind)
+        if member is not None and whole.period is not None:
+            cand = Candidate(
+                id=self.new_id(),
+                region_code=whole.region_code,
+                period=whole.period,
+                indicator_code=whole.indicator_code,
+                value=part.value,
+                is_approximate=part.is_approximate,
+                sentence_no=s.no,
+                sentence=s.text,
+                span=part.span,
+                raw=part.raw,
+                label=part.label,
+                label_span=None,
+                period_source=whole.period_source,
+                region_source=whole.region_source,
+                part_of=whole.id,
+                notes=["breakdown_member"],
+                dimension=member.dimension,
+                member=member.code,
+            )
+            self.candidates.append(cand)
         return True
+
+    def member_named(self, label: str, ind: Indicator) -> Member | None:
+        """The breakdown member a part's words name, whole: the member's name or alias alone, or
+        followed by the indicator's own words (民事 + 法律援助案件, 刑事法律援助 + 案件); None when
+        no member or more than one fits."""
+        own = {ind.name_zh, *ind.header_spellings, "案件", "纠纷"}
+        label = re.split(r"其中[：:，,]?", label)[-1].lstrip('(（“"')
+        found = {
+            (m.dimension, m.code): m
+            for m in self.catalog.members
+            if ind.code in m.applies_to
+            for word in (m.name_zh, *m.aliases)
+            if label == word or (label.startswith(word) and label[len(word) :] in own)
+        }
+        return next(iter(found.values())) if len(found) == 1 else None
 
     def read_delta(self, s: _SentenceReader, fig: Figure, delta: re.Match[str]) -> None:
         """比上年度增加了66人: last year's value is this year's minus the change."""
@@ -391,7 +436,7 @@ class _Document:
         seen: dict[tuple, Candidate] = {}
         kept: list[Candidate] = []
         for c in self.candidates:
-            key = (c.region_code, c.period, c.indicator_code)
+            key = (c.region_code, c.period, c.indicator_code, c.dimension, c.member)
             first = seen.get(key)
             if first is None:
                 seen[key] = c

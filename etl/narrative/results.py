@@ -52,6 +52,9 @@ class Candidate:
     part_of: str | None = None
     parts: list[Part] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # a breakdown member of its indicator (其中民事法律援助案件381件: legal_aid_type = civil)
+    dimension: str | None = None
+    member: str | None = None
 
 
 @dataclass
