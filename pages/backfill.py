@@ -119,6 +119,7 @@ NOTES = {
             "no_region",
             "mapped_by_analyst",
             "breakdown_member",
+            "respectively",
         )
     },
 }

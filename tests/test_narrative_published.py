@@ -190,3 +190,28 @@ def test_a_member_candidate_is_not_loaded_as_the_total():
         c["accept"] = True
     refused = reviewed_extraction(document_bytes(doc), "x.json")
     assert not refused.report.ok
+
+
+# --- 分别 over a span of years ------------------------------------------------------------------------
+
+
+def test_figures_respectively_over_a_span_of_years_are_one_a_year():
+    text = (
+        "天水市社区矫正工作\n2019年至2021年全市社区矫正对象重新犯罪率分别是0.3%、0.25%、0.2%，"
+        "2022年和2023年为零。"
+    )
+    got = {(c.period.label, c.indicator_code, c.value) for c in extract_text(text).candidates}
+    assert got == {
+        ("2019年", "cc_reoffence_rate", 0.3),
+        ("2020年", "cc_reoffence_rate", 0.25),
+        ("2021年", "cc_reoffence_rate", 0.2),
+        ("2022年", "cc_reoffence_rate", 0.0),
+        ("2023年", "cc_reoffence_rate", 0.0),
+    }
+
+
+def test_respectively_with_another_count_of_figures_than_years_is_not_read():
+    text = "天水市社区矫正工作\n2019年至2021年全市社区矫正对象重新犯罪率分别是0.3%、0.25%。"
+    result = extract_text(text)
+    assert result.candidates == []
+    assert {u.reason for u in result.unrecognised} <= {"respectively", "no_indicator"}

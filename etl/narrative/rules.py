@@ -101,6 +101,16 @@ OTHER_SCOPE_RE = re.compile(r"全省|全国|省内|全行业")
 UNTIL_BEFORE_RE = re.compile(r"(?:截至|截止|截止到|截至到|至|到)$")
 # "A和B分别为x个、y个": the pairing is positional; not read.
 RESPECTIVELY_RE = re.compile(r"分别")
+# ... except over a span of years, one figure a year in order, all of one indicator:
+# "2012年至2014年重新犯罪率分别是0.32%、0.32%、0.31%".
+YEARS_RESPECTIVELY_RE = re.compile(
+    r"(?P<first>\d{4})年?(?:至|到|-|—|~)(?P<last>\d{4})年(?:度|年度)?(?P<words>[^，,。；;、\d]{2,16}?)"
+    r"分别(?:是|为|达到|达)?(?P<list>[^，,。；;]+)"
+)
+# ... continued for more years with a zero in words: "，2015年和2016年为零".
+YEARS_ZERO_RE = re.compile(
+    r"^[，,](?P<years>\d{4}年(?:(?:和|、|及)\d{4}年)*)(?:均)?(?:为|是)(?P<zero>零)"
+)
 # A stock (个, 人 at a date) stated as a change is not a level.
 STOCK_CHANGE_RE = re.compile(
     r"新增|新建|新设|新成立|新培育|新发展|新招录|新选任|新创建|创建|新命名|新认定|获评|净增|"
