@@ -215,3 +215,27 @@ def test_respectively_with_another_count_of_figures_than_years_is_not_read():
     result = extract_text(text)
     assert result.candidates == []
     assert {u.reason for u in result.unrecognised} <= {"respectively", "no_indicator"}
+
+
+# --- what the rules above must not over-reach -----------------------------------------------------------
+
+
+def test_a_year_inside_a_sentence_does_not_frame_its_paragraph():
+    text = "天水市2016年工作总结\n全市调解工作在2008年全面开展。全市共调解矛盾纠纷300件。"
+    assert facts(extract_text(text)) == {(TIANSHUI, "2016年", "mediation_cases", 300, False)}
+
+
+def test_a_running_total_within_the_year_its_paragraph_names_is_that_years():
+    text = "天水市司法局\n2023年，全市调解工作成效明显。全市累计调解矛盾纠纷500件。"
+    assert facts(extract_text(text)) == {(TIANSHUI, "2023年", "mediation_cases", 500, False)}
+
+
+def test_since_an_event_this_year_is_not_the_year_so_far():
+    text = "天水市司法局\n2024年新法实施以来，全市办理法律援助案件300件。"
+    result = extract_text(text, report_date="2024-10-01")
+    assert result.candidates == [] and reasons(result)["300件"] == "cumulative"
+
+
+def test_a_neutral_word_between_figure_and_noun_keeps_the_noun():
+    text = "2023年，天水市共培育45个各类调解组织。"
+    assert facts(extract_text(text)) == {(TIANSHUI, "2023年", "mediation_orgs", 45, False)}

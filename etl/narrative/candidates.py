@@ -117,16 +117,18 @@ class _Document:
             return self.clock.now_period()
         return ref.period, ref.source
 
-    @staticmethod
-    def running_total(s: _SentenceReader, fig: Figure, ref: TimeRef | None) -> bool:
+    def running_total(self, s: _SentenceReader, fig: Figure, ref: TimeRef | None) -> bool:
         """累计 earlier in the sentence, after no period that bounds it: a total since some start
         the text does not give (截至2017年2月，累计接收…2226名，解除…1861名), not the period's."""
         acc = s.text.rfind("累计", 0, fig.start)
         if acc == -1:
             return False
         if ref is None:
-            return True
-        if ref.start > acc:
+            # the period the paragraph or the title set bounds it, unless that is a cut-off date
+            ref = self.paragraph_ref
+            if ref is None:
+                return self.clock.doc_period is None
+        if ref is not self.paragraph_ref and ref.start > acc:
             return False  # 累计…2023年… : the period named after it bounds the figure
         if ref.pattern in ("asof", "until_month"):
             return True
@@ -183,9 +185,18 @@ class _Document:
             self.read_figure(s, fig)
         if s.last is not None:
             self.previous_last = s.last
-        named = [r for r in s.refs if r.source == "text" and r.kind == "period" and r.period]
-        if named:
-            self.paragraph_ref = named[-1]
+        # the time a sentence opens with frames its paragraph (2024年，… / 截止到2020年11月30日，…);
+        # a year inside a sentence (于2008年全面开展) does not
+        opening = [
+            r
+            for r in s.refs
+            if r.source == "text"
+            and r.kind == "period"
+            and r.period
+            and rules.OPENING_RE.match(s.text[: r.start])
+        ]
+        if opening:
+            self.paragraph_ref = opening[0]
 
     def read_years_respectively(self, s: _SentenceReader) -> set[int]:
         """2012年至2014年重新犯罪率分别是0.32%、0.32%、0.31%: one figure a year, in order, when

@@ -97,6 +97,10 @@ TARGET_RE = re.compile(r"力争|确保|争取|目标|计划|拟|不低于|不少
 RELATIVE_SCOPE_RE = re.compile(r"^(?:全市|全县|全区|全州|我市|我县|我区|辖区|全)?的$")
 # Figures for another scope than the report's region.
 OTHER_SCOPE_RE = re.compile(r"全省|全国|省内|全行业")
+# What may stand before the time a sentence opens with (一、 (二) 在 于 今年).
+OPENING_RE = re.compile(r"^[\s(（)）一二三四五六七八九十、.\d]*(?:在|于|截至|截止|截止到|截至到)?$")
+# Words between a figure and the noun it counts that do not narrow it (45个各类调解组织).
+NEUTRAL_QUALIFIERS = frozenset({"各类", "各级", "人民", "全部", "专门"})
 # A date a running total runs to (截至2023年底，累计…): the total is not that year's.
 UNTIL_BEFORE_RE = re.compile(r"(?:截至|截止|截止到|截至到|至|到)$")
 # "A和B分别为x个、y个": the pairing is positional; not read.

@@ -137,6 +137,8 @@ class _SentenceReader:
                 # 组织138个基层调委会: the figure counts the noun phrase after it, with its
                 # qualifier; the words before it (a verb here) name nothing
                 qualifier = text[fig.end : near.start]
+                if qualifier in rules.NEUTRAL_QUALIFIERS:
+                    return self._read_after(fig, near)
                 reason = (
                     "subcategory"
                     if _is_subcategory(qualifier, self.doc.catalog)

@@ -25,7 +25,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("until_month", re.compile(r"(?:截至|截止|至|到)(\d{4})年(\d{1,2})月(?:份)?(?:底|末)?")),
     ("month", re.compile(r"(\d{4})年(\d{1,2})月(?:份)?(?!\d{0,2}日|\d)")),
     # 2022年以来, 2022年法律援助法实施以来: since an event of that year
-    ("since_year", re.compile(r"(\d{4})年(?:初)?(?:[^\d，,。；;：:！？!?]{0,12}?)以来")),
+    ("since_year", re.compile(r"(\d{4})年(?:初)?(?P<event>[^\d，,。；;：:！？!?]{0,12}?)以来")),
     # without a year: the report's year (1-9月, 上半年, 一季度, 截至9月底)
     ("until_month", re.compile(r"(?:截至|截止)()(\d{1,2})月(?:份)?(?:底|末)?")),
     (
@@ -151,6 +151,11 @@ def _explicit(kind: str, m: re.Match[str], clock: Clock) -> tuple[str, Period | 
         # the year so far only when the clock is the report's own (a date or a title period),
         # not a year guessed from the years the text names
         known = clock.report_date is not None or clock.doc_period is not None
+        if m["event"]:
+            return (
+                "cumulative",
+                None,
+            )  # since an event in that year (…实施以来): not the year so far
         if known and clock.year is not None and y == clock.year:
             return "period", clock.now_period()[0]
         return "cumulative", None
