@@ -239,3 +239,19 @@ def test_since_an_event_this_year_is_not_the_year_so_far():
 def test_a_neutral_word_between_figure_and_noun_keeps_the_noun():
     text = "2023年，天水市共培育45个各类调解组织。"
     assert facts(extract_text(text)) == {(TIANSHUI, "2023年", "mediation_orgs", 45, False)}
+
+
+def test_the_whole_year_in_a_fourth_quarter_review_is_the_year():
+    text = "天水市司法局2020年第四季度工作总结\n全年解答群众法律咨询3600人次。"
+    assert facts(extract_text(text)) == {
+        (TIANSHUI, "2020年", "legal_aid_consultations", 3600, False)
+    }
+    mid = extract_text("天水市司法局\n全年解答群众法律咨询3600人次。", report_date="2020-07-01")
+    assert mid.candidates == [] and reasons(mid)["3600人次"] == "period_unsure"
+
+
+def test_a_count_for_the_units_a_wei_names_is_theirs():
+    text = "2022年，天水市为1100个村调委会选聘人民调解员5900名。全市共有人民调解员8000名。"
+    result = extract_text(text)
+    assert facts(result) == {(TIANSHUI, "2022年", "mediators", 8000, False)}
+    assert reasons(result)["5900名"] == "subcategory"

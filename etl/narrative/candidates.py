@@ -146,6 +146,8 @@ class _Document:
             return "target"
         if rules.OTHER_SCOPE_RE.search(head):
             return "other_scope"
+        if rules.FOR_UNITS_RE.search(head):
+            return "subcategory"
         if rules.RESPECTIVELY_RE.search(text[clause_start:]):
             return "respectively"
         if ind.kind == "stock" and (

@@ -43,7 +43,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     # 一年来, 过去一年: the twelve months before the report (read by Clock.past_year)
     ("past_year", re.compile(r"(?<![\d一二三四五六七八九十两])一年来|过去一年|这一年来")),
-    ("ytd", re.compile(r"今年以来|年初以来|本年度以来|今年|本年度|本年|年内|全年")),
+    ("whole_year", re.compile(r"全年")),
+    ("ytd", re.compile(r"今年以来|年初以来|本年度以来|今年|本年度|本年|年内")),
     ("asof", re.compile(r"截至目前|截止目前|截至今年|到目前为止|目前|当前|至今|现有")),
     ("last_year", re.compile(r"(?<![比较与同于])(?:去年|上一年度|上一年|上年度|上年)(?!同期)")),
 ]
@@ -87,6 +88,27 @@ class Clock:
         if d is not None and d.month == 1:
             return Period.of_year(d.year - 1), "report_date"
         return None, "unsure"
+
+    def whole_year(self) -> tuple[Period | None, str]:
+        """全年: the whole calendar year the report looks back on: the year its own period ends
+        in December (a fourth-quarter review means the year, not the quarter), the year of a
+        December report or the one before a January report; otherwise unsure (a plan for the
+        year, or the year so far?)."""
+        p = self.doc_period
+        if p is not None:
+            if p.end.month == 12 and p.end.day == 31:
+                return Period.of_year(p.end.year), "document"
+            return None, "unsure"
+        d = self.report_date
+        if d is not None:
+            if d.month == 12:
+                return Period.of_year(d.year), "report_date"
+            if d.month == 1:
+                return Period.of_year(d.year - 1), "report_date"
+            return None, "unsure"
+        if self.inferred_year is not None:
+            return Period.of_year(self.inferred_year), "inferred"
+        return None, "none"
 
     def default_period(self) -> tuple[Period | None, str]:
         """The period of a figure whose sentence names none: the document's, else 'now'."""
@@ -178,6 +200,9 @@ def find_time_refs(text: str, clock: Clock) -> list[TimeRef]:
                 ref_kind, period, source = "cumulative", None, "text"
             elif kind == "past_year":
                 period, source = clock.past_year()
+                ref_kind = "period"
+            elif kind == "whole_year":
+                period, source = clock.whole_year()
                 ref_kind = "period"
             elif kind in ("ytd", "asof"):
                 period, source = clock.now_period()
