@@ -255,3 +255,28 @@ def test_a_count_for_the_units_a_wei_names_is_theirs():
     result = extract_text(text)
     assert facts(result) == {(TIANSHUI, "2022年", "mediators", 8000, False)}
     assert reasons(result)["5900名"] == "subcategory"
+
+
+def test_a_bracketed_list_after_a_total_lists_its_parts():
+    text = "截至9月底，天水市已办理法律援助案件245件(刑事189件,民事55件,行政1件)，全年目标200件。"
+    result = extract_text(text, report_date="2022-10-15")
+    got = {(c.period.label, c.value, c.member) for c in result.candidates}
+    assert got == {
+        ("2022年1-9月", 245, None),
+        ("2022年1-9月", 189, "criminal"),
+        ("2022年1-9月", 55, "civil"),
+        ("2022年1-9月", 1, "administrative"),
+    }
+    whole = next(c for c in result.candidates if c.member is None)
+    assert "parts_add_up" in whole.notes and len(whole.parts) == 3
+
+
+def test_a_by_line_with_a_full_date_is_the_report_date():
+    lines = ["来源: 天水日报 作者: 张三 2014-07-16 09:23:31"]
+    assert find_report_date(lines) == dt.date(2014, 7, 16)
+    text = (
+        "天水市上半年办理法律援助案件\n\n"
+        + lines[0]
+        + "\n\n今年以来，全市共办理法律援助案件1822件。"
+    )
+    assert facts(extract_text(text)) == {(TIANSHUI, "2014年1-7月", "legal_aid_cases", 1822, False)}

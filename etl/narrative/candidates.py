@@ -420,7 +420,7 @@ class _Document:
                 sentence=s.text,
                 span=part.span,
                 raw=part.raw,
-                label=part.label,
+                label=_part_words(part.label),
                 label_span=None,
                 period_source=whole.period_source,
                 region_source=whole.region_source,
@@ -437,7 +437,7 @@ class _Document:
         followed by the indicator's own words (民事 + 法律援助案件, 刑事法律援助 + 案件); None when
         no member or more than one fits."""
         own = {ind.name_zh, *ind.header_spellings, "案件", "纠纷"}
-        label = re.split(r"其中[：:，,]?", label)[-1].lstrip('(（“"')
+        label = _part_words(label)
         found = {
             (m.dimension, m.code): m
             for m in self.catalog.members
@@ -507,3 +507,8 @@ class _Document:
                         x.notes.append("conflict")
                 kept.append(c)
         self.candidates = kept
+
+
+def _part_words(label: str) -> str:
+    """A part's own words, without the 其中 or bracket that opened its list (件(刑事 -> 刑事)."""
+    return re.split(r"其中[：:，,]?|[(（]", label)[-1].lstrip('“"')

@@ -139,7 +139,7 @@ DELTA_UP = frozenset({"增加", "增长", "多", "上升", "提高"})
 # A percentage after these words is a change rate, not a figure.
 CHANGE_WORDS_RE = re.compile(r"(?:增长|下降|提高|降低|上升|减少|增加|同比|环比|增幅|降幅|提升)了?$")
 # "其中" opens a list of parts that runs to the end of the sentence or to one of these.
-PARTS_RE = re.compile(r"其中[：:，,]?")
+PARTS_RE = re.compile(r"其中[：:，,]?|(?<=[件个人名宗次所家])[(（](?!其中)")
 PARTS_END_RE = re.compile(r"^(?:另有|另外|此外|同时|还有|另)")
 # Comparisons and starting points name a year that is not the figure's period (较2023年, 由上年的32个).
 COMPARE_BEFORE = frozenset("比较与同于由从")

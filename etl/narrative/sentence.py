@@ -102,6 +102,11 @@ class _SentenceReader:
         out = []
         for m in rules.PARTS_RE.finditer(self.text):
             end = len(self.text)
+            # a list in brackets right after the whole (245件(刑事189件,民事55件)) ends with them
+            opened = self.text.rfind("(", 0, m.start() + 1)
+            if opened != -1 and ")" not in self.text[opened : m.start()]:
+                close = self.text.find(")", m.start())
+                end = close if close != -1 else end
             for a, _b in self.clauses:
                 if a > m.start() and rules.PARTS_END_RE.match(self.text[a:]):
                     end = a

@@ -240,10 +240,23 @@ _DATE_LINE_RE = re.compile(
 _DMY_LINE_RE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 
 
+# A by-line: 来源: 沧州日报 作者: … 2014-07-16 09:23:31 (the full date anywhere in it).
+_BYLINE_RE = re.compile(
+    r"^(?:来源|作者|稿源|编辑)[:：].{0,40}?(\d{4})-(\d{1,2})-(\d{1,2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+)
+
+
 def find_report_date(lines: list[str]) -> dt.date | None:
-    """A publication date: a line that is only a date (the signature) or starts with 时间/日期/发布."""
+    """A publication date: a line that is only a date (the signature), starts with 时间/日期/发布,
+    or is a by-line (来源/作者) that holds a full date."""
     for line in lines:
         s = line.strip()
+        by = _BYLINE_RE.match(s)
+        if by is not None:
+            try:
+                return dt.date(int(by.group(1)), int(by.group(2)), int(by.group(3)))
+            except ValueError:
+                continue
         dmy = _DMY_LINE_RE.match(s)
         if dmy is not None and int(dmy.group(1)) > 12:
             try:
