@@ -280,3 +280,30 @@ def test_a_by_line_with_a_full_date_is_the_report_date():
         + "\n\n今年以来，全市共办理法律援助案件1822件。"
     )
     assert facts(extract_text(text)) == {(TIANSHUI, "2014年1-7月", "legal_aid_cases", 1822, False)}
+
+
+def test_since_a_month_up_to_now_is_a_running_total():
+    text = "天水市社区矫正\n截至3月底，全市在册社区矫正对象900人。2012年3月至今已收监执行11人。"
+    result = extract_text(text, report_date="2014-04-23")
+    assert facts(result) == {(TIANSHUI, "2014年第一季度", "cc_enrolled", 900, False)}
+    assert reasons(result)["11人"] == "cumulative"
+
+
+def test_a_bound_is_not_a_figure():
+    text = "2014年，天水市社区矫正对象再犯罪率控制在0.2%以下。"
+    result = extract_text(text)
+    assert result.candidates == [] and reasons(result)["0.2%"] == "target"
+
+
+def test_a_bracket_inside_a_list_of_parts_is_a_detail_of_one_part():
+    text = "截至目前，天水市在册社区矫正对象310人，其中缓刑309人(宣告禁止令12人)，暂予监外执行1人。"
+    result = extract_text(text, report_date="2023-08-01")
+    whole = next(c for c in result.candidates if c.indicator_code == "cc_enrolled")
+    assert [p.value for p in whole.parts] == [309, 1] and "parts_add_up" in whole.notes
+
+
+def test_a_flow_up_to_now_is_asked():
+    text = "天水市社区矫正\n截至目前，全市共接收社区矫正对象495人，在册社区矫正对象486人。"
+    result = extract_text(text, report_date="2021-06-01")
+    assert reasons(result)["495人"] == "period_unsure"
+    assert (TIANSHUI, "2021年1-6月", "cc_enrolled", 486, False) in facts(result)

@@ -111,6 +111,10 @@ class _Document:
                 return carried.period, "paragraph"
         if ref is None:
             return self.clock.default_period()
+        if ref.pattern == "asof" and ind.kind == "flow" and ref.text != "现有":
+            # 截至目前，共接收495人: a flow up to now runs from a start the text does not give
+            # (this year? since the work began?): asked, not taken for the year so far
+            return None, "unsure"
         if ref.kind == "cumulative":
             if ind.kind == "flow":
                 return None, "cumulative"
@@ -144,6 +148,8 @@ class _Document:
         # a plan's words anywhere before the figure in its sentence (力争…，…保持在98%以上)
         if rules.TARGET_RE.search(text[: fig.end + 6]):
             return "target"
+        if rules.BOUND_BEFORE_RE.search(head) or rules.BOUND_AFTER_RE.match(text[fig.end :]):
+            return "target"  # a bound (控制在0.2%以下), like a target: not a figure
         if rules.OTHER_SCOPE_RE.search(head):
             return "other_scope"
         if rules.FOR_UNITS_RE.search(head):
@@ -367,7 +373,7 @@ class _Document:
         return cand
 
     def whole_for(self, s: _SentenceReader, fig: Figure) -> Candidate | None:
-        if not s.in_parts(fig.start):
+        if not s.in_parts(fig.start) or s.in_detail(fig.start):
             return None
         start = min(a for a, b in s.parts_ranges if a <= fig.start < b)
         mine = [c for c in self.candidates if c.sentence_no == s.no and c.span[1] <= start]

@@ -103,6 +103,9 @@ OPENING_RE = re.compile(r"^[\s(（)）一二三四五六七八九十、.\d]*(?:�
 NEUTRAL_QUALIFIERS = frozenset({"各类", "各级", "人民", "全部", "专门"})
 # "为1.1万个村调委会选聘人民调解员5.9万名": a count for the units a 为 names is theirs, a part.
 FOR_UNITS_RE = re.compile(r"为[^，,；;为]{0,6}?\d")
+# A bound, not a figure: 控制在0.2%以下, 低于0.8%, 5件以内.
+BOUND_BEFORE_RE = re.compile(r"(?:控制在|低于|高于|少于|多于|小于|大于)$")
+BOUND_AFTER_RE = re.compile(r"^(?:以下|以内|之内)")
 # A date a running total runs to (截至2023年底，累计…): the total is not that year's.
 UNTIL_BEFORE_RE = re.compile(r"(?:截至|截止|截止到|截至到|至|到)$")
 # "A和B分别为x个、y个": the pairing is positional; not read.

@@ -101,6 +101,8 @@ class _SentenceReader:
     def _parts_ranges(self) -> list[tuple[int, int]]:
         out = []
         for m in rules.PARTS_RE.finditer(self.text):
+            if m.group(0)[0] in "(（" and any(a <= m.start() < b for a, b in out):
+                continue  # a bracket inside a list of parts (缓刑309人(宣告禁止令12人)) is a detail
             end = len(self.text)
             # a list in brackets right after the whole (245件(刑事189件,民事55件)) ends with them
             opened = self.text.rfind("(", 0, m.start() + 1)
@@ -116,6 +118,16 @@ class _SentenceReader:
 
     def in_parts(self, pos: int) -> bool:
         return any(a <= pos < b for a, b in self.parts_ranges)
+
+    def in_detail(self, pos: int) -> bool:
+        """Inside brackets opened within a list of parts: a detail of one part (缓刑309人(宣告
+        禁止令12人)), not a part of the whole."""
+        for a, b in self.parts_ranges:
+            if a <= pos < b:
+                inner = self.text[a + 1 : pos]
+                if inner.rfind("(") > inner.rfind(")"):
+                    return True
+        return False
 
     def delta_at(self, fig: Figure) -> re.Match[str] | None:
         for d in self.deltas:

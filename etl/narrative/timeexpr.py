@@ -23,9 +23,19 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # 今年上半年: the half of the report's year (not 今年 as the year so far)
     ("half", re.compile(r"(?:今年|本年度?)()(上半年|下半年|前三季度|第?([一二三四1-4])季度)")),
     ("until_month", re.compile(r"(?:截至|截止|至|到)(\d{4})年(\d{1,2})月(?:份)?(?:底|末)?")),
+    # 2012年3月至今, 2012年3月以来: since a month (the year so far only from its January)
+    (
+        "since_month",
+        re.compile(
+            r"(\d{4})年(\d{1,2})月(?:份)?(?P<event>[^\d，,。；;：:！？!?]{0,12}?)(?:以来|至今)"
+        ),
+    ),
     ("month", re.compile(r"(\d{4})年(\d{1,2})月(?:份)?(?!\d{0,2}日|\d)")),
     # 2022年以来, 2022年法律援助法实施以来: since an event of that year
-    ("since_year", re.compile(r"(\d{4})年(?:初)?(?P<event>[^\d，,。；;：:！？!?]{0,12}?)以来")),
+    (
+        "since_year",
+        re.compile(r"(\d{4})年(?:初)?(?P<event>[^\d，,。；;：:！？!?]{0,12}?)(?:以来|至今)"),
+    ),
     # without a year: the report's year (1-9月, 上半年, 一季度, 截至9月底)
     ("until_month", re.compile(r"(?:截至|截止)()(\d{1,2})月(?:份)?(?:底|末)?")),
     (
@@ -169,6 +179,11 @@ def _explicit(kind: str, m: re.Match[str], clock: Clock) -> tuple[str, Period | 
         return "period", _safe(Period.month_range, y, 1, month)
     if kind == "month":
         return "period", _safe(Period.month, y, int(m.group(2)))
+    if kind == "since_month":
+        known = clock.report_date is not None or clock.doc_period is not None
+        if int(m.group(2)) == 1 and not m["event"] and known and y == clock.year:
+            return "period", clock.now_period()[0]
+        return "cumulative", None
     if kind == "since_year":
         # the year so far only when the clock is the report's own (a date or a title period),
         # not a year guessed from the years the text names
@@ -193,7 +208,15 @@ def find_time_refs(text: str, clock: Clock) -> list[TimeRef]:
             s, e = m.span()
             if any(s < b and a < e for a, b in taken):
                 continue
-            if kind in ("range", "half", "until_month", "month", "since_year", "year"):
+            if kind in (
+                "range",
+                "half",
+                "until_month",
+                "month",
+                "since_month",
+                "since_year",
+                "year",
+            ):
                 ref_kind, period = _explicit(kind, m, clock)
                 source = "text"
             elif kind == "cumulative":
