@@ -307,3 +307,31 @@ def test_a_flow_up_to_now_is_asked():
     result = extract_text(text, report_date="2021-06-01")
     assert reasons(result)["495人"] == "period_unsure"
     assert (TIANSHUI, "2021年1-6月", "cc_enrolled", 486, False) in facts(result)
+
+
+def test_respectively_pairs_only_the_figures_of_its_own_stretch():
+    text = "2018年，天水市共调解矛盾纠纷4769件，调解成功4760件；上访批次和人次分别下降36%、38%。"
+    assert facts(extract_text(text)) == {
+        (TIANSHUI, "2018年", "mediation_cases", 4769, False),
+        (TIANSHUI, "2018年", "mediation_success", 4760, False),
+    }
+
+
+def test_a_list_of_parts_after_a_semicolon_has_no_whole_before_it():
+    text = "2018年，天水市调解成功率达99.8%；其中婚姻纠纷调解成功率99%。"
+    result = extract_text(text)
+    rate = next(c for c in result.candidates if c.indicator_code == "mediation_success_rate")
+    assert rate.parts == [] and "parts_exceed_whole" not in rate.notes
+
+
+def test_a_narrowing_subject_before_n_nouns_makes_a_part():
+    text = "2016年，天水市企事业、行业建成22个调委会。全市共有调委会600个。"
+    result = extract_text(text)
+    assert facts(result) == {(TIANSHUI, "2016年", "mediation_orgs", 600, False)}
+    assert reasons(result)["22个"] == "subcategory"
+
+
+def test_a_narrowing_word_spelled_out_in_brackets_still_narrows():
+    text = "2020年，天水市配备乡镇(街道)专职调解员251名。"
+    result = extract_text(text)
+    assert result.candidates == [] and reasons(result)["251名"] == "subcategory"

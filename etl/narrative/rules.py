@@ -90,6 +90,9 @@ SUBCATEGORY_WORDS = (
     "申请",
 )
 
+# The same words as a clause's subject before "N个X" narrow X (企事业、行业建成22个调委会).
+SUBJECT_NARROWING = tuple(w for w in SUBCATEGORY_WORDS if len(w) >= 2 and w not in ("个人",))
+
 # Plans and targets are not facts: 力争、确保、不少于...
 TARGET_RE = re.compile(r"力争|确保|争取|目标|计划|拟|不低于|不少于|至少|不超过|预计|要达到|任务数")
 # "X的司法所119个": a relative clause before the indicator's words makes a subset, unless it is

@@ -50,6 +50,8 @@ _NOT_SUBCATEGORY = frozenset({"其中", "含"})
 def _is_subcategory(prefix: str, catalog: Catalog) -> bool:
     """The words right before an indicator's name narrow it (乡镇调委会 is not all 调委会): the
     reader's own list, and the header grammar's narrowing and breakdown words."""
+    # 乡镇(街道)专职调解员: the bracket only spells the narrowing word out
+    prefix = re.sub(r"\([^()]*\)$", "", prefix)
     if prefix.endswith(rules.SUBCATEGORY_WORDS):
         return True
     words = words_of(catalog, "narrowing", "member")
@@ -234,6 +236,13 @@ class _SentenceReader:
             return _Reading(None, "no_count_cue", after.text, (after.start, after.end))
         if rules.PARTNER_BEFORE_RE.search(text[clause_start : fig.start]):
             return _Reading(None, "partner", after.text, (after.start, after.end))
+        subject = text[clause_start : fig.start]
+        if any(w in subject for w in rules.SUBJECT_NARROWING):
+            # 企事业、行业建成22个调委会: the clause's subject narrows what is counted
+            reading = self._pick(fig, after)
+            return _Reading(
+                None, "subcategory", after.text, (after.start, after.end), named=reading.code
+            )
         rest = text[after.end :]
         if rules.CONTINUATION_RE.match(rest):
             return _Reading(None, "no_indicator")
