@@ -335,3 +335,9 @@ def test_a_narrowing_word_spelled_out_in_brackets_still_narrows():
     text = "2020年，天水市配备乡镇(街道)专职调解员251名。"
     result = extract_text(text)
     assert result.candidates == [] and reasons(result)["251名"] == "subcategory"
+
+
+def test_words_of_the_indicators_own_name_do_not_narrow_it():
+    text = "截至目前，天水市设立村(社区)公共法律服务工作室1541个。"
+    result = extract_text(text, report_date="2021-05-10")
+    assert facts(result) == {(TIANSHUI, "2021年1-5月", "pls_rooms", 1541, False)}

@@ -223,11 +223,22 @@ class _SentenceReader:
         prefix = text[prefix_start : chosen.start]
         reading = self._pick(fig, chosen)
         relative = prefix.endswith("的") and not rules.RELATIVE_SCOPE_RE.match(prefix[-4:])
-        if reading.code is not None and (_is_subcategory(prefix, self.doc.catalog) or relative):
+        narrowed = _is_subcategory(prefix, self.doc.catalog) and not self._own_words(
+            prefix, chosen.text, reading.code
+        )
+        if reading.code is not None and (narrowed or relative):
             return _Reading(
                 None, "subcategory", reading.label, reading.label_span, reading.factor, reading.code
             )
         return reading
+
+    def _own_words(self, prefix: str, words: str, code: str | None) -> bool:
+        """The words before the spelling belong to the indicator's own name (村(社区) of
+        村(社区)公共法律服务工作室数): they do not narrow it."""
+        if code is None:
+            return False
+        name = self.doc.catalog.get(code).name_zh
+        return any(prefix[-k:] + words in name for k in range(2, min(len(prefix), 8) + 1))
 
     def _read_after(self, fig: Figure, after: _Match) -> _Reading:
         text = self.text
