@@ -341,3 +341,15 @@ def test_words_of_the_indicators_own_name_do_not_narrow_it():
     text = "截至目前，天水市设立村(社区)公共法律服务工作室1541个。"
     result = extract_text(text, report_date="2021-05-10")
     assert facts(result) == {(TIANSHUI, "2021年1-5月", "pls_rooms", 1541, False)}
+
+
+def test_the_whole_year_after_a_named_year_is_that_year():
+    text = "记者获悉：2022年，天水市全年共办理法律援助案件1160件。"
+    result = extract_text(text, report_date="2023-02-09")
+    assert facts(result) == {(TIANSHUI, "2022年", "legal_aid_cases", 1160, False)}
+
+
+def test_a_text_about_the_whole_country_gives_no_regions_figures():
+    text = "2022年全国人民调解工作情况\n\n截至目前，人民调解委员会已发展到69.3万个。"
+    result = extract_text(text)
+    assert result.candidates == [] and reasons(result)["69.3万个"] == "other_scope"

@@ -48,6 +48,7 @@ class _Document:
         self.candidates: list[Candidate] = []
         self.unrecognised: list[Unrecognised] = []
         self.previous_last: Candidate | None = None
+        self.scope_elsewhere = False  # set by extract_text: the title's scope is 全国/全省
         # the last period a sentence of this paragraph named (截至2020年11月30日，…。全市共…。)
         self.paragraph_ref: TimeRef | None = None
 
@@ -340,6 +341,9 @@ class _Document:
             return
         if region_source == "other_region":
             self.skip(s, fig, "other_region", reading)
+            return
+        if region is None and self.scope_elsewhere:
+            self.skip(s, fig, "other_scope", reading)  # a text about 全国 or 全省 as a whole
             return
         period, period_source = self.period_for(s, fig, ind)
         if period_source == "cumulative":

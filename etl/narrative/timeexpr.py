@@ -238,7 +238,16 @@ def find_time_refs(text: str, clock: Clock) -> list[TimeRef]:
                 continue  # 2024年13月: not a period
             taken.append((s, e))
             out.append(TimeRef(s, e, m.group(0), ref_kind, period, source, kind))
-    return sorted(out, key=lambda r: r.start)
+    out.sort(key=lambda r: r.start)
+    # 2022年，…全年共办理…: 全年 is the whole of the year the sentence named before it
+    for i, r in enumerate(out):
+        if r.pattern == "whole_year":
+            named = [x for x in out[:i] if x.pattern == "year" and x.period is not None]
+            if named:
+                out[i] = TimeRef(
+                    r.start, r.end, r.text, r.kind, named[-1].period, "text", r.pattern
+                )
+    return out
 
 
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})年")
