@@ -118,6 +118,8 @@ NOTES = {
             "no_period",
             "no_region",
             "mapped_by_analyst",
+            "breakdown_member",
+            "respectively",
         )
     },
 }

@@ -15,8 +15,8 @@ from etl.narrative.results import Candidate, Part, Unrecognised
 from etl.narrative.segments import _containing
 from etl.narrative.sentence import _label_guess, _Reading, _SentenceReader, _unit_factor
 from etl.narrative.spellings import spelling_index
-from etl.narrative.timeexpr import Clock
-from lawstats.domain.catalog import Catalog, Indicator
+from etl.narrative.timeexpr import Clock, TimeRef
+from lawstats.domain.catalog import Catalog, Indicator, Member
 from lawstats.domain.periods import Period
 from lawstats.domain.regions import RegionTable
 
@@ -48,6 +48,13 @@ class _Document:
         self.candidates: list[Candidate] = []
         self.unrecognised: list[Unrecognised] = []
         self.previous_last: Candidate | None = None
+        self.scope_elsewhere = False  # set by extract_text: the title's scope is 全国/全省
+        # the last period a sentence of this paragraph named (截至2020年11月30日，…。全市共…。)
+        self.paragraph_ref: TimeRef | None = None
+
+    def new_paragraph(self) -> None:
+        self.previous_last = None
+        self.paragraph_ref = None
 
     def new_id(self) -> str:
         return f"c{len(self.candidates) + 1}"
@@ -93,13 +100,44 @@ class _Document:
         self, s: _SentenceReader, fig: Figure, ind: Indicator
     ) -> tuple[Period | None, str]:
         ref = s.time_ref(fig.start)
+        if ind.kind == "flow" and self.running_total(s, fig, ref):
+            return None, "cumulative"
+        carried = self.paragraph_ref
+        if ref is None and carried is not None:
+            # a sentence that names no time continues the period its paragraph named
+            return carried.period, "paragraph"
+        if ref is not None and ref.pattern == "asof" and carried is not None:
+            if carried.pattern == "until_month":
+                # 截至2017年2月，…。目前在册365名: 目前 is the date the paragraph set
+                return carried.period, "paragraph"
         if ref is None:
             return self.clock.default_period()
+        if ref.pattern == "asof" and ind.kind == "flow" and ref.text != "现有":
+            # 截至目前，共接收495人: a flow up to now runs from a start the text does not give
+            # (this year? since the work began?): asked, not taken for the year so far
+            return None, "unsure"
         if ref.kind == "cumulative":
             if ind.kind == "flow":
                 return None, "cumulative"
             return self.clock.now_period()
         return ref.period, ref.source
+
+    def running_total(self, s: _SentenceReader, fig: Figure, ref: TimeRef | None) -> bool:
+        """累计 earlier in the sentence, after no period that bounds it: a total since some start
+        the text does not give (截至2017年2月，累计接收…2226名，解除…1861名), not the period's."""
+        acc = s.text.rfind("累计", 0, fig.start)
+        if acc == -1:
+            return False
+        if ref is None:
+            # the period the paragraph or the title set bounds it, unless that is a cut-off date
+            ref = self.paragraph_ref
+            if ref is None:
+                return self.clock.doc_period is None
+        if ref is not self.paragraph_ref and ref.start > acc:
+            return False  # 累计…2023年… : the period named after it bounds the figure
+        if ref.pattern in ("asof", "until_month"):
+            return True
+        return rules.UNTIL_BEFORE_RE.search(s.text[: ref.start]) is not None
 
     def refusal(
         self, s: _SentenceReader, fig: Figure, ind: Indicator, reading: _Reading
@@ -111,9 +149,22 @@ class _Document:
         # a plan's words anywhere before the figure in its sentence (力争…，…保持在98%以上)
         if rules.TARGET_RE.search(text[: fig.end + 6]):
             return "target"
+        if rules.BOUND_BEFORE_RE.search(head) or rules.BOUND_AFTER_RE.match(text[fig.end :]):
+            return "target"  # a bound (控制在0.2%以下), like a target: not a figure
         if rules.OTHER_SCOPE_RE.search(head):
             return "other_scope"
-        if rules.RESPECTIVELY_RE.search(text[clause_start:]):
+        if rules.FOR_UNITS_RE.search(head):
+            return "subcategory"
+        # 分别 pairs the figures of its own stretch of the sentence (up to a ；), not the
+        # figures of another (…99.8%；…分别下降36%、38%)
+        stretch_start = max(text.rfind("；", 0, fig.start), text.rfind(";", 0, fig.start)) + 1
+        stretch_end = min(
+            [i for i in (text.find("；", fig.end), text.find(";", fig.end)) if i != -1]
+            or [len(text)]
+        )
+        if rules.RESPECTIVELY_RE.search(text[max(clause_start, stretch_start) : stretch_end]):
+            return "respectively"
+        if rules.RESPECTIVELY_RE.search(text[stretch_start:clause_start]):
             return "respectively"
         if ind.kind == "stock" and (
             rules.STOCK_CHANGE_RE.search(head) or any(w in head for w in self.change_words)
@@ -135,6 +186,7 @@ class _Document:
             if m and rules.TO_RE.match(text[g.end : f.start]):
                 before_of[f.start] = (g, m["when"])
         skip = {g.start for g, _w in before_of.values()}
+        skip |= self.read_years_respectively(s)
         for fig in s.figures:
             if fig.start in skip:
                 continue
@@ -151,6 +203,62 @@ class _Document:
             self.read_figure(s, fig)
         if s.last is not None:
             self.previous_last = s.last
+        # the time a sentence opens with frames its paragraph (2024年，… / 截止到2020年11月30日，…);
+        # a year inside a sentence (于2008年全面开展) does not
+        opening = [
+            r
+            for r in s.refs
+            if r.source == "text"
+            and r.kind == "period"
+            and r.period
+            and rules.OPENING_RE.match(s.text[: r.start])
+        ]
+        if opening:
+            self.paragraph_ref = opening[0]
+
+    def read_years_respectively(self, s: _SentenceReader) -> set[int]:
+        """2012年至2014年重新犯罪率分别是0.32%、0.32%、0.31%: one figure a year, in order, when
+        the count of figures equals the count of years and the words name one indicator; the
+        starts of the figures read (none when anything does not fit)."""
+        m = rules.YEARS_RESPECTIVELY_RE.search(s.text)
+        if m is None:
+            return set()
+        first, last = int(m["first"]), int(m["last"])
+        a, b = m.span("list")
+        figs = [f for f in s.figures if a <= f.start < b]
+        gaps = [s.text[x.end : y.start] for x, y in zip(figs, figs[1:], strict=False)]
+        if (
+            not figs
+            or last - first + 1 != len(figs)
+            or any(g not in ("、", "和", "，") for g in gaps)
+        ):
+            return set()
+        named = [x for x in s.matches if m.start("words") <= x.start and x.end <= m.end("words")]
+        if len(named) != 1:
+            return set()
+        reading = s._pick(figs[0], named[0])
+        if reading.code is None:
+            return set()
+        ind = self.catalog.get(reading.code)
+        if any(_unit_factor(f, ind) is None for f in figs) or rules.TARGET_RE.search(m.group(0)):
+            return set()
+        region, region_source = self.clause_region(s, m.start())
+        if region_source == "other_region":
+            return set()
+        years = list(range(first, last + 1))
+        zero = rules.YEARS_ZERO_RE.match(s.text[figs[-1].end :])
+        if zero is not None:
+            # the zero's own years, each stated as 为零 (a zero in words, exact)
+            at = figs[-1].end + zero.start("zero")
+            word = Figure(at, at + 1, "零", 0.0, figs[-1].unit, False)
+            for y in re.findall(r"(\d{4})年", zero["years"]):
+                years.append(int(y))
+                figs.append(word)
+        for year, fig in zip(years, figs, strict=True):
+            period = Period.of_year(year)
+            cand = self.add(s, fig, reading, ind, region, region_source, period, "text")
+            cand.notes.append("respectively")
+        return {f.start for f in figs}
 
     def read_from_to(
         self, s: _SentenceReader, before: Figure, when: str | None, fig: Figure
@@ -234,9 +342,15 @@ class _Document:
         if region_source == "other_region":
             self.skip(s, fig, "other_region", reading)
             return
+        if region is None and self.scope_elsewhere:
+            self.skip(s, fig, "other_scope", reading)  # a text about 全国 or 全省 as a whole
+            return
         period, period_source = self.period_for(s, fig, ind)
         if period_source == "cumulative":
             self.skip(s, fig, "cumulative", reading)
+            return
+        if period is None and period_source == "unsure":
+            self.skip(s, fig, "period_unsure", reading)
             return
         if period is not None and self.clock.report_date and period.start > self.clock.report_date:
             self.skip(s, fig, "future", reading)
@@ -272,10 +386,16 @@ class _Document:
         return cand
 
     def whole_for(self, s: _SentenceReader, fig: Figure) -> Candidate | None:
-        if not s.in_parts(fig.start):
+        if not s.in_parts(fig.start) or s.in_detail(fig.start):
             return None
         start = min(a for a, b in s.parts_ranges if a <= fig.start < b)
-        mine = [c for c in self.candidates if c.sentence_no == s.no and c.span[1] <= start]
+        # the whole stands in the same stretch of the sentence (not before a ；)
+        stretch = max(s.text.rfind("；", 0, start), s.text.rfind(";", 0, start))
+        mine = [
+            c
+            for c in self.candidates
+            if c.sentence_no == s.no and stretch < c.span[0] and c.span[1] <= start
+        ]
         if mine:
             return mine[-1]
         if not s.text[:start].strip("，,：: ") and self.previous_last is not None:
@@ -291,21 +411,66 @@ class _Document:
         own = reading.code is not None and reading.code != whole.indicator_code
         if own:
             return False  # an indicator of its own (行业性专业性调解组织75个): a candidate
-        if named not in (None, whole.indicator_code) or _unit_factor(fig, ind) is None:
-            return False
-        if reading.reason not in ("ok", "subcategory", "no_indicator", "no_count_cue"):
+        if _unit_factor(fig, ind) is None:
             return False
         seg = _containing(s.segments, fig.start)
-        whole.parts.append(
-            Part(
-                label=_label_guess(s.text, fig, seg) or reading.label,
-                value=round(fig.value * (_unit_factor(fig, ind) or 1.0), 6),
-                is_approximate=fig.is_approximate,
-                raw=fig.raw,
-                span=(fig.start, fig.end),
-            )
+        # 法律帮助804件 under 法律援助案件: a member's name whose other indicator's unit does not fit
+        member_of_whole = (
+            reading.reason == "unit_mismatch"
+            and self.member_named(_label_guess(s.text, fig, seg), ind) is not None
         )
+        if named not in (None, whole.indicator_code) and not member_of_whole:
+            return False
+        if reading.reason not in ("ok", "subcategory", "no_indicator", "no_count_cue"):
+            if not member_of_whole:
+                return False
+        part = Part(
+            label=_label_guess(s.text, fig, seg) or reading.label,
+            value=round(fig.value * (_unit_factor(fig, ind) or 1.0), 6),
+            is_approximate=fig.is_approximate,
+            raw=fig.raw,
+            span=(fig.start, fig.end),
+        )
+        whole.parts.append(part)
+        member = self.member_named(part.label, ind)
+        if member is not None and whole.period is not None:
+            cand = Candidate(
+                id=self.new_id(),
+                region_code=whole.region_code,
+                period=whole.period,
+                indicator_code=whole.indicator_code,
+                value=part.value,
+                is_approximate=part.is_approximate,
+                sentence_no=s.no,
+                sentence=s.text,
+                span=part.span,
+                raw=part.raw,
+                label=_part_words(part.label),
+                label_span=None,
+                period_source=whole.period_source,
+                region_source=whole.region_source,
+                part_of=whole.id,
+                notes=["breakdown_member"],
+                dimension=member.dimension,
+                member=member.code,
+            )
+            self.candidates.append(cand)
         return True
+
+    def member_named(self, label: str, ind: Indicator) -> Member | None:
+        """The breakdown member a part's words name, whole: the member's name or alias alone, or
+        followed by the indicator's own words (民事 + 法律援助案件, 刑事法律援助 + 案件); None when
+        no member or more than one fits."""
+        own = {ind.name_zh, *ind.header_spellings, "案件", "纠纷"}
+        label = _part_words(label)
+        found = {
+            (m.dimension, m.code): m
+            for m in self.catalog.members
+            if ind.code in m.applies_to
+            for word in (m.name_zh, *m.aliases)
+            if label == word or (label.startswith(word) and label[len(word) :] in own)
+        }
+        return next(iter(found.values())) if len(found) == 1 else None
 
     def read_delta(self, s: _SentenceReader, fig: Figure, delta: re.Match[str]) -> None:
         """比上年度增加了66人: last year's value is this year's minus the change."""
@@ -354,7 +519,7 @@ class _Document:
         seen: dict[tuple, Candidate] = {}
         kept: list[Candidate] = []
         for c in self.candidates:
-            key = (c.region_code, c.period, c.indicator_code)
+            key = (c.region_code, c.period, c.indicator_code, c.dimension, c.member)
             first = seen.get(key)
             if first is None:
                 seen[key] = c
@@ -367,3 +532,8 @@ class _Document:
                         x.notes.append("conflict")
                 kept.append(c)
         self.candidates = kept
+
+
+def _part_words(label: str) -> str:
+    """A part's own words, without the 其中 or bracket that opened its list (件(刑事 -> 刑事)."""
+    return re.split(r"其中[：:，,]?|[(（]", label)[-1].lstrip('“"')

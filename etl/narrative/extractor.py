@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
+from etl.narrative import rules
 from etl.narrative.candidates import _Document
 from etl.narrative.document_context import _title_period, detect_region, title_lines
 from etl.narrative.reader import normalize_document
@@ -104,9 +105,12 @@ def extract_text(
 
     extra = tuple(sorted((extra_spellings or {}).items()))
     doc = _Document(catalog, regions, clock, region_code, region_source, extra)
+    doc.scope_elsewhere = region_code is None and any(
+        rules.OTHER_SCOPE_RE.search(line) for line in title
+    )
     sentences: list[str] = []
     for paragraph in lines:
-        doc.previous_last = None
+        doc.new_paragraph()
         for sentence in _sentences(paragraph):
             sentences.append(sentence)
             doc.read_sentence(len(sentences), sentence, paragraph)

@@ -46,12 +46,15 @@ class Candidate:
     raw: str
     label: str  # the words that named the indicator
     label_span: tuple[int, int] | None
-    period_source: str  # text | document | report_date | inferred | derived | whole
+    period_source: str  # text | paragraph | document | report_date | inferred | derived | whole
     region_source: str  # option | title | text | clause
     derived_from: str | None = None
     part_of: str | None = None
     parts: list[Part] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # a breakdown member of its indicator (其中民事法律援助案件381件: legal_aid_type = civil)
+    dimension: str | None = None
+    member: str | None = None
 
 
 @dataclass

@@ -132,6 +132,8 @@ def candidate_dict(
         "region_source": c.region_source,
         "derived_from": c.derived_from,
         "part_of": c.part_of,
+        "dimension": c.dimension,
+        "member": c.member,
         "parts": [
             {
                 "label": p.label,
@@ -178,7 +180,8 @@ def reviewed_document(
     items = []
     for c in result.candidates:
         item = candidate_dict(c)
-        item = {"accept": accept, **item}
+        # accepting all accepts the totals: a breakdown member cannot be stored as a fact yet
+        item = {"accept": False if (accept and c.member) else accept, **item}
         if decisions and c.id in decisions:
             item.update(decisions[c.id])
         items.append(item)
@@ -224,6 +227,13 @@ def _check_item(
 ) -> tuple[Period | None, str | None, str]:
     """The item's period, or why it cannot be used (Chinese, English)."""
     code = item.get("indicator_code")
+    if item.get("member"):
+        return (
+            None,
+            f"分项数（{item.get('dimension')} = {item.get('member')}）暂不能作为总数入库",
+            f"a breakdown member ({item.get('dimension')} = {item.get('member')}) cannot be "
+            "stored as the indicator's total",
+        )
     if code not in catalog:
         return None, f"未知指标代码“{code}”", f"unknown indicator code {code!r}"
     region = item.get("region_code")
@@ -466,7 +476,7 @@ def review_rows(
         rows.append(
             {
                 "id": c.id,
-                "accept": True,
+                "accept": c.member is None,  # a breakdown member is shown, not loaded
                 "region": region_option(c.region_code, regions),
                 "period": c.period.label if c.period else "",
                 "indicator": indicator_option(c.indicator_code, catalog, lang),

@@ -23,6 +23,8 @@ COUNT_CUE_RE = re.compile(
 EVENT_AFTER_RE = re.compile(
     r"^.{0,10}?(?:受到|获得|荣获|获评|被评为|被授予|入选|表彰|获|参加|参与|接受|被)"
 )
+# "与辖区4家律师事务所签约": a figure after 与/同/跟 names the other party of an act, not a count.
+PARTNER_BEFORE_RE = re.compile(r"(?:与|同|跟)[^，,；;与同跟]{0,8}$")
 # A spelling followed by one of these is a different noun (法律顾问室, 调解员培训班).
 CONTINUATION_RE = re.compile(
     r"^(?:室|站|点|中心|协会|队伍|基地|平台|制度|机制|工作|办公室|活动|培训|学校|品牌|案例|会议|系统|"
@@ -31,11 +33,14 @@ CONTINUATION_RE = re.compile(
 # Noun <- figure: what may stand between the indicator's words and the figure.
 GAP_MAX = 10
 GAP_BLOCK_RE = re.compile(r"[\d和与及或、]")
+# "在册人员中缓刑322名": a figure among the named ones is a part of them, not their number.
+GAP_AMONG_RE = re.compile(r"中(?![心央国华级])")
 
 # Words right before the indicator's words that make it a sub-category (乡镇调委会 is not all
 # 调委会). Inside a "其中" these figures become parts of their whole.
 SUBCATEGORY_WORDS = (
     "村(社区)",
+    "基层",
     "乡镇",
     "乡",
     "镇",
@@ -85,6 +90,9 @@ SUBCATEGORY_WORDS = (
     "申请",
 )
 
+# The same words as a clause's subject before "N个X" narrow X (企事业、行业建成22个调委会).
+SUBJECT_NARROWING = tuple(w for w in SUBCATEGORY_WORDS if len(w) >= 2 and w not in ("个人",))
+
 # Plans and targets are not facts: 力争、确保、不少于...
 TARGET_RE = re.compile(r"力争|确保|争取|目标|计划|拟|不低于|不少于|至少|不超过|预计|要达到|任务数")
 # "X的司法所119个": a relative clause before the indicator's words makes a subset, unless it is
@@ -92,8 +100,29 @@ TARGET_RE = re.compile(r"力争|确保|争取|目标|计划|拟|不低于|不少
 RELATIVE_SCOPE_RE = re.compile(r"^(?:全市|全县|全区|全州|我市|我县|我区|辖区|全)?的$")
 # Figures for another scope than the report's region.
 OTHER_SCOPE_RE = re.compile(r"全省|全国|省内|全行业")
+# What may stand before the time a sentence opens with (一、 (二) 在 于 今年).
+OPENING_RE = re.compile(r"^[\s(（)）一二三四五六七八九十、.\d]*(?:在|于|截至|截止|截止到|截至到)?$")
+# Words between a figure and the noun it counts that do not narrow it (45个各类调解组织).
+NEUTRAL_QUALIFIERS = frozenset({"各类", "各级", "人民", "全部", "专门"})
+# "为1.1万个村调委会选聘人民调解员5.9万名": a count for the units a 为 names is theirs, a part.
+FOR_UNITS_RE = re.compile(r"为[^，,；;为]{0,6}?\d")
+# A bound, not a figure: 控制在0.2%以下, 低于0.8%, 5件以内.
+BOUND_BEFORE_RE = re.compile(r"(?:控制在|低于|高于|少于|多于|小于|大于)$")
+BOUND_AFTER_RE = re.compile(r"^(?:以下|以内|之内)")
+# A date a running total runs to (截至2023年底，累计…): the total is not that year's.
+UNTIL_BEFORE_RE = re.compile(r"(?:截至|截止|截止到|截至到|至|到)$")
 # "A和B分别为x个、y个": the pairing is positional; not read.
 RESPECTIVELY_RE = re.compile(r"分别")
+# ... except over a span of years, one figure a year in order, all of one indicator:
+# "2012年至2014年重新犯罪率分别是0.32%、0.32%、0.31%".
+YEARS_RESPECTIVELY_RE = re.compile(
+    r"(?P<first>\d{4})年?(?:至|到|-|—|~)(?P<last>\d{4})年(?:度|年度)?(?P<words>[^，,。；;、\d]{2,16}?)"
+    r"分别(?:是|为|达到|达)?(?P<list>[^，,。；;]+)"
+)
+# ... continued for more years with a zero in words: "，2015年和2016年为零".
+YEARS_ZERO_RE = re.compile(
+    r"^[，,](?P<years>\d{4}年(?:(?:和|、|及)\d{4}年)*)(?:均)?(?:为|是)(?P<zero>零)"
+)
 # A stock (个, 人 at a date) stated as a change is not a level.
 STOCK_CHANGE_RE = re.compile(
     r"新增|新建|新设|新成立|新培育|新发展|新招录|新选任|新创建|创建|新命名|新认定|获评|净增|"
@@ -116,7 +145,7 @@ DELTA_UP = frozenset({"增加", "增长", "多", "上升", "提高"})
 # A percentage after these words is a change rate, not a figure.
 CHANGE_WORDS_RE = re.compile(r"(?:增长|下降|提高|降低|上升|减少|增加|同比|环比|增幅|降幅|提升)了?$")
 # "其中" opens a list of parts that runs to the end of the sentence or to one of these.
-PARTS_RE = re.compile(r"其中[：:，,]?")
+PARTS_RE = re.compile(r"其中[：:，,]?|(?<=[件个人名宗次所家])[(（](?!其中)")
 PARTS_END_RE = re.compile(r"^(?:另有|另外|此外|同时|还有|另)")
 # Comparisons and starting points name a year that is not the figure's period (较2023年, 由上年的32个).
 COMPARE_BEFORE = frozenset("比较与同于由从")
@@ -155,6 +184,7 @@ TOPIC_RE: dict[str, re.Pattern[str]] = {
         "reconsideration_mediated": r"复议",
         "reconsideration_mediation_rate": r"复议",
         "village_legal_advisers": r"村|社区",
+        "cc_enrolled": r"矫正",
         "population": r"常住|户籍|总人口",
     }.items()
 }

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from etl.cells import unit_multiplier
+from etl.cells import unit_dimension, unit_multiplier
 from etl.grammar import CERTAIN, header_key, lexicon, read_header, words_of
 from etl.narrative import rules
 from etl.narrative.numbers import Figure, find_figures
@@ -33,7 +33,14 @@ def _unit_factor(fig: Figure, ind: Indicator) -> float | None:
         return 1.0 if fig.is_percent else None
     if fig.is_percent:
         return None
-    return unit_multiplier(fig.unit, ind.unit)
+    factor = unit_multiplier(fig.unit, ind.unit)
+    if factor is None and {unit_dimension(fig.unit), unit_dimension(ind.unit)} == _CASE_UNITS:
+        # 件 and 起 both count cases in prose (防止民转刑案件222件, catalog 起)
+        return unit_multiplier(fig.unit, "件") or unit_multiplier(fig.unit, "起")
+    return factor
+
+
+_CASE_UNITS = {"件", "起"}
 
 
 # 其中 and 含 open a list of parts (read by the parts rule), they do not narrow the noun after
@@ -43,6 +50,8 @@ _NOT_SUBCATEGORY = frozenset({"其中", "含"})
 def _is_subcategory(prefix: str, catalog: Catalog) -> bool:
     """The words right before an indicator's name narrow it (乡镇调委会 is not all 调委会): the
     reader's own list, and the header grammar's narrowing and breakdown words."""
+    # 乡镇(街道)专职调解员: the bracket only spells the narrowing word out
+    prefix = re.sub(r"\([^()]*\)$", "", prefix)
     if prefix.endswith(rules.SUBCATEGORY_WORDS):
         return True
     words = words_of(catalog, "narrowing", "member")
@@ -94,7 +103,14 @@ class _SentenceReader:
     def _parts_ranges(self) -> list[tuple[int, int]]:
         out = []
         for m in rules.PARTS_RE.finditer(self.text):
+            if m.group(0)[0] in "(（" and any(a <= m.start() < b for a, b in out):
+                continue  # a bracket inside a list of parts (缓刑309人(宣告禁止令12人)) is a detail
             end = len(self.text)
+            # a list in brackets right after the whole (245件(刑事189件,民事55件)) ends with them
+            opened = self.text.rfind("(", 0, m.start() + 1)
+            if opened != -1 and ")" not in self.text[opened : m.start()]:
+                close = self.text.find(")", m.start())
+                end = close if close != -1 else end
             for a, _b in self.clauses:
                 if a > m.start() and rules.PARTS_END_RE.match(self.text[a:]):
                     end = a
@@ -104,6 +120,16 @@ class _SentenceReader:
 
     def in_parts(self, pos: int) -> bool:
         return any(a <= pos < b for a, b in self.parts_ranges)
+
+    def in_detail(self, pos: int) -> bool:
+        """Inside brackets opened within a list of parts: a detail of one part (缓刑309人(宣告
+        禁止令12人)), not a part of the whole."""
+        for a, b in self.parts_ranges:
+            if a <= pos < b:
+                inner = self.text[a + 1 : pos]
+                if inner.rfind("(") > inner.rfind(")"):
+                    return True
+        return False
 
     def delta_at(self, fig: Figure) -> re.Match[str] | None:
         for d in self.deltas:
@@ -124,6 +150,20 @@ class _SentenceReader:
         before = [m for m in self.matches if m.start >= seg_start and m.end <= fig.start]
         after = next((m for m in self.matches if m.start == fig.end), None)
         nb = before[-1] if before else None
+        if after is None and not fig.is_percent:
+            near = self._noun_after(fig)
+            if near is not None:
+                # 组织138个基层调委会: the figure counts the noun phrase after it, with its
+                # qualifier; the words before it (a verb here) name nothing
+                qualifier = text[fig.end : near.start]
+                if qualifier in rules.NEUTRAL_QUALIFIERS:
+                    return self._read_after(fig, near)
+                reason = (
+                    "subcategory"
+                    if _is_subcategory(qualifier, self.doc.catalog)
+                    else "no_indicator"
+                )
+                return _Reading(None, reason, text[fig.end : near.end], (fig.end, near.end))
         if nb is not None and (fig.start - nb.end) > 0 and after is not None:
             nb = None if len(text[nb.end : fig.start]) > 2 else nb
         if nb is not None:
@@ -131,6 +171,15 @@ class _SentenceReader:
         if after is not None:
             return self._read_after(fig, after)
         return self._read_by_grammar(fig, seg_start)
+
+    def _noun_after(self, fig: Figure) -> _Match | None:
+        """A spelling a few characters after the figure, joined to it by words only (个基层调委会)."""
+        for m in self.matches:
+            if fig.end < m.start <= fig.end + 4:
+                if re.fullmatch(r"[\u4e00-\u9fff]+", self.text[fig.end : m.start]):
+                    return m
+                return None
+        return None
 
     def _read_by_grammar(self, fig: Figure, seg_start: int) -> _Reading:
         """No spelling stands whole before the figure: the header grammar reads the words before
@@ -156,6 +205,8 @@ class _SentenceReader:
         gap = text[nb.end : fig.start]
         if len(gap) > rules.GAP_MAX or rules.GAP_BLOCK_RE.search(gap):
             return _Reading(None, "no_indicator")
+        if rules.GAP_AMONG_RE.search(gap):
+            return _Reading(None, "subcategory", nb.text, (nb.start, nb.end), named=nb.codes[0])
         chosen = nb
         # 120平方米以上司法所 / 人员全部到位的司法所: the qualifier is the more specific indicator.
         prev = next((m for m in before if m.end in (nb.start, nb.start - 1) and m is not nb), None)
@@ -172,17 +223,37 @@ class _SentenceReader:
         prefix = text[prefix_start : chosen.start]
         reading = self._pick(fig, chosen)
         relative = prefix.endswith("的") and not rules.RELATIVE_SCOPE_RE.match(prefix[-4:])
-        if reading.code is not None and (_is_subcategory(prefix, self.doc.catalog) or relative):
+        narrowed = _is_subcategory(prefix, self.doc.catalog) and not self._own_words(
+            prefix, chosen.text, reading.code
+        )
+        if reading.code is not None and (narrowed or relative):
             return _Reading(
                 None, "subcategory", reading.label, reading.label_span, reading.factor, reading.code
             )
         return reading
+
+    def _own_words(self, prefix: str, words: str, code: str | None) -> bool:
+        """The words before the spelling belong to the indicator's own name (村(社区) of
+        村(社区)公共法律服务工作室数): they do not narrow it."""
+        if code is None:
+            return False
+        name = self.doc.catalog.get(code).name_zh
+        return any(prefix[-k:] + words in name for k in range(2, min(len(prefix), 8) + 1))
 
     def _read_after(self, fig: Figure, after: _Match) -> _Reading:
         text = self.text
         clause_start, _ = _containing(self.clauses, fig.start)
         if not rules.COUNT_CUE_RE.search(text[clause_start : fig.start]):
             return _Reading(None, "no_count_cue", after.text, (after.start, after.end))
+        if rules.PARTNER_BEFORE_RE.search(text[clause_start : fig.start]):
+            return _Reading(None, "partner", after.text, (after.start, after.end))
+        subject = text[clause_start : fig.start]
+        if any(w in subject for w in rules.SUBJECT_NARROWING):
+            # 企事业、行业建成22个调委会: the clause's subject narrows what is counted
+            reading = self._pick(fig, after)
+            return _Reading(
+                None, "subcategory", after.text, (after.start, after.end), named=reading.code
+            )
         rest = text[after.end :]
         if rules.CONTINUATION_RE.match(rest):
             return _Reading(None, "no_indicator")
