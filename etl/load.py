@@ -46,6 +46,10 @@ LARGE_CHANGE_MIN_SIZE = 10.0
 
 FRAME_COLUMNS = FACT_COLUMNS  # the store rows a loader writes
 
+# what load_bytes tells `on_stage` as it goes: reading the file (the parse worker, tables,
+# headers), checking it (validation, permissions, the stored figures), writing the batch
+STAGES = ("read", "check", "write")
+
 
 def facts_frame(extraction) -> pd.DataFrame:
     """The data rows of an extraction as store rows (totals rows are checked, never stored);
@@ -289,8 +293,12 @@ def load_bytes(
     catalog: Catalog | None = None,
     regions: RegionTable | None = None,
     confirm_withdrawals: bool = False,
+    on_stage: Callable[[str], None] | None = None,
 ) -> LoadResult:
     """Extract, validate and (unless refused or a dry run) write one file as one batch.
+
+    `on_stage(code)` is told as each stage begins (STAGES: read, check, write), so a page can
+    show what is being done, and stop between stages.
 
     Blanks change nothing; a cell marked 撤回 withdraws a stored figure only with
     `confirm_withdrawals`; a file that would change nothing is refused (etl.load_checks).
@@ -312,6 +320,7 @@ def load_bytes(
         catalog=catalog,
         regions=regions,
         confirm_withdrawals=confirm_withdrawals,
+        on_stage=on_stage or (lambda _code: None),
     )
     try:
         return _load_bytes(engine, data, filename, **options)
@@ -342,6 +351,7 @@ def _load_bytes(
     catalog: Catalog | None,
     regions: RegionTable | None,
     confirm_withdrawals: bool,
+    on_stage: Callable[[str], None],
 ) -> LoadResult:
     from etl.extract import extract_file
     from etl.readers import ReadError
@@ -364,6 +374,7 @@ def _load_bytes(
 
     # The store is asked once, after the file is read (one connection less per load): was
     # this file loaded already, and how do its figures compare with last year's?
+    on_stage("read")
     try:
         review = _review_module(data)
         if review is not None and review.is_reviewed(data):
@@ -391,6 +402,7 @@ def _load_bytes(
             return _unchanged(result, earlier)
         result.report.add(exc.problem)
         return _refused(result)
+    on_stage("check")
     frame = facts_frame(extraction)
     withdrawals = load_checks.withdrawals(extraction, frame, confirm_withdrawals or dry_run)
     # What the store has to say (same file loaded already? which facts are new, which change?
@@ -433,6 +445,7 @@ def _load_bytes(
         return result
 
     info = _batch_info(filename, sha, source_type, user, extraction, report)
+    on_stage("write")
     try:
         with transaction(engine, on_wait=on_wait) as conn:
             # checked again under the lock: another load may have committed since the snapshot

@@ -14,6 +14,7 @@ from lawstats.ui import auth_ui
 from lawstats.ui import common as ui
 from lawstats.ui.gate import page_gate
 from lawstats.ui.plain_text import md_escape
+from lawstats.workflow import reporting
 from lawstats.workflow import workspace as ws
 
 page_gate()
@@ -182,7 +183,7 @@ with tab_missing:
         )
         period = ui.period_picker(version)
         catalog = load_catalog()
-        expected = ws.expected_indicators(catalog)
+        expected = reporting.expected_indicators(catalog)
         codes = st.multiselect(
             tr("data_missing_indicators"),
             expected,
@@ -192,12 +193,12 @@ with tab_missing:
             placeholder=ui.tr("choose_options"),
         )
         if period is not None and codes:
-            missing = ws.missing_reports(ui.engine(), city, period, codes, ui.lang())
+            missing = reporting.missing_reports(ui.engine(), city, period, codes, ui.lang())
             label = ui.period_text(period)
             if missing.empty:
                 st.success(tr("data_missing_none", period=label))
             else:
-                summary = ws.missing_summary(missing, len(codes), ui.lang())
+                summary = reporting.missing_summary(missing, len(codes), ui.lang())
                 st.warning(
                     tr("data_missing_count", period=label, units=len(summary), n=len(missing))
                 )
@@ -285,8 +286,8 @@ with tab_template:
     if t_period is not None:
         st.download_button(
             tr("data_template_download"),
-            data=lambda c=t_city, p=t_period: ws.template_bytes(c, p),
-            file_name=ws.template_name(t_city, t_period),
+            data=lambda c=t_city, p=t_period: reporting.template_bytes(c, p),
+            file_name=reporting.template_name(t_city, t_period),
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key="template_download",
             on_click="ignore",

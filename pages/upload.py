@@ -78,8 +78,32 @@ def _preview(key: str, data: bytes, name: str, options: ws.UploadOptions):
     hit = cache.get(key)
     if hit is not None and hit[0] == options:
         return hit[1]
-    with st.spinner(tr("up_checking", file=md_escape(name))):
-        result = ws.preview(ui.engine(), user, data, name, options)
+    cancelled = st.session_state.setdefault("up_cancelled", set())
+    if key in cancelled:
+        st.info(tr("up_cancelled", file=md_escape(name)))
+        if st.button(tr("up_check_again"), key=f"again_{key}"):
+            cancelled.discard(key)
+            st.rerun()
+        st.stop()
+    # A click on 取消 while the check runs stops this run at its next stage (Streamlit ends a run
+    # at its next element when a widget changes); the rerun then lands here with the click.
+    slot = st.empty()
+    if slot.button(tr("up_cancel"), key=f"cancel_{key}", icon=":material/stop_circle:"):
+        cancelled.add(key)
+        st.rerun()
+    with st.status(tr("up_checking", file=md_escape(name)), expanded=True) as status:
+        result = ws.preview(
+            ui.engine(),
+            user,
+            data,
+            name,
+            options,
+            on_stage=lambda code: status.write(tr(f"up_stage_{code}")),
+        )
+        status.update(
+            label=tr("up_checked", file=md_escape(name)), state="complete", expanded=False
+        )
+    slot.empty()
     cache[key] = (options, result)
     return result
 
@@ -349,6 +373,7 @@ def _commit(key: str, result, data: bytes, name: str, options: ws.UploadOptions)
             confirm_warnings=confirmed,
             remember=remember,
             on_wait=lambda pid: status.write(tr("up_waiting", pid=pid)),
+            on_stage=lambda code: status.write(tr(f"up_stage_{code}")),
         )
         status.update(state="complete" if loaded.status in ("loaded", "unchanged") else "error")
     remembered = (

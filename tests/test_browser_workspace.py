@@ -334,6 +334,48 @@ def test_a_hostile_upload_leaves_the_server_up(served, tmp_path):
     assert batch_count(served["db"]) == batches
 
 
+def long_csv(tmp_path) -> str:
+    """Every county of the country, twelve months, three indicators: a long CSV of about 100,000
+    rows, which takes the check a few seconds."""
+    from lawstats.domain.regions import load_regions
+
+    regions = load_regions()
+    names = [regions.full_name(r.code) for r in regions if r.level == "county" and r.is_official]
+    lines = ["地区,时间,指标,数值,单位"]
+    for m in range(1, 13):
+        for k, name in enumerate(names):
+            for indicator in ("调解矛盾纠纷件数", "调解成功件数", "人民调解员人数"):
+                unit = "人" if indicator.endswith("人数") else "件"
+                lines.append(f"{name},2024年{m}月,{indicator},{100 + (k * 7 + m) % 50},{unit}")
+    path = tmp_path / "全国2024年逐月.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("real_accounts", [True])
+def test_a_long_check_shows_its_stages_and_can_be_cancelled(served, tmp_path):
+    """Issue 20 item 5: while a large file is checked the page says what is being done and
+    offers 取消检查; a click stops the check (nothing written), 重新检查 runs it again."""
+    page = served["page"]
+    batches = batch_count(served["db"])
+    log_in(served, REAL_ADMIN, REAL_PASSWORD)
+    go(page, "数据上报", '[data-testid="stFileUploader"]')
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        long_csv(tmp_path)
+    )
+    cancel = page.get_by_role("button", name="取消检查")
+    cancel.wait_for(timeout=TIMEOUT)
+    page.wait_for_selector("text=读取文件，识别表格", timeout=TIMEOUT)  # the stage it is at
+    cancel.click()
+    page.wait_for_selector("text=已取消对", timeout=TIMEOUT)
+    wait_idle(page, timeout_ms=TIMEOUT)
+    assert page.locator("text=检查结果").count() == 0 and batch_count(served["db"]) == batches
+    page.get_by_role("button", name="重新检查").click()
+    page.wait_for_selector("text=检查结果", timeout=TIMEOUT)
+    wait_idle(page, timeout_ms=TIMEOUT)
+    assert page.locator("text=已检查").count() >= 1 and batch_count(served["db"]) == batches
+
+
 def question_file(tmp_path, month: int) -> str:
     """秦州区's legal-aid and reconsideration form: a bare 办结 column could be either."""
     wb = openpyxl.Workbook()

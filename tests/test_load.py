@@ -240,3 +240,17 @@ def test_totals_row_is_checked_not_stored(engine):
     with connect(engine) as conn:
         regions = pd.read_sql(sa.text("SELECT DISTINCT region_code FROM v_facts"), conn)
     assert "620500" not in set(regions["region_code"])
+
+
+def test_a_load_tells_each_stage_as_it_begins(engine):
+    """The upload page shows what is being done (#20 item 5): read, check, then write; a dry run
+    and a refused file never reach the write."""
+    stages: list[str] = []
+    dry = load_bytes(engine, workbook(good_rows()), "a.xlsx", dry_run=True, on_stage=stages.append)
+    assert dry.status == "dry_run" and stages == ["read", "check"]
+    stages.clear()
+    loaded = load_bytes(engine, workbook(good_rows()), "a.xlsx", on_stage=stages.append)
+    assert loaded.status == "loaded" and stages == ["read", "check", "write"]
+    stages.clear()
+    bad = load_bytes(engine, b"\x00\x01 not a spreadsheet", "b.xlsx", on_stage=stages.append)
+    assert bad.status == "refused" and stages[0] == "read" and "write" not in stages

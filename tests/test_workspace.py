@@ -16,6 +16,7 @@ from lawstats import store
 from lawstats.domain.periods import parse_period
 from lawstats.store import auth
 from lawstats.store.rollup import figures
+from lawstats.workflow import reporting
 from lawstats.workflow import workspace as ws
 from tests.conftest import ROOT
 
@@ -477,20 +478,20 @@ def test_missing_reports(engine, people):
         confirm_warnings=True,
     )
     codes = ["mediation_cases", "mediators"]
-    missing = ws.missing_reports(engine, TIANSHUI, parse_period("2024年"), codes)
+    missing = reporting.missing_reports(engine, TIANSHUI, parse_period("2024年"), codes)
     assert missing[["region", "indicator_code", "status"]].values.tolist() == [
         ["天水市武山县", "mediation_cases", "missing"],
         ["天水市武山县", "mediators", "missing"],
         ["天水市张家川回族自治县", "mediation_cases", "missing"],
         ["天水市张家川回族自治县", "mediators", "missing"],
     ]
-    summary = ws.missing_summary(missing, len(codes))
+    summary = reporting.missing_summary(missing, len(codes))
     assert summary[["region", "missing", "expected"]].values.tolist() == [
         ["天水市武山县", 2, 2],
         ["天水市张家川回族自治县", 2, 2],
     ]
     # a quarter of 2024 was never reported by anyone: all seven are chased
-    q1 = ws.missing_reports(engine, TIANSHUI, parse_period("2024年第一季度"), codes)
+    q1 = reporting.missing_reports(engine, TIANSHUI, parse_period("2024年第一季度"), codes)
     assert q1["region_code"].nunique() == 7
     # a blank cell ("not reported") is still missing
     rows = tianshui_rows(counties=["武山县"])
@@ -503,14 +504,14 @@ def test_missing_reports(engine, people):
         ws.UploadOptions(),
         confirm_warnings=True,
     )
-    after = ws.missing_reports(engine, TIANSHUI, parse_period("2024年"), codes)
+    after = reporting.missing_reports(engine, TIANSHUI, parse_period("2024年"), codes)
     assert after[after["region"] == "天水市武山县"]["indicator_code"].tolist() == ["mediators"]
 
 
 def test_missing_export_is_neutralised():
     from lawstats.domain import safecell as exports
 
-    frame = ws.missing_summary(
+    frame = reporting.missing_summary(
         __import__("pandas").DataFrame(
             {
                 "region_code": ["620502"],
@@ -532,8 +533,8 @@ def test_missing_export_is_neutralised():
 
 def test_template_download_loads_back(engine, people):
     period = parse_period("2024年3月")
-    data = ws.template_bytes(TIANSHUI, period)
-    assert ws.template_name(TIANSHUI, period) == "天水市_2024年3月_填报模板.xlsx"
+    data = reporting.template_bytes(TIANSHUI, period)
+    assert reporting.template_name(TIANSHUI, period) == "天水市_2024年3月_填报模板.xlsx"
     wb = openpyxl.load_workbook(io.BytesIO(data))
     names = {c.value for s in wb.worksheets for row in s.iter_rows() for c in row}
     assert set(COUNTIES) <= names

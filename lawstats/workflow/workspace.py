@@ -1,6 +1,7 @@
 """The analyst workspace without Streamlit: upload preview and commit through the one ETL
-pipeline (etl.load.load_bytes), learned header spellings, batch history and rollback, missing
-reports (催报) and blank templates. Pages call these and only draw the results.
+pipeline (etl.load.load_bytes), learned header spellings, batch history and rollback (missing
+reports and blank templates: lawstats.workflow.reporting). Pages call these and only draw the
+results.
 
 Every write checks the user's role here too (not only in the page), and every write lands in
 the audit log.
@@ -8,7 +9,6 @@ the audit log.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -21,12 +21,14 @@ from etl.headers import answer_key
 from etl.load import LoadResult, load_bytes
 from etl.problems import ERROR, Problem
 from lawstats import store
-from lawstats.domain.catalog import Catalog, load_catalog
+from lawstats.domain.catalog import load_catalog
 from lawstats.domain.periods import Period
-from lawstats.domain.regions import RegionTable, load_regions
+from lawstats.domain.regions import load_regions
 from lawstats.store import spellings, summary
 from lawstats.store.auth import User
 from lawstats.store.spellings import list_spellings  # noqa: F401  (re-exported for pages)
+from lawstats.workflow.reporting import indicator_label as _indicator_label
+from lawstats.workflow.reporting import region_label as _region_label
 
 LAYOUTS = ("wide", "long", "matrix", "yearbook", "template")
 MAX_PREVIEW_ROWS = 2000
@@ -91,6 +93,7 @@ def _load(
     dry_run: bool,
     strict: bool = False,
     on_wait: Callable[[str], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> LoadResult:
     return load_bytes(
         engine,
@@ -106,15 +109,22 @@ def _load(
         extra_spellings=extra_spellings(engine, options),
         on_wait=on_wait,
         confirm_withdrawals=options.confirm_withdrawals,
+        on_stage=on_stage,
     )
 
 
 def preview(
-    engine: Engine, user: User | None, data: bytes, filename: str, options: UploadOptions
+    engine: Engine,
+    user: User | None,
+    data: bytes,
+    filename: str,
+    options: UploadOptions,
+    on_stage: Callable[[str], None] | None = None,
 ) -> LoadResult:
-    """Validate a file as `user` would load it and say what would change; writes nothing."""
+    """Validate a file as `user` would load it and say what would change; writes nothing.
+    `on_stage`: told as each stage of the load begins (etl.load.STAGES)."""
     user = require_writer(user)
-    return _load(engine, user, data, filename, options, dry_run=True)
+    return _load(engine, user, data, filename, options, dry_run=True, on_stage=on_stage)
 
 
 def commit(
@@ -127,6 +137,7 @@ def commit(
     confirm_warnings: bool,
     remember: bool = True,
     on_wait: Callable[[str], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> LoadResult:
     """Load the file as one batch. Without `confirm_warnings` a file with warnings is refused
     (strict); errors (unanswered questions among them) always refuse. On success the page's
@@ -141,6 +152,7 @@ def commit(
         dry_run=False,
         strict=not confirm_warnings,
         on_wait=on_wait,
+        on_stage=on_stage,
     )
     if result.status == "loaded":
         summary.refresh_later(engine)  # the dashboard's summary, in the background
@@ -226,18 +238,6 @@ def revoke_spelling(engine: Engine, user: User | None, spelling_id: int) -> str:
 
 
 # --------------------------------------------------------------------------- labelled frames
-
-
-def _region_label(regions: RegionTable, code: str | None) -> str:
-    if not code:
-        return ""
-    return regions.display_name(code) if code in regions else str(code)
-
-
-def _indicator_label(catalog: Catalog, code: str | None, lang: str) -> str:
-    if not code:
-        return ""
-    return catalog.get(code).name(lang) if code in catalog else str(code)
 
 
 def _period_label(start, end, lang: str) -> str:
@@ -536,103 +536,6 @@ def rollback(engine: Engine, user: User | None, batch_id: int, reason: str) -> d
         raise WorkspaceError(exc.message_zh, exc.message_en) from exc
     summary.refresh_later(engine)
     return undone
-
-
-# --------------------------------------------------------------------------- missing reports (催报)
-
-
-def expected_indicators(catalog: Catalog | None = None) -> list[str]:
-    """What a county is asked to report: the catalog's counts and levels (rates are derived,
-    context figures such as population come from elsewhere)."""
-    catalog = catalog or load_catalog()
-    return [i.code for i in catalog if i.kind != "ratio" and i.group != "context"]
-
-
-def missing_reports(
-    engine: Engine,
-    city_code: str,
-    period: Period,
-    codes: Sequence[str] | None = None,
-    lang: str = "zh",
-) -> pd.DataFrame:
-    """Which reporting units below a region have not submitted which indicators for a period.
-
-    One row per (unit, indicator) that is missing (no figure, or a blank) or incomplete (a flow
-    with months missing). Uses the roll-up rules, so a year counts as reported when its months
-    are all there.
-    """
-    from lawstats.store.rollup import figures
-
-    regions, catalog = load_regions(), load_catalog()
-    codes = list(codes) if codes else expected_indicators(catalog)
-    units = regions.reporting_units(city_code)
-    cols = [
-        "region_code",
-        "region",
-        "indicator_code",
-        "indicator",
-        "status",
-        "months_covered",
-        "months_expected",
-    ]
-    if not units or not codes:
-        return pd.DataFrame(columns=cols)
-    got = figures(engine, units, period, codes, compare=False, regions=regions, catalog=catalog)
-    missing = got["value"].isna()
-    partial = ~missing & (got["months_covered"] < got["months_expected"])
-    rows = got[missing | partial]
-    status = ["missing" if m else "incomplete" for m in rows["value"].isna()]
-    out = pd.DataFrame(
-        {
-            "region_code": rows["region_code"].astype(str).to_numpy(),
-            "region": [_region_label(regions, c) for c in rows["region_code"]],
-            "indicator_code": rows["indicator_code"].astype(str).to_numpy(),
-            "indicator": [_indicator_label(catalog, c, lang) for c in rows["indicator_code"]],
-            "status": status,
-            "months_covered": rows["months_covered"].astype(int).to_numpy(),
-            "months_expected": rows["months_expected"].astype(int).to_numpy(),
-        },
-        columns=cols,
-    )
-    order = {c: i for i, c in enumerate(units)}
-    iorder = {c: i for i, c in enumerate(codes)}
-    return (
-        out.assign(_r=out["region_code"].map(order), _i=out["indicator_code"].map(iorder))
-        .sort_values(["_r", "_i"])
-        .drop(columns=["_r", "_i"])
-        .reset_index(drop=True)
-    )
-
-
-def missing_summary(missing: pd.DataFrame, n_codes: int, lang: str = "zh") -> pd.DataFrame:
-    """Per unit: how many of the expected indicators are missing, and which."""
-    cols = ["region_code", "region", "missing", "expected", "indicators"]
-    if missing.empty:
-        return pd.DataFrame(columns=cols)
-    sep = "、" if lang != "en" else ", "
-    grouped = missing.groupby(["region_code", "region"], sort=False)["indicator"]
-    out = grouped.agg(["count", lambda s: sep.join(s)]).reset_index()
-    out.columns = ["region_code", "region", "missing", "indicators"]
-    out["expected"] = n_codes
-    return out[cols]
-
-
-# --------------------------------------------------------------------------- templates
-
-
-def template_bytes(city_code: str, period: Period) -> bytes:
-    """The blank county form for a city and period (etl.template), as .xlsx bytes."""
-    from etl.template import write_template
-
-    buf = io.BytesIO()
-    write_template(
-        buf, city_code=city_code, period=period, region_table=load_regions(), catalog=load_catalog()
-    )
-    return buf.getvalue()
-
-
-def template_name(city_code: str, period: Period) -> str:
-    return f"{load_regions().get(city_code).name}_{period.label}_填报模板.xlsx"
 
 
 # --------------------------------------------------------------------------- audit log
