@@ -271,7 +271,7 @@ def test_parse_rows_without_header_says_what_is_needed():
 # --------------------------------------------------------------------------- the store (both legs)
 
 
-def add_facts(engine, rows, name="test"):
+def add_facts(engine, rows, name="test", approximate=False):
     """rows: (region, period, indicator, value)."""
     frame = pd.DataFrame(
         [
@@ -281,7 +281,7 @@ def add_facts(engine, rows, name="test"):
                 "period_end": p.end,
                 "indicator_code": c,
                 "value": float(v),
-                "is_approximate": False,
+                "is_approximate": approximate,
             }
             for r, p, c, v in rows
         ]
@@ -317,6 +317,34 @@ def test_published_example_through_the_store(engine):
     for col in ("completion", "expected", "gap_pp", "status", "status_zh", "settled"):
         assert col in frame.columns
     assert tg.STATUS_ZH["behind"] == "滞后" and tg.STATUS_EN["missed"] == "missed"
+
+
+def test_progress_on_an_approximate_figure_says_so(engine):
+    """Issue 18: "4000余" reported as the year's mediation cases; the progress against a target
+    rests on it and is shown as approximate on the page, in the sentence and in the JSON."""
+    add_facts(engine, [(QINZHOU, Period.year(2024), "mediation_cases", 4000)], approximate=True)
+    add_facts(engine, [(QINZHOU, Period.year(2024), "judicial_confirmations", 300)], "b")
+    tg.save_targets(
+        engine,
+        [
+            tg.Target(QINZHOU, "mediation_cases", 2024, "at_least", 5000),
+            tg.Target(QINZHOU, "judicial_confirmations", 2024, "at_least", 400),
+        ],
+        actor="t",
+        today=JAN,
+    )
+    frame = tg.progress(engine, QINZHOU, 2024, Period.year(2024))
+    rows = {r.indicator_code: r for r in frame.itertuples(index=False)}
+    assert bool(rows["mediation_cases"].approximate) is True
+    assert bool(rows["judicial_confirmations"].approximate) is False
+    table = tg.progress_table(frame).set_index(frame["indicator_code"])
+    assert table.loc["mediation_cases", "完成进度%"].startswith("约")
+    assert not table.loc["judicial_confirmations", "完成进度%"].startswith("约")
+    assert "完成进度为近似值" in tg.explain(rows["mediation_cases"]._asdict())
+    assert "近似值" not in tg.explain(rows["judicial_confirmations"]._asdict())
+    records = {r["indicator_code"]: r for r in tg.progress_records(frame)}
+    assert records["mediation_cases"]["approximate"] is True
+    assert records["judicial_confirmations"]["approximate"] is False
 
 
 def test_growth_target_across_a_ytd_period(engine):

@@ -95,6 +95,7 @@ class _Eval:
     unit_values: dict[str, float | None] = field(default_factory=dict)
     complete: bool = False
     status: str = "no_data"
+    approximate: bool = False  # the actual (or last year's, for growth) is approximate (约)
 
 
 def _status(met: bool, closed: bool, definitive: bool = False) -> str:
@@ -121,6 +122,7 @@ def evaluate_one(
         return e
     actual = _num(row.value)
     e.actual = actual
+    e.approximate = bool(getattr(row, "is_approximate", False))
     e.previous = _num(getattr(row, "previous", None))
     e.complete = bool(
         row.units_reported >= row.units_expected and row.months_covered >= row.months_expected
@@ -130,6 +132,7 @@ def evaluate_one(
     closed = months == 12 and e.complete
     is_flow = ind.kind == "flow"
     if tgt.kind == "growth":
+        e.approximate = e.approximate or bool(getattr(row, "previous_is_approximate", False))
         comparable = bool(getattr(row, "comparable", False))
         growth = _num(row.change) if comparable else None
         e.growth = growth
@@ -196,6 +199,12 @@ def _evaluate_per_unit(
     units = _units_for(tgt.region_code, regions)
     values = {u: _unit_value(u, tgt, fig) for u in units}
     e.unit_values = values
+    e.approximate = any(
+        bool(getattr(fig.get((u, c)), "is_approximate", False))
+        for u in units
+        for c in (tgt.indicator_code, tgt.per_code)
+        if c
+    )
     have = {u: v for u, v in values.items() if v is not None}
     e.units_total = len(have)
     e.complete = len(have) == len(units)
@@ -322,6 +331,7 @@ def _rows(
                 failing_units=tuple(detail.get("failing_units", ())),
                 complete=bool(detail.get("complete", True)),
                 status=s.status,
+                approximate=bool(detail.get("approximate", False)),
             )
             tg = replace(tg, kind=s.kind, value=float(s.target_value), per_code=s.per_code or None)
         rows.append(
@@ -355,6 +365,7 @@ def _rows(
                 "settled_actual": _num(s.actual) if s is not None else None,
                 "current_actual": live_actual,
                 "revised": revised,
+                "approximate": e.approximate,
             }
         )
     frame = pd.DataFrame(rows, columns=PROGRESS_COLUMNS)

@@ -66,6 +66,7 @@ PROGRESS_COLUMNS = [
     "settled_actual",
     "current_actual",
     "revised",
+    "approximate",
 ]
 
 

@@ -117,6 +117,7 @@ def settle(
                             else int(r.units_passing),
                             "failing_units": list(r.failing_units),
                             "complete": bool(r.complete),
+                            "approximate": bool(r.approximate),
                         },
                         ensure_ascii=False,
                     ),

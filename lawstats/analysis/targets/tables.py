@@ -49,6 +49,7 @@ def progress_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
                 "settled": bool(r.settled),
                 "revised": bool(r.revised),
                 "current_actual": json_number(_num(r.current_actual), dec),
+                "approximate": bool(r.approximate),
             }
         )
     return out
@@ -101,20 +102,32 @@ def progress_table(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
                 )
             ],
             t("tg_col_actual", lang): [
-                _with_unit(_num(a), catalog.get(c))
+                _approx(_with_unit(_num(a), catalog.get(c)), x)
                 if k != "per_unit"
-                else format_number(_num(a), 2)
-                for a, c, k in zip(
-                    frame["actual"], frame["indicator_code"], frame["target_kind"], strict=True
+                else _approx(format_number(_num(a), 2), x)
+                for a, c, k, x in zip(
+                    frame["actual"],
+                    frame["indicator_code"],
+                    frame["target_kind"],
+                    frame["approximate"],
+                    strict=True,
                 )
             ],
-            t("tg_col_completion", lang): [_number_text(v) for v in frame["completion"]],
+            t("tg_col_completion", lang): [
+                _approx(_number_text(v), x)
+                for v, x in zip(frame["completion"], frame["approximate"], strict=True)
+            ],
             t("tg_col_expected", lang): [_number_text(v) for v in frame["expected"]],
             t("tg_col_gap", lang): [_number_text(v, signed=True) for v in frame["gap_pp"]],
             t("tg_col_status", lang): [status_text[s] for s in frame["status"]],
             t("tg_col_explain", lang): [explain(r, lang) for r in frame.to_dict("records")],
         }
     )
+
+
+def _approx(text: str, approximate: Any) -> str:
+    """约 before a figure that rests on an approximate one ("4000余" reported), not before —."""
+    return f"约{text}" if bool(approximate) and text != "—" else text
 
 
 def _number_text(v: Any, *, signed: bool = False) -> str:

@@ -107,6 +107,8 @@ def explain(row: Any, lang: str = "zh") -> str:
             parts.append(t(key, lang, short=amount))
     if not get("complete", True) and status != "no_data":
         parts.append(t("tg_explain_incomplete", lang))
+    if get("approximate", False) and status != "no_data":
+        parts.append(t("tg_explain_approximate", lang))
     status_text = (STATUS_ZH if lang == "zh" else STATUS_EN)[status]
     parts.append(t("tg_explain_status", lang, status=status_text))
     if get("settled"):
