@@ -113,3 +113,22 @@ def test_the_overview_shows_the_composition(tmp_path, monkeypatch):
     assert row["本期"] == "500 件" and row["占总数"] == "16.8%" and row["同比"] == "▲ 11.1%"
     assert any("其他纠纷" in c.value for c in at.caption)  # not reported, said so
 
+
+def test_the_demo_shows_breakdowns_that_add_up_to_their_totals(demo_db):
+    """示例数据: each demo unit's disputes by type and legal aid by case type, exactly its figure."""
+    from lawstats.store import demo_mode
+
+    engine = get_engine(demo_db)
+    assert demo_mode.is_demo(engine)
+    got = {
+        c.code: c
+        for c in compositions(engine, TIANSHUI, Y2024, ["mediation_cases", "legal_aid_cases"])
+    }
+    assert set(got) == {"mediation_cases", "legal_aid_cases"}
+    for comp in got.values():
+        assert comp.total and comp.members_sum == comp.total
+        assert comp.members["comparable"].any()  # last year's composition too
+    by_type = got["legal_aid_cases"].members.set_index("member")["share"]
+    assert (
+        by_type["assistance"] > by_type["civil"] > by_type["criminal"] > by_type["administrative"]
+    )
