@@ -112,7 +112,9 @@ class _Extractor(RegionRows, TablePeriods, ColumnMapping, Comparisons, TableFact
             self.check_contradictions(table, found, "column", cell)
         elif period is not None:
             self.check_contradictions(table, [period], period_source)
-        if table.layout == "long":
+        if table.layout == "long" and table.member_cols:
+            self.member_facts(table, rows, period, row_periods, (unit_code, template))
+        elif table.layout == "long":
             self.long_facts(table, rows, period, row_periods, (unit_code, template))
         elif table.layout == "yearbook":
             self.yearbook_facts(table, rows, (unit_code, template))

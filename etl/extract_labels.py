@@ -45,7 +45,8 @@ class LabelFacts(CellValues):
             return found
         text = f"{label}（{unit_text}）" if unit_text else label
         context = (*table.title_lines, *table.sheet_titles, table.sheet.name)
-        m = match_header(text, self.catalog, extra_spellings=self.extra, context=context)
+        path = [*self._label_parent(table), text]
+        m = match_header(path, self.catalog, extra_spellings=self.extra, context=context)
         if m.indicator_code is None and m.status != ANSWERED:
             remembered = as_answers(self.extra).lookup(answer_key(label), *scope)
             if remembered is not None:
@@ -66,11 +67,27 @@ class LabelFacts(CellValues):
                     reason_zh=m.reason_zh or "不是已知指标",
                     reason_en=m.reason_en or "not a known indicator",
                     options=m.options,
-                    answer_key=answer_key(label),
+                    answer_key=answer_key([*self._label_parent(table), label]),
                     cell=cell,
                 )
             )
         return memo[key]
+
+    def _label_parent(self, table: DetectedTable) -> tuple[str, ...]:
+        """A member table's labels are read under their value column's header."""
+        if not table.member_cols:
+            return ()
+        column = table.column(table.value_col)
+        return column.path if column is not None else ()
+
+    def member_facts(self, table: DetectedTable, *args: Any) -> None:
+        """Members down the rows (纠纷类型 | 受理纠纷(件) | 调解成功(件)): each indicator column read as
+        a long table's value column, its row labels under its header (婚姻家庭纠纷 under 受理纠纷
+        is that member's figure, 合计 the total)."""
+        for col in table.member_cols:
+            table.value_col = col
+            self.long_facts(table, *args)  # rows, period, row periods, scope
+        table.value_col = table.member_cols[0]
 
     def long_facts(
         self,

@@ -12,12 +12,13 @@ from etl.grammar import (
     CERTAIN,
     QUESTION,
     UNMAPPED,
+    Reading,
     clean_path,
     header_key,
     header_unit,
     lexicon,
-    read_header,
 )
+from etl.grammar_members import read_member_header, read_with_members
 from lawstats.domain.catalog import Catalog
 from lawstats.domain.text import normalize_name
 
@@ -97,12 +98,30 @@ def match_header(
     table's title lines and sheet name.
     """
     parts = [path] if isinstance(path, str) else [p for p in path if p]
-    reading = read_header(parts, catalog, context=context, default_unit=default_unit)
+    reading = read_with_members(parts, catalog, context=context, default_unit=default_unit)
     own_unit = header_unit(parts)
     if reading.status != CERTAIN and extra_spellings:
         key = "".join(clean_path(lexicon(catalog), parts))
         if key in extra_spellings:
             return answered(catalog, extra_spellings[key], own_unit or default_unit, own_unit)
+    return _from_reading(reading, own_unit)
+
+
+def match_member(
+    path: Sequence[str],
+    catalog: Catalog,
+    *,
+    default_unit: str | None = None,
+    context: Sequence[str] = (),
+) -> HeaderMatch:
+    """The breakdown member's figure a header path names, read as a member first (the next
+    entry of a "其中：民事 | 刑事" list under its indicator's header), or NO_MATCH."""
+    parts = [p for p in path if p]
+    reading = read_member_header(parts, catalog, context=context, default_unit=default_unit)
+    return NO_MATCH if reading is None else _from_reading(reading, header_unit(parts))
+
+
+def _from_reading(reading: Reading, own_unit: str | None) -> HeaderMatch:
     if reading.status == CERTAIN:
         return HeaderMatch(
             reading.code,

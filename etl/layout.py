@@ -260,8 +260,18 @@ def _detect_block(
     has_long = first("indicator_name") is not None and first("value") is not None
     # indicators down, years across, no region column: a yearbook of the title's region
     has_yearbook = first("indicator_name") is not None and n_per and region_col is None
+    # members down the rows, indicators across, no value or region column (the 黄石 table)
+    member_cols = [c.index for c in columns if c.role in ("indicator", "question")]
+    has_members = (
+        (first("indicator_name") is not None and first("value") is None and not by_keyword)
+        and bool(member_cols)
+        and not n_per
+    )
     chosen = layout
-    if layout is None or layout == "template":
+    if has_members and layout in (None, "long"):
+        chosen = "long"
+        region_col = None
+    elif layout is None or layout == "template":
         if has_long:
             chosen = "long"
         elif has_yearbook:
@@ -286,10 +296,11 @@ def _detect_block(
         code_col=first("region_code"),
         period_col=first("period"),
         indicator_col=first("indicator_name"),
-        value_col=first("value"),
+        value_col=member_cols[0] if has_members else first("value"),
         unit_col=first("unit"),
         sheet_titles=sheet_titles,
         end=below,
+        member_cols=member_cols if has_members else [],
     )
     region_score = 0.2 if by_keyword else (0.1 if region_col is not None else 0.0)
     if chosen == "long":

@@ -58,6 +58,9 @@ class DetectedTable:
     template: TemplateMeta | None = None
     sheet_titles: list[str] = field(default_factory=list)  # above the sheet's first table
     end: int | None = None  # zero-based row where a table below this one starts looking
+    # members down the rows (纠纷类型 | 受理纠纷(件)): the indicator columns, each read for every
+    # row label with the label under the column's header (the long layout's value_col, in turn)
+    member_cols: list[int] = field(default_factory=list)
 
     @property
     def recognised(self) -> bool:

@@ -14,14 +14,16 @@ from typing import Any
 from etl.cells import INVALID, normalize_unit, parse_cell, unit_dimension, unit_multiplier
 from etl.headers import (
     NO_MATCH,
+    QUESTION,
     HeaderMatch,
     comparison_header,
     header_key,
     header_unit,
     match_header,
+    match_member,
 )
 from etl.layout_model import Column, _filled, cell_text
-from lawstats.domain.catalog import Catalog
+from lawstats.domain.catalog import FIGURE_SEP, Catalog, split_figure
 from lawstats.domain.periods import Period, PeriodError, parse_period
 from lawstats.domain.text import normalize_name, normalize_text
 
@@ -38,7 +40,9 @@ PERIOD_KEYS = frozenset(
     "报送期间 填报时段 period".split()
 )
 INDICATOR_KEYS = frozenset(
-    "指标 指标名称 项目 统计项目 统计指标 指标项 项目名称 指标项目 indicator".split()
+    "指标 指标名称 项目 统计项目 统计指标 指标项 项目名称 指标项目 indicator "
+    # the label column of a breakdown's members down the rows (纠纷类型 | 受理纠纷(件))
+    "类型 类别 分类 种类 纠纷类型 纠纷类别 纠纷种类 案件类型 案件类别 调解组织类型".split()
 )
 VALUE_KEYS = frozenset(
     "数值 值 数据 数量 本期数 填报值 本年累计 累计数 金额 指标值 统计值 value".split()
@@ -139,6 +143,10 @@ def _assign_roles(
                 under = _match((*previous.path, path[-1]), catalog, extra, units, context)
                 if under.indicator_code or under.is_question or not match.is_question:
                     match = under
+        if columns and _member_of(columns[-1]) and _member_of_match(match) is None:
+            listed = _list_member(path, columns, catalog, extra, units, context)
+            if listed is not None:
+                match = listed if match.indicator_code is None else _which(listed, match)
         columns.append(Column(j, path, column_role(match), match))
     # "单位" is the region column unless another column already is, or the indicators are row
     # labels (指标 | 单位 | 2022年 ...): then it is their unit.
@@ -153,6 +161,58 @@ def _assign_roles(
                 c.role = "unit"
                 break
     return columns
+
+
+def _member_of(column: Column) -> tuple[str, str] | None:
+    """(indicator, dimension) of a column read as a breakdown member's figure."""
+    code = column.match.indicator_code if column.match is not None else None
+    if not code or FIGURE_SEP not in code:
+        return None
+    base, dim, _m = split_figure(code)
+    return base, dim
+
+
+def _member_of_match(match: HeaderMatch) -> tuple[str, str] | None:
+    code = match.indicator_code
+    return split_figure(code)[:2] if code and FIGURE_SEP in code else None
+
+
+def _which(listed: HeaderMatch, own: HeaderMatch) -> HeaderMatch:
+    """A header of a "其中：" list that also names an indicator on its own (法律帮助): a question."""
+    a, b = listed.indicator_code, own.indicator_code
+    return replace(
+        own,
+        indicator_code=None,
+        confidence=0.5,
+        candidates=((a, 0.5), (b, 0.5)),
+        status=QUESTION,
+        reason_zh=f"{own.reason_zh}；但它在“其中”所列的分类项之后，也可能是{a}",
+        reason_en=f"{own.reason_en}; but it follows the members of a “其中” list: it may be {a}",
+    )
+
+
+def _list_member(
+    path: tuple[str, ...],
+    columns: list[Column],
+    catalog: Catalog,
+    extra: Mapping[str, str] | None,
+    units: tuple[str, ...],
+    context: tuple[str, ...],
+) -> HeaderMatch | None:
+    """The next member of a "其中：民事 | 刑事 | 行政" list: read under the list's indicator column,
+    and only when it is a member of the same indicator's same breakdown."""
+    member = _member_of(columns[-1])  # the list's last member column
+    whole = next(
+        (c for c in reversed(columns) if c.role == "indicator" and _member_of(c) is None), None
+    )
+    if member is None or whole is None:
+        return None
+    unit = unit_for(catalog.get(member[0]).unit, units) if units else None
+    under = match_member((*whole.path, path[-1]), catalog, default_unit=unit, context=context)
+    if under.indicator_code and FIGURE_SEP in under.indicator_code:
+        if split_figure(under.indicator_code)[:2] == member:
+            return under
+    return None
 
 
 def column_role(match: HeaderMatch) -> str:

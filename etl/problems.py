@@ -203,6 +203,19 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "{where}的合计{total}与各地区之和{sum}不一致",
         "{where}: total {total} differs from the sum of the regions {sum}",
     ),
+    "members_above_total": ProblemType(
+        ERROR,
+        "{where}：按{dimension}分的各项之和{sum}大于总数{whole}{value}（各项在{cells}）",
+        "{where}: the members by {dimension} add up to {sum}, more than the total {whole} "
+        "{value} ({cells})",
+    ),
+    "members_short_of_total": ProblemType(
+        WARNING,
+        "{where}：按{dimension}分的各项之和{sum}小于总数{whole}{value}；未填报的分类项：{missing}"
+        "（未填报不作为0）",
+        "{where}: the members by {dimension} add up to {sum}, less than the total {whole} {value}; "
+        "members not reported: {missing} (not reported is not zero)",
+    ),
     "part_above_whole": ProblemType(
         WARNING,
         "{where}的{part}（{value}）大于{whole}（{whole_value}）",

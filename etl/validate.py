@@ -14,6 +14,7 @@ import pandas as pd
 from etl.cells import COUNT_UNITS, ERROR, INVALID, OK
 from etl.extract import CandidateFact, Extraction, FactColumns, period_span
 from etl.problems import Problem, Report, format_number, make_problem
+from etl.validate_members import check_members
 from lawstats.domain.catalog import Catalog, load_catalog
 from lawstats.domain.regions import RegionTable, load_regions
 from lawstats.settings import DATA_DIR
@@ -77,6 +78,7 @@ class _Validator:
         self.check_duplicates(cols, ok)
         self.check_rows(cols, ok)
         self.check_totals(cols, ok)
+        check_members(self.facts, cols, ok, self.catalog, self.add)
         self.check_changes()
         return self.report
 

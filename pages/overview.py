@@ -9,7 +9,7 @@ from lawstats.domain.catalog import load_catalog
 from lawstats.domain.formatting import rounding_note
 from lawstats.domain.regions import load_regions
 from lawstats.ui import common as ui
-from lawstats.ui import headline, pdf
+from lawstats.ui import composition, headline, pdf
 from lawstats.ui.gate import page_gate
 
 page_gate()
@@ -82,6 +82,10 @@ for group in catalog.groups:
             )
             if card.flags:
                 st.caption(" · ".join(card.flags))
+    # the group's figures by their breakdowns (纠纷类型, 案件类型…), where members were reported
+    codes = tuple(c.code for c in shown)
+    for i, comp in enumerate(composition.cached(version, region_code, period.label, codes, lang)):
+        composition.show(comp, lang, f"{group.code}_{i}")
 
 st.markdown(f"#### {ui.tr('missing_title')}")
 missing = ui.missing_reporters(version, region_code, period.label)

@@ -310,3 +310,24 @@ def test_city_total_semantics():
     assert demo.city_total(frame, "620500", 2024, "mediation_orgs") == 117
     assert demo.city_total(frame, "620500", 2024, "mediation_success_rate") == 81.8
     assert demo.city_total(frame, "620500", 2023, "mediation_cases") == 0
+
+
+def test_the_second_edition_groups_are_plausible(facts):
+    """示例数据 for the new groups (#19 item 5): sizes a bureau of ~300万 people reports, and the
+    relations real figures keep."""
+    from lawstats.demo.facts import city_total
+
+    def total(code: str, city: str = "620500") -> float:
+        return city_total(facts, city, 2024, code)
+
+    for city in ("620500", "350500", "141100", "610500", "621100"):
+        assert total("legal_aid_closed", city) <= total("legal_aid_cases", city)
+        assert total("legal_aid_recipients", city) >= total("legal_aid_cases", city)
+        assert total("reconsideration_received", city) >= total("reconsideration_accepted", city)
+        assert total("reconsideration_upheld", city) <= total("reconsideration_closed", city)
+        assert total("cc_absconded", city) < total("cc_enrolled", city) / 50
+        assert total("litigation_head_appearances", city) <= total("litigation_responses", city)
+    assert 5 <= total("pls_centres") <= 20 and 5 <= total("notary_offices") <= 20
+    assert 200 <= total("cc_enrolled") <= 2000 and 200 <= total("lawyers") <= 2000
+    assert total("cc_reoffence_rate") < 1.0  # 再犯罪率 in percent
+    assert 5 <= total("reconsideration_correction_rate") <= 25

@@ -220,3 +220,49 @@ def test_lock_timeout_is_a_clear_error(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+# --------------------------------------------------------------------------- breakdown members (#19)
+
+MARRIAGE = "mediation_cases.dispute_type.marriage_family"
+NEIGHBOURS = "mediation_cases.dispute_type.neighbourhood"
+
+
+def test_a_member_figure_is_its_own_fact_beside_the_total(engine):
+    """The key is (region, period, indicator, member): a member's figure neither supersedes nor
+    adds into its total, v_facts names its breakdown and member, and it rolls up by its kind."""
+    with transaction(engine) as conn:
+        write_facts(
+            conn,
+            info(),
+            frame(
+                ("620502", Y, "mediation_cases", 869.0),
+                ("620502", Y, MARRIAGE, 160.0),
+                ("620502", Y, NEIGHBOURS, 278.0),
+                ("620503", Y, MARRIAGE, 40.0),
+            ),
+        )
+    with connect(engine) as conn:
+        got = read_frame(
+            conn,
+            sa.text(
+                "SELECT region_code, indicator_code, dimension, member, value FROM v_facts "
+                "ORDER BY region_code, indicator_code"
+            ),
+        )
+    assert [tuple(r) for r in got.itertuples(index=False)] == [
+        ("620502", "mediation_cases", "", "", 869.0),
+        ("620502", MARRIAGE, "dispute_type", "marriage_family", 160.0),
+        ("620502", NEIGHBOURS, "dispute_type", "neighbourhood", 278.0),
+        ("620503", MARRIAGE, "dispute_type", "marriage_family", 40.0),
+    ]
+    assert current(engine) == 869.0  # the total is the reported total, not a sum of members
+    assert current(engine, code=MARRIAGE) == 160.0
+    # a city rolls a member up over its counties like any flow
+    assert current(engine, region="620500", code=MARRIAGE) == 200.0
+    # the county without a reported total has none: its members are not added into one
+    assert current(engine, region="620503") is None
+    # a member's new figure supersedes only that member's
+    with transaction(engine) as conn:
+        write_facts(conn, info("b.xlsx", "y" * 64), frame(("620502", Y, MARRIAGE, 161.0)))
+    assert current(engine, code=MARRIAGE) == 161.0 and current(engine) == 869.0

@@ -456,6 +456,9 @@ def test_a_store_from_an_earlier_version_gets_a_new_summary(tmp_path):
         "template_key",
     ):  # added by revision 0004 (answers per unit and template)
         con.execute(f"ALTER TABLE header_spellings DROP COLUMN {column}")
+    con.execute("DROP VIEW v_facts")  # revision 0005 (breakdown members) remade it
+    for column in ("dimension", "member"):  # added by revision 0005
+        con.execute(f"ALTER TABLE facts DROP COLUMN {column}")
     con.execute("DELETE FROM meta WHERE key = 'schema_version'")
     con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
     con.close()

@@ -63,7 +63,8 @@ def check_replaceable(engine: Engine, *, force: bool = False) -> None:
 def build_demo(engine: Engine, *, force: bool = False, progress=None) -> dict[str, int]:
     """Replace the database's content with the demo data (see `check_replaceable`: a database
     that ever held real data is refused, also with `force`)."""
-    from lawstats.demo.facts import generate_demo_facts
+    from lawstats.demo.breakdowns import breakdown_facts
+    from lawstats.demo.facts import DEFAULT_SEED, generate_demo_facts
     from lawstats.domain.regions import load_regions
 
     check_replaceable(engine, force=force)
@@ -72,6 +73,8 @@ def build_demo(engine: Engine, *, force: bool = False, progress=None) -> dict[st
 
     ensure_schema(engine)
     frame = generate_demo_facts()
+    # the breakdowns' members (纠纷类型, 案件类型), adding up exactly to their unit's figure
+    frame = pd.concat([frame, breakdown_facts(frame, DEFAULT_SEED)], ignore_index=True)
     regions = load_regions()
     frame["city"] = [regions.get(c).parent_code for c in frame["region_code"]]
     frame["year"] = [d.year for d in frame["period_start"]]

@@ -15,6 +15,7 @@ import pandas as pd
 from lawstats.demo.apportion import _apportion
 from lawstats.demo.cities import DEMO_CITIES
 from lawstats.demo.published import _DERIVED_ANCHORS, PUBLISHED, PublishedFigure  # noqa: F401
+from lawstats.demo.specs import FLOWS, STOCKS
 from lawstats.domain.catalog import Indicator, load_catalog
 from lawstats.settings import DATA_DIR
 
@@ -255,6 +256,9 @@ def _spec(ind: Indicator) -> _Spec:
     specs = _FLOW_SPECS if ind.kind == "flow" else _STOCK_SPECS
     if ind.code in specs:
         return specs[ind.code]
+    second = (FLOWS if ind.kind == "flow" else STOCKS).get(ind.code)  # lawstats/demo/specs.py
+    if second is not None:
+        return _Spec(**second)
     whole = _whole_of(ind.code)
     if whole is not None:  # a part (data/indicator_parts.csv) or a ratio's numerator stays below
         if (

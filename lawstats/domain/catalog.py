@@ -6,7 +6,7 @@ members (data/dimensions.csv) and which indicator is a part of which (data/indic
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +17,11 @@ GROUPS_PATH = DATA_DIR / "indicator_groups.csv"
 TERMS_PATH = DATA_DIR / "header_terms.csv"
 DIMENSIONS_PATH = DATA_DIR / "dimensions.csv"
 PARTS_PATH = DATA_DIR / "indicator_parts.csv"
+DIMENSION_NAMES_PATH = DATA_DIR / "dimension_names.csv"
+# A breakdown member's figure has its own code, indicator.dimension.member
+# (mediation_cases.dispute_type.marriage_family): indicator codes are snake_case, so the dots
+# split it back; the total keeps the indicator's code.
+FIGURE_SEP = "."
 # What a grammar word does to a header (data/header_terms.csv): neutral words change nothing
 # (数, 合计, 本年, 开展); narrowing ones make a part (规范化, 乡镇, 专职, 涉及, 培训); change ones
 # an addition in the period (新设, 新增); rate ones a ratio (率, 占比); measure ones say what was
@@ -85,9 +90,26 @@ class Member:
     applies_to: tuple[str, ...]
 
 
+def figure_code(indicator: str, dimension: str, member: str) -> str:
+    """The code of a breakdown member's figure: mediation_cases.dispute_type.marriage_family."""
+    return FIGURE_SEP.join((indicator, dimension, member))
+
+
+def split_figure(code: str) -> tuple[str, str, str]:
+    """(indicator, dimension, member) of a figure code; ('', '') for the total."""
+    parts = code.split(FIGURE_SEP)
+    if len(parts) == 3:
+        return parts[0], parts[1], parts[2]
+    return code, "", ""
+
+
 class Catalog:
     """All indicators, in file order, with lookups by code and by group, and the vocabulary the
-    header grammar reads headers with (terms, members, parts)."""
+    header grammar reads headers with (terms, members, parts).
+
+    A breakdown member's figure (figure_code) is found by get() and `in` like an indicator, with
+    its indicator's kind, unit and group, but is not one of `indicators`: the lists, groups and
+    templates hold the totals only."""
 
     def __init__(
         self,
@@ -96,6 +118,7 @@ class Catalog:
         terms: dict[str, str] | None = None,
         members: list[Member] | None = None,
         parts: dict[str, str] | None = None,
+        dimension_names: dict[str, tuple[str, str]] | None = None,
     ):
         self.indicators = indicators
         self.groups = sorted(groups, key=lambda g: g.sort)
@@ -103,7 +126,13 @@ class Catalog:
         self.terms = dict(terms or {})  # word -> one of TERM_ROLES
         self.members = list(members or [])
         self.parts = dict(parts or {})  # part code -> whole code
+        self.dimension_names = dict(dimension_names or {})  # dimension -> (zh, en)
         self._validate()
+        self._figures = {
+            figure_code(code, m.dimension, m.code): _member_figure(self._by_code[code], m)
+            for m in self.members
+            for code in m.applies_to
+        }
 
     def _validate(self) -> None:
         if len(self._by_code) != len(self.indicators):
@@ -133,9 +162,20 @@ class Catalog:
         for part, whole in self.parts.items():
             if part not in self._by_code or whole not in self._by_code:
                 raise CatalogError(f"indicator_parts: unknown code in {part!r} -> {whole!r}")
+        seen: set[tuple[str, str]] = set()
+        for m in self.members:
+            if (m.dimension, m.code) in seen:
+                raise CatalogError(f"dimensions: duplicate member {m.dimension}.{m.code}")
+            seen.add((m.dimension, m.code))
+            for code in m.applies_to:
+                if code not in self._by_code or self._by_code[code].is_ratio:
+                    raise CatalogError(
+                        f"dimensions: {m.dimension}.{m.code} applies to {code!r}, which is "
+                        "not a flow or stock code"
+                    )
 
     def __contains__(self, code: object) -> bool:
-        return code in self._by_code
+        return code in self._by_code or code in self._figures
 
     def __iter__(self):
         return iter(self.indicators)
@@ -144,10 +184,10 @@ class Catalog:
         return len(self.indicators)
 
     def get(self, code: str) -> Indicator:
-        try:
-            return self._by_code[code]
-        except KeyError:
-            raise KeyError(f"unknown indicator code {code!r}") from None
+        found = self._by_code.get(code) or self._figures.get(code)
+        if found is None:
+            raise KeyError(f"unknown indicator code {code!r}")
+        return found
 
     @property
     def codes(self) -> list[str]:
@@ -161,6 +201,28 @@ class Catalog:
 
     def in_group(self, group: str) -> list[Indicator]:
         return [i for i in self.indicators if i.group == group]
+
+    @property
+    def member_figures(self) -> list[Indicator]:
+        """Every breakdown member's figure (figure_code), in file order."""
+        return list(self._figures.values())
+
+    def member(self, code: str) -> Member | None:
+        """The breakdown member a figure code names; None for a total."""
+        _ind, dim, code = split_figure(code)
+        return next((m for m in self.members if (m.dimension, m.code) == (dim, code)), None)
+
+    def breakdowns_of(self, code: str) -> dict[str, list[Member]]:
+        """The breakdowns an indicator is reported by, each with its members in file order."""
+        out: dict[str, list[Member]] = {}
+        for m in self.members:
+            if code in m.applies_to:
+                out.setdefault(m.dimension, []).append(m)
+        return out
+
+    def dimension_name(self, dimension: str, lang: str = "zh") -> str:
+        zh, en = self.dimension_names.get(dimension, (dimension, dimension))
+        return en if lang == "en" else zh
 
     def ratios_using(self, code: str) -> list[Indicator]:
         """Ratio indicators whose numerator or denominator is `code`."""
@@ -232,6 +294,23 @@ def _read_members(path: Path) -> list[Member]:
     ]
 
 
+def _member_figure(ind: Indicator, m: Member) -> Indicator:
+    """A member's figure: its indicator's kind, unit and group, under the member's names."""
+    return replace(
+        ind,
+        code=figure_code(ind.code, m.dimension, m.code),
+        name_zh=f"{ind.name_zh}：{m.name_zh}",
+        name_en=f"{ind.name_en}: {m.name_en}",
+        header_spellings=(),
+    )
+
+
+def _read_dimension_names(path: Path) -> dict[str, tuple[str, str]]:
+    return {
+        r["dimension"].strip(): (r["name_zh"].strip(), r["name_en"].strip()) for r in _rows(path)
+    }
+
+
 def _read_parts(path: Path) -> dict[str, str]:
     return {r["part"].strip(): r["whole"].strip() for r in _rows(path)}
 
@@ -243,6 +322,7 @@ def read_catalog(
     terms_path: Path = TERMS_PATH,
     dimensions_path: Path = DIMENSIONS_PATH,
     parts_path: Path = PARTS_PATH,
+    dimension_names_path: Path = DIMENSION_NAMES_PATH,
 ) -> Catalog:
     return Catalog(
         _read_indicators(path),
@@ -250,6 +330,7 @@ def read_catalog(
         _read_terms(terms_path),
         _read_members(dimensions_path),
         _read_parts(parts_path),
+        _read_dimension_names(dimension_names_path),
     )
 
 

@@ -229,3 +229,22 @@ def status_heatmap(
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category", tickangle=-30)
     return _layout(fig, title, "", height=max(260, 44 * len(rows) + 160))
+
+
+def composition_chart(members: pd.DataFrame, ind: Indicator, title: str, x_title: str) -> go.Figure:
+    """A breakdown's reported members as horizontal bars of their share of the total (%), the
+    figure in the hover; members not reported are left out (not zero)."""
+    m = members[members["share"].notna()].iloc[::-1]
+    fig = go.Figure(
+        go.Bar(
+            x=_shown(m["share"], 1),
+            y=list(m["name"]),
+            orientation="h",
+            marker_color=PALETTE[1],
+            customdata=[format_number(v, ind.decimals) for v in m["value"]],
+            hovertemplate="%{y}: %{customdata} " + ind.unit + " (%{x}%)<extra></extra>",
+        )
+    )
+    _layout(fig, title, "", height=max(240, 28 * len(m) + 80))
+    fig.update_xaxes(title_text=x_title, ticksuffix="%")
+    return fig

@@ -17,6 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from lawstats.analysis.composition import composition_from, member_codes
 from lawstats.domain.catalog import Catalog, load_catalog
 from lawstats.domain.periods import Period
 from lawstats.domain.regions import RegionTable, load_regions
@@ -226,8 +227,14 @@ def build_report(
     region = regions.get(region_code)
     units = [r.code for r in regions.children(region_code, reporting_only=True)]
     codes = report_codes(catalog)
+    # the members of each indicator's breakdowns too: their own figures, never summed into it
     frame = rollup_figures(
-        engine, [region_code, *units], period, codes, regions=regions, catalog=catalog
+        engine,
+        [region_code, *units],
+        period,
+        [*codes, *member_codes(catalog, codes)],
+        regions=regions,
+        catalog=catalog,
     )
     frame["previous_batch_ids"] = [_ids(x) for x in frame["previous_batch_ids"]]
     frame["batch_ids"] = [_ids(x) for x in frame["batch_ids"]]
@@ -300,6 +307,7 @@ def _section(ctx: _Scope, group: str, title: str, codes: list[str], frame: pd.Da
         statements.append(
             Sentence(f"figure:{code}", group, "figure", text, (code,), _row_batches(row))
         )
+        statements.extend(_composition_sentences(ctx, group, code, frame))
     note = rt.not_reported_sentence(missing)
     if note:
         statements.append(Sentence(f"missing:{group}", group, "note", note))
@@ -309,6 +317,24 @@ def _section(ctx: _Scope, group: str, title: str, codes: list[str], frame: pd.Da
     table = _table(ctx, part)
     chart, chart_title = _chart(ctx, lead, part)
     return Section(group, title, codes, statements, highlights, table, lead, chart, chart_title)
+
+
+def _composition_sentences(
+    ctx: _Scope, group: str, code: str, frame: pd.DataFrame
+) -> list[Sentence]:
+    """ "其中，婚姻家庭纠纷160件，占18.4%……" for each breakdown of the figure with a reported member,
+    with the batches of the total and of every member named."""
+    out = []
+    ind = ctx.catalog.get(code)
+    for dim in ctx.catalog.breakdowns_of(code):
+        comp = composition_from(frame, ctx.region_code, code, dim, catalog=ctx.catalog)
+        text = rt.composition_sentence(comp.members, ind, total_approximate=comp.total_approximate)
+        if text:
+            codes = (code, *comp.reported["code"])
+            out.append(
+                Sentence(f"breakdown:{code}:{dim}", group, "figure", text, codes, comp.batch_ids)
+            )
+    return out
 
 
 def _conflict_notes(ctx: _Scope, group: str, codes: list[str]) -> list[Sentence]:

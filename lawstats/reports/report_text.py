@@ -167,6 +167,22 @@ def figure_sentence(
     return f"{scope}{subject(ind)}{text}{change_clause(row, ind, period)}。"
 
 
+def composition_sentence(members: Any, ind: Indicator, *, total_approximate: bool) -> str | None:
+    """ "其中，婚姻家庭纠纷160件，占18.4%；邻里纠纷278件，占32%……": the reported members of a breakdown
+    (rows with name, value, approximate, share) in catalog order; a member not reported is left
+    out, never written as 0. A share of an approximate figure is written 约占."""
+    parts = []
+    for m in members.itertuples(index=False):
+        if _missing(m.value):
+            continue
+        text = f"{m.name}{amount(m.value, ind, approximate=bool(m.approximate))}"
+        if not _missing(m.share):
+            about = "约" if total_approximate or m.approximate else ""
+            text += f"，{about}占{number(m.share, 1)}%"
+        parts.append(text)
+    return f"其中，{'；'.join(parts)}。" if parts else None
+
+
 def paragraph(texts: Sequence[str], scope: str) -> str:
     """Sentences run together as one paragraph; after the first, a leading '全市' is dropped."""
     out = []

@@ -406,10 +406,10 @@ def _file_digest(*paths: Path) -> str:
 
 def _reference_digest() -> str:
     """The digest of the catalog and region files the reference tables are loaded from."""
-    from lawstats.domain.catalog import CATALOG_PATH, GROUPS_PATH
+    from lawstats.domain.catalog import CATALOG_PATH, DIMENSIONS_PATH, GROUPS_PATH
 
     region_files = [settings.DATA_DIR / n for n in ("regions_2024.csv", "reporting_units.csv")]
-    return _file_digest(CATALOG_PATH, GROUPS_PATH, *region_files)
+    return _file_digest(CATALOG_PATH, GROUPS_PATH, DIMENSIONS_PATH, *region_files)
 
 
 def _sync_reference(conn: Connection, digest: str) -> None:
@@ -437,7 +437,7 @@ def _sync_reference(conn: Connection, digest: str) -> None:
                 "definition_zh": i.definition_zh,
                 "definition_en": i.definition_en,
             }
-            for i in catalog
+            for i in [*catalog, *catalog.member_figures]  # a member's figure rolls up by its kind
         ],
     )
     table = load_regions()

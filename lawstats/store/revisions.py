@@ -40,6 +40,7 @@ from lawstats.store.history import (
     rollback_batch,
     rollback_effects,
 )
+from lawstats.store.members import with_member_columns
 
 FACT_COLUMNS = [
     "region_code",
@@ -497,6 +498,7 @@ def write_facts(
         rows["id"] = _next_fact_ids(conn, len(rows))
         rows["batch_id"] = np.int32(batch_id)
         rows["is_current"] = True  # superseded_by is left out: NULL
+        rows = with_member_columns(rows)
         bulk_insert(conn, facts, rows)
     conn.execute(
         batches.update()

@@ -78,7 +78,12 @@ facts = sa.Table(
     sa.Column("period_end", sa.Date, nullable=False),
     # whole calendar months the period covers, 0 when it is not month-aligned
     sa.Column("period_months", sa.SmallInteger, nullable=False),
+    # an indicator's code, or a breakdown member's figure code (indicator.dimension.member,
+    # lawstats.domain.catalog.figure_code): the key is (region, period, indicator, member)
     sa.Column("indicator_code", sa.String(64), nullable=False),
+    # the breakdown and member of a member's figure; '' (or NULL) for the indicator's total
+    sa.Column("dimension", sa.String(32), server_default=""),
+    sa.Column("member", sa.String(32), server_default=""),
     # NULL together with is_not_reported: the unit sent the form but left this blank (not zero)
     sa.Column("value", sa.Double),
     sa.Column("is_approximate", sa.Boolean, nullable=False),
@@ -391,7 +396,9 @@ SELECT f.region_code,
        f.indicator_code,
        f.value,
        f.is_approximate,
-       f.batch_id
+       f.batch_id,
+       coalesce(f.dimension, '') AS dimension,
+       coalesce(f.member, '') AS member
 FROM facts f
 JOIN regions r ON r.code = f.region_code
 WHERE f.is_current
@@ -407,4 +414,6 @@ V_FACTS_COLUMNS = (
     "value",
     "is_approximate",
     "batch_id",
+    "dimension",
+    "member",
 )
