@@ -162,3 +162,30 @@ def test_chosen_region_and_period_survive_a_page_change(demo_copy):
     assert at.selectbox(key="region").value == "620502"
     at.switch_page("pages/rankings.py").run()
     assert at.selectbox(key="region").value == "620502"
+
+
+def test_a_breakdown_member_ranks_and_trends_like_any_figure(demo_copy):
+    """Issue 19: 排名 and 趋势 offer each indicator's breakdown members after it; a member's
+    ranking shows the member's own figures (never its total's)."""
+    from lawstats.domain.catalog import load_catalog
+    from lawstats.domain.periods import Period
+    from lawstats.domain.regions import load_regions
+    from lawstats.store import get_engine
+    from lawstats.store.rollup import figures
+
+    member = "mediation_cases.dispute_type.marriage_family"
+    codes = load_catalog().codes_with_members
+    assert codes.index(member) > codes.index("mediation_cases")
+    at = app("pages/rankings.py", region=TIANSHUI, period="2024年", indicator=member)
+    assert at.selectbox(key="indicator").value == member
+    table = at.dataframe[0].value
+    regions = load_regions()
+    by_name = {r.name: r.code for r in regions.children(TIANSHUI)}
+    top = table.iloc[0]
+    code = by_name[top["地区"]]
+    got = figures(get_engine(demo_copy), [code], Period.year(2024), [member, "mediation_cases"])
+    value = got.set_index("indicator_code")["value"]
+    assert top["本期"] == f"{int(value[member]):,} 件"
+    assert value[member] < value["mediation_cases"]
+    at = app("pages/trends.py", region=TIANSHUI, period="2024年", indicator=member)
+    assert at.get("plotly_chart")

@@ -702,3 +702,23 @@ def test_cli_progress_json_on_the_demo_database(demo_db, capsys):
         if r["region_code"] == TIANSHUI and r["indicator_code"] == "mediation_cases"
     )
     assert (mc["actual"], mc["status"]) == (13287, "done")  # the published figure, ≥ 13,000
+
+
+def test_a_target_on_a_breakdown_member(engine):
+    """Issue 19: a target on a member (婚姻家庭纠纷 of the disputes mediated) is evaluated on the
+    member's own figure, not on its total's."""
+    member = "mediation_cases.dispute_type.marriage_family"
+    add_facts(engine, monthly(QINZHOU, "mediation_cases", 2024, [900, 840, 1000]), "a")
+    add_facts(engine, monthly(QINZHOU, member, 2024, [150, 160, 170]), "b")
+    tg.save_targets(
+        engine, [tg.Target(QINZHOU, member, 2024, "at_least", 2000)], actor="t", today=JAN
+    )
+    row = tg.progress(engine, QINZHOU, 2024, Period.months(2024, 1, 3)).iloc[0]
+    assert (row.indicator_code, row.actual, row.completion, row.expected) == (
+        member,
+        480,
+        24.0,
+        25.0,
+    )
+    assert row.status == "behind"
+    assert tg.explain(row.to_dict()).startswith("调解矛盾纠纷件数：婚姻家庭纠纷")

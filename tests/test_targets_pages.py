@@ -177,6 +177,8 @@ def test_editor_rows_round_trip():
         tg.Target(TIANSHUI, "mediation_cases", 2030, "at_least", 14000, None, "年初定账"),
         tg.Target("620502", "office_staff", 2030, "per_unit", 3, "office_count"),
         tg.Target("620502", "judicial_confirmations", 2030, "growth", 5),
+        # a breakdown member is a figure a target can be set on (#19)
+        tg.Target("620502", "mediation_cases.dispute_type.marriage_family", 2030, "at_least", 600),
     ]
     import pandas as pd
 
@@ -202,7 +204,7 @@ def test_editor_rows_round_trip():
     shown = tg.editor_frame(frame, names)
     shown.loc[len(shown)] = ["天水市", "调解成功率", None, 95.0, None, ""]
     back, problems = tg.targets_from_editor(shown, 2030, names)
-    assert problems == ["第 4 行缺少地区、指标、类型或目标值。"]
+    assert problems == ["第 5 行缺少地区、指标、类型或目标值。"]
 
 
 def test_trend_chart_draws_the_years_target(demo_copy):

@@ -207,6 +207,15 @@ class Catalog:
         """Every breakdown member's figure (figure_code), in file order."""
         return list(self._figures.values())
 
+    @property
+    def codes_with_members(self) -> list[str]:
+        """Every indicator's code followed by its breakdown members' figure codes (the pickers of
+        the one-indicator pages: a member ranks and trends like any figure)."""
+        members: dict[str, list[str]] = {}
+        for f in self._figures.values():
+            members.setdefault(split_figure(f.code)[0], []).append(f.code)
+        return [c for i in self.indicators for c in (i.code, *members.get(i.code, ()))]
+
     def member(self, code: str) -> Member | None:
         """The breakdown member a figure code names; None for a total."""
         _ind, dim, code = split_figure(code)

@@ -369,7 +369,7 @@ def indicator_page_header(default_code: str) -> tuple[str, str, str, Period]:
     require_data(version)
     c1, c2, c3 = st.columns([2, 2, 3])
     region_code = region_picker(version, container=c1)
-    code = indicator_picker(load_catalog().codes, default_code, container=c2)
+    code = indicator_picker(load_catalog().codes_with_members, default_code, container=c2)
     period = period_picker(version, container=c3)
     return version, region_code, code, period
 

@@ -45,7 +45,7 @@ def editor_options(lang: str = "zh") -> dict[str, list[str]]:
     """Choices for the editor's select columns: indicators, kinds, per (stock) indicators."""
     catalog = load_catalog()
     return {
-        "indicator": [i.name(lang) for i in catalog],
+        "indicator": [catalog.get(c).name(lang) for c in catalog.codes_with_members],
         "kind": [kind_label(k, lang) for k in KINDS],
         "per": [i.name(lang) for i in catalog if i.kind == "stock"],
     }
@@ -57,7 +57,7 @@ def targets_from_editor(
     """The editor's rows back to Targets (label -> code); problems as messages, one per bad row."""
     catalog = load_catalog()
     region_by = {v: k for k, v in names.items()}
-    ind_by = {i.name(lang): i.code for i in catalog}
+    ind_by = {catalog.get(c).name(lang): c for c in catalog.codes_with_members}
     kind_by = {kind_label(k, lang): k for k in KINDS}
     out: list[Target] = []
     problems: list[str] = []

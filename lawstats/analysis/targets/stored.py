@@ -76,7 +76,7 @@ def _order(frame: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
         return frame.reset_index(drop=True)
     catalog = load_catalog()
     rpos = {c: i for i, c in enumerate(codes)}
-    ipos = {c: i for i, c in enumerate(catalog.codes)}
+    ipos = {c: i for i, c in enumerate(catalog.codes_with_members)}
     frame = frame.assign(
         _r=frame["region_code"].map(rpos).fillna(len(rpos)),
         _i=frame["indicator_code"].map(ipos).fillna(len(ipos)),
