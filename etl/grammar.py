@@ -588,8 +588,8 @@ def _unmapped_reason(
         }
         if "member" in found:
             return (
-                f"{label}：是分类（{found['member']}）的一项，分类数据暂不入库",
-                f"{label}: a breakdown member ({found['member']}); breakdowns are not stored yet",
+                f"{label}：是分类（{found['member']}）的一项，但未说明是哪个指标的分类",
+                f"{label}: a breakdown member ({found['member']}) of no named indicator",
             )
         if "change" in found:
             return (

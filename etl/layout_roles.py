@@ -137,10 +137,21 @@ def _assign_roles(
             columns.append(compared)
             continue
         match = _match(path, catalog, extra, units, context)
-        if match.indicator_code is None and normalize_name(path[-1]).startswith(("其中", "含")):
-            previous = next((c for c in reversed(columns) if c.role == "indicator"), None)
+        listed_under = _qizhong(path[-1]) or (len(path) > 1 and _qizhong(path[0]))
+        if match.indicator_code is None and listed_under:
+            # "其中：民事" after its total, or 其中 merged over 民事 | 刑事 | 行政: read under the
+            # total's column (for a merged 其中, the last column that is no member itself)
+            previous = next(
+                (
+                    c
+                    for c in reversed(columns)
+                    if c.role == "indicator" and (_qizhong(path[-1]) or _member_of(c) is None)
+                ),
+                None,
+            )
             if previous is not None:
-                under = _match((*previous.path, path[-1]), catalog, extra, units, context)
+                tail = path[-1] if _qizhong(path[-1]) else "".join(path)  # 其中：+ 民事
+                under = _match((*previous.path, tail), catalog, extra, units, context)
                 if under.indicator_code or under.is_question or not match.is_question:
                     match = under
         if columns and _member_of(columns[-1]) and _member_of_match(match) is None:
@@ -161,6 +172,11 @@ def _assign_roles(
                 c.role = "unit"
                 break
     return columns
+
+
+def _qizhong(text: str) -> bool:
+    """Does a header open a list of parts (其中…, 含…)?"""
+    return normalize_name(text).startswith(("其中", "含"))
 
 
 def _member_of(column: Column) -> tuple[str, str] | None:

@@ -189,3 +189,34 @@ def test_member_headers_read_by_the_grammar():
     for path in (("婚姻家庭纠纷",), ("司法所", "婚姻家庭"), ("调解纠纷", "婚姻家庭", "邻里")):
         m = match_header(list(path), cat)
         assert m.indicator_code is None and not m.is_question, path
+
+
+def test_a_merged_qizhong_over_members_reads_them_under_the_total(engine):
+    """调解纠纷（件） | 其中：(merged over) 村(居) | 乡镇(街道) | 企事业 | 行业性专业性 | 其他: the members are
+    the committee-level breakdown of the column before; 其他 (a member of two breakdowns) is not
+    guessed, and the shortfall names it."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = "天水市2024年人民调解工作统计表"
+    ws["A2"], ws["B2"], ws["C2"] = "地区", "调解纠纷（件）", "其中："
+    ws.merge_cells("C2:G2")
+    for i, h in enumerate(["村(居)", "乡镇(街道)", "企事业", "行业性专业性", "其他"]):
+        ws.cell(row=3, column=3 + i, value=h)
+    ws.merge_cells("A2:A3")
+    ws.merge_cells("B2:B3")
+    ws.append(["秦州区", 2449, 1500, 600, 100, 200, 49])
+    buf = io.BytesIO()
+    wb.save(buf)
+    res = load_bytes(engine, buf.getvalue(), "天水市2024年.xlsx")
+    assert res.status == "loaded", [p.message_en for p in res.report.problems]
+    assert _stored(engine, "620502", "mediation_cases") == {
+        "mediation_cases": 2449.0,
+        "mediation_cases.org_level.village": 1500.0,
+        "mediation_cases.org_level.township": 600.0,
+        "mediation_cases.org_level.enterprise": 100.0,
+        "mediation_cases.org_level.sector": 200.0,
+    }
+    short = [p for p in res.report.problems if p.code == "members_short_of_total"]
+    assert len(short) == 1 and "其他" in short[0].message_zh
