@@ -480,9 +480,9 @@ def test_a_pre_alembic_store_upgrades_in_place_and_keeps_every_row(url):
         assert conn.execute(sa.select(sa.func.count()).select_from(store.regions)).scalar() > 0
         # the view still answers (the current facts of a region the regions table knows)
         assert conn.execute(sa.text("SELECT count(*) FROM v_facts")).scalar() == 2
-        # 0005: the facts kept are totals, of no breakdown member
+        # 0005: the facts kept are totals, of no breakdown member (NULL in v_facts)
         members = conn.execute(sa.text("SELECT DISTINCT dimension, member FROM v_facts")).all()
-        assert [tuple(r) for r in members] == [("", "")]
+        assert [tuple(r) for r in members] == [(None, None)]
         # the sequences kept their place: new ids come after the stored ones
         assert store.next_ids(conn, store.batch_id_seq, 1)[0] > max(r[0] for r in before["batches"])
         assert store.next_ids(conn, store.fact_id_seq, 1)[0] > max(r[0] for r in before["facts"])

@@ -397,8 +397,8 @@ SELECT f.region_code,
        f.value,
        f.is_approximate,
        f.batch_id,
-       coalesce(f.dimension, '') AS dimension,
-       coalesce(f.member, '') AS member
+       nullif(f.dimension, '') AS dimension,
+       nullif(f.member, '') AS member
 FROM facts f
 JOIN regions r ON r.code = f.region_code
 WHERE f.is_current

@@ -8,7 +8,8 @@ A breakdown member's figure (婚姻家庭纠纷 of dispute_type under mediation_
 own figure code, mediation_cases.dispute_type.marriage_family, so the facts' key is (region,
 period, indicator, member) and no member's figure is ever summed into its total's. The new
 columns name the breakdown and member of such a fact; existing facts are totals and get ''
-(NULL is read as '' too). v_facts gains the two columns at its end; its other columns and rows
+(NULL is read as '' too). v_facts gains the two columns at its end, NULL for a total (so that
+`WHERE member IS NULL` keeps the totals, as outside tools filter them); its other columns and rows
 are as before (a total's figure code is its indicator's code).
 """
 
@@ -41,8 +42,8 @@ JOIN regions r ON r.code = f.region_code
 WHERE f.is_current
 """
 _MEMBER_COLUMNS = """,
-       coalesce(f.dimension, '') AS dimension,
-       coalesce(f.member, '') AS member"""
+       nullif(f.dimension, '') AS dimension,
+       nullif(f.member, '') AS member"""
 
 
 def upgrade() -> None:
