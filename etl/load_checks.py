@@ -16,7 +16,7 @@ class NothingChanged(Exception):
     """Every figure of the file equals the stored one: nothing to write (the batch rolls back).
     `written` is the store's account of it (how many unchanged, which batches hold them)."""
 
-    def __init__(self, written=None):
+    def __init__(self, written):
         super().__init__()
         self.written = written
 
@@ -28,14 +28,13 @@ def empty_file_problem(extraction) -> Problem:
     return make_problem("no_table", file=extraction.filename)
 
 
-def nothing_changed(result, extraction, report, written=None):
+def nothing_changed(result, extraction, report, written):
     """The result of a file whose figures all equal the stored ones, with the problem saying so
     and naming the batches that hold them (the caller marks it refused)."""
     result.extraction = extraction
     result.report = report
-    same_as = tuple(getattr(written, "same_as", ()) or ())
-    result.facts_unchanged = int(getattr(written, "unchanged", 0) or 0)
-    held = "、".join(f"#{b}" for b in same_as) or "—"
+    result.facts_unchanged = written.unchanged
+    held = "、".join(f"#{b}" for b in written.same_as) or "—"
     report.add(make_problem("nothing_changed", file=result.filename, held=held))
     return result
 

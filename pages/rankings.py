@@ -66,7 +66,7 @@ fig = charts.ranking_chart(
     normalised=result.normalisation != "absolute",
 )
 # a click on a unit with units of its own ranks those; on a county it opens the county's overview
-headline.open_unit(headline.clicked(fig, region_code, "rank_chart"), region_code, regions=regions)
+headline.open_unit(ui.clicked_code(fig, region_code, "rank_chart"), region_code, regions=regions)
 st.caption(ui.tr("drill_hint") + " " + dashboard.indicator_help(ind, lang))
 ui.drill_selectbox(units, lambda c: regions.get(c).name)
 

@@ -413,8 +413,8 @@ def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
     )
 
 
-def drill_chart(fig, region_code: str, key: str) -> None:
-    """A plotly chart whose clicked bar or point moves the page to that region (drill-down)."""
+def clicked_code(fig, region_code: str, key: str) -> str | None:
+    """Draw a plotly chart whose points carry region codes; the code of a clicked point, if any."""
     from lawstats.ui.look import plot_config
 
     event = st.plotly_chart(
@@ -425,7 +425,12 @@ def drill_chart(fig, region_code: str, key: str) -> None:
         width="stretch",
         config=plot_config(lang()),
     )
-    picked = selected_code(event)
+    return selected_code(event)
+
+
+def drill_chart(fig, region_code: str, key: str) -> None:
+    """A plotly chart whose clicked bar or point moves the page to that region (drill-down)."""
+    picked = clicked_code(fig, region_code, key)
     if picked and picked != region_code:
         goto("region", picked)
 

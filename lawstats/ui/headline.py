@@ -18,7 +18,6 @@ from lawstats.domain.catalog import load_catalog
 from lawstats.domain.periods import Period
 from lawstats.reports import charts
 from lawstats.ui import common as ui
-from lawstats.ui import look
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -156,23 +155,8 @@ def unit_map(version: str, region_code: str, period: Period, code: str) -> None:
         label=[display.exact_text(v, ind, lang) for v in tiles["value"]],
     )
     fig = charts.tile_map(tiles, title="")
-    picked = clicked(fig, region_code, f"tiles_{code}")
-    if picked and picked != region_code:
-        ui.goto("region", picked)
+    ui.drill_chart(fig, region_code, f"tiles_{code}")
     st.caption(ui.tr("hl_units_hint"))
-
-
-def clicked(fig, region_code: str, key: str) -> str | None:
-    """Draw a chart whose points carry region codes; the code of a clicked point, if any."""
-    event = st.plotly_chart(
-        fig,
-        on_select="rerun",
-        selection_mode="points",
-        key=f"{key}_{region_code}",
-        width="stretch",
-        config=look.plot_config(ui.lang()),
-    )
-    return ui.selected_code(event)
 
 
 def open_unit(picked: str | None, region_code: str, *, regions=None) -> None:
